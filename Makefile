@@ -1,0 +1,49 @@
+# HọcSố: `make run` (set up and serve) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 2
+export FLASK_APP := wsgi
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install translations migrate demo bench lint extract-messages clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --statistics -d learning/translations
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+demo: migrate
+	$(BIN)/flask demo load
+
+run: demo
+	@echo "HọcSố on http://$(HOST):$(PORT)/  (stop with Ctrl-C)"
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+lint: install
+	$(BIN)/lint-imports
+
+test: install
+	$(BIN)/lint-imports
+	HOCSO_ENV=test $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	HOCSO_ENV=test $(BIN)/python -m tests.bench
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o learning/translations/messages.pot .
+	$(BIN)/pybabel update -i learning/translations/messages.pot -d learning/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) instance/hocso.db*

@@ -1,0 +1,112 @@
+"""Forms for sign-in, passwords, language, accounts, departments and the officials import."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from learning.i18n import LANGUAGE_NAMES
+
+ROLE_LABELS = {
+    "learner": _l("Learner"),
+    "mentor": _l("Mentor"),
+    "hr": _l("HR"),
+    "admin": _l("Administrator"),
+}
+
+
+class LoginForm(FlaskForm):
+    """Sign in with username (or email, or staff number) and password."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=254)],
+                           render_kw={"autocomplete": "username", "autofocus": True})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)],
+                             render_kw={"autocomplete": "current-password"})
+    next = HiddenField()
+
+
+class ChangePasswordForm(FlaskForm):
+    """Replace one's own password."""
+
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=10, max=1024)],
+        description=_l("At least 10 characters; a short sentence is easy to remember."),
+        render_kw={"autocomplete": "new-password"})
+    confirm_password = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", _l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"})
+
+
+class LanguageForm(FlaskForm):
+    """Switch the interface language."""
+
+    language = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+    next = HiddenField()
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several checkboxes for one multiple choice."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class UserForm(FlaskForm):
+    """Create or edit an account."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[Optional(), Length(max=254)])
+    staff_number = StringField(_l("Staff number"), validators=[Optional(), Length(max=40)])
+    job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=200)])
+    department_id = SelectField(_l("Department"), coerce=int, validate_choice=True)
+    roles = MultiCheckboxField(_l("Roles"), choices=list(ROLE_LABELS.items()))
+    hr_scope_department_id = SelectField(
+        _l("HR scope"), coerce=int,
+        description=_l("The part of the ministry whose records this HR official may see."))
+    preferred_language = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+    password = PasswordField(
+        _l("Initial password"), validators=[Optional(), Length(min=10, max=1024)],
+        description=_l("The official must change it at first sign-in. Leave empty to set it "
+                       "later with a password reset."),
+        render_kw={"autocomplete": "new-password"})
+
+
+class DepartmentForm(FlaskForm):
+    """Create, rename or move a department."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    parent_id = SelectField(_l("Part of"), coerce=int)
+
+
+class ImportForm(FlaskForm):
+    """Upload a CSV or XLSX list of officials, or resend corrected rows."""
+
+    file = FileField(_l("CSV or Excel file"),
+                     validators=[FileAllowed(["csv", "txt", "xlsx"], _l("Choose a .csv or .xlsx "
+                                                                       "file."))])
+    rows = TextAreaField(_l("Rows (CSV)"), render_kw={"rows": 12, "spellcheck": "false"})
+    initial_password = PasswordField(
+        _l("Initial password for new accounts"), validators=[Optional(), Length(min=10)],
+        description=_l("New officials must change it at first sign-in. Leave empty and new "
+                       "accounts cannot sign in until an administrator resets their password."),
+        render_kw={"autocomplete": "new-password"})
+    create_departments = BooleanField(_l("Create departments that do not exist yet"),
+                                      default=True)

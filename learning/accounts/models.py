@@ -1,0 +1,182 @@
+"""Accounts: officials (users), the department tree, role grants, sign-in attempts, audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from learning.clock import now as utcnow
+from learning.db import db
+from learning.text import fold
+
+ROLES = ("learner", "mentor", "hr", "admin")
+
+
+class Department(db.Model):
+    """A node of the ministry's organisation tree (ministry, department, unit, ...)."""
+
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("parent_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="RESTRICT"), index=True
+    )
+    # Materialised path of ids, "/1/4/9/": subtree queries are one indexed LIKE.
+    path: Mapped[str] = mapped_column(String(500), default="", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped[Department | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Department]] = relationship(
+        back_populates="parent", order_by="Department.name"
+    )
+
+    @property
+    def depth(self) -> int:
+        """Return 0 for a root, 1 for its children, and so on."""
+        return max(self.path.count("/") - 2, 0)
+
+    def is_within(self, other: Department) -> bool:
+        """Tell whether this department is `other` or lies below it."""
+        return self.path.startswith(other.path)
+
+    def __repr__(self) -> str:
+        return f"<Department {self.id} {self.name!r}>"
+
+
+class User(UserMixin, db.Model):
+    """An official (or a service account) who can sign in."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("preferred_language IN ('vi', 'en', 'ko')", name="language"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    staff_number: Mapped[str | None] = mapped_column(String(40), unique=True)
+    job_title: Mapped[str] = mapped_column(String(200), default="")
+    # Folded name, username, email and staff number: diacritic-blind search ("nguyen thi huong").
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="RESTRICT"), index=True
+    )
+    preferred_language: Mapped[str] = mapped_column(String(5), default="vi")
+    is_active_account: Mapped[bool] = mapped_column("is_active", Boolean, default=True)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    last_sign_in_at: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    department: Mapped[Department | None] = relationship(lazy="joined")
+    grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    # Flask-Login reads `is_active`; a deactivated account's session stops working.
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return bool(self.is_active_account)
+
+    def get_id(self) -> str:
+        """Return the session id: user id plus password epoch, so a reset ends old sessions."""
+        stamp = int(self.password_changed_at.timestamp()) if self.password_changed_at else 0
+        return f"{self.id}:{stamp}"
+
+    @property
+    def roles(self) -> set[str]:
+        """Return the names of the roles this official holds."""
+        return {grant.role for grant in self.grants}
+
+    def has_role(self, role: str) -> bool:
+        """Tell whether this official holds `role`."""
+        return role in self.roles
+
+    def grant(self, role: str) -> RoleGrant | None:
+        """Return this official's grant of `role`, if any."""
+        return next((g for g in self.grants if g.role == role), None)
+
+    def refresh_search_text(self) -> None:
+        """Recompute the folded search key from the identifying fields."""
+        self.search_text = user_search_text(
+            self.full_name, self.username, self.email, self.staff_number
+        )
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.username!r}>"
+
+
+def user_search_text(*parts: str | None) -> str:
+    """Return the folded search key for an account's identifying fields."""
+    return " ".join(fold(part) for part in parts if part)
+
+
+class RoleGrant(db.Model):
+    """One role held by one official; an HR grant is scoped to a department subtree."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        UniqueConstraint("user_id", "role"),
+        CheckConstraint("role IN ('learner', 'mentor', 'hr', 'admin')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20))
+    # For HR: the subtree the grant covers; NULL means the whole ministry.
+    scope_department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="RESTRICT")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="grants")
+    scope_department: Mapped[Department | None] = relationship(lazy="joined")
+
+
+class SignInAttempt(db.Model):
+    """One sign-in attempt; throttling counts recent failures here, across all workers."""
+
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = (
+        Index("ix_sign_in_attempts_username_at", "username", "at"),
+        Index("ix_sign_in_attempts_ip_at", "ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class AuditEvent(db.Model):
+    """Who did what to whom and when, for administrative actions."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(60))
+    target_type: Mapped[str] = mapped_column(String(40))
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

@@ -1,0 +1,484 @@
+"""Sign-in, own account, language, and the admin and HR pages for officials and departments."""
+
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from learning import clock, i18n
+from learning.accounts import importer
+from learning.accounts import services as accounts
+from learning.accounts.forms import (
+    ROLE_LABELS,
+    ChangePasswordForm,
+    DepartmentForm,
+    ImportForm,
+    LanguageForm,
+    LoginForm,
+    UserForm,
+)
+from learning.db import db
+from learning.errors import DomainError, RuleViolation
+from learning.forms import ActionForm, attach_error
+
+bp = Blueprint("accounts", __name__)
+PAGE_SIZE = 50
+WHOLE_MINISTRY = 0  # select value for "no department" / "whole ministry"
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Return `target` if it is a local path on this site, else `fallback`."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+@bp.before_app_request
+def force_password_change():
+    """Send officials who must set a new password to the password page first."""
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in {
+            "accounts.change_password", "accounts.logout", "accounts.set_language", "static",
+            "site.healthz",
+        }
+    ):
+        return redirect(url_for("accounts.change_password"))
+    return None
+
+
+# --- sign-in ---------------------------------------------------------------------------------
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the sign-in form and sign an official in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("site.index"))
+    form = LoginForm(next=request.args.get("next", ""))
+    status = 200
+    if form.validate_on_submit():
+        config = current_app.config
+        try:
+            user = accounts.authenticate(
+                form.username.data,
+                form.password.data,
+                ip=request.remote_addr or "-",
+                now=clock.now(),
+                user_limit=config["THROTTLE_USER_FAILURES"],
+                ip_limit=config["THROTTLE_IP_FAILURES"],
+                window=config["THROTTLE_WINDOW"],
+            )
+        except accounts.Throttled as error:
+            db.session.commit()
+            form.form_errors.append(error.message)
+            status = 429
+        except DomainError as error:
+            db.session.commit()  # keep the failed attempt: throttling counts it
+            form.form_errors.append(error.message)
+            status = 401
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            session.permanent = True
+            session[i18n.SESSION_KEY] = user.preferred_language
+            if user.must_change_password:
+                flash(_("Welcome! Please choose your own password before you continue."), "info")
+                return redirect(url_for("accounts.change_password"))
+            return redirect(safe_next(form.next.data, url_for("site.index")))
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Sign out (a POST with a CSRF token, so no other site can sign anyone out)."""
+    ActionForm().validate_on_submit() or abort(400)
+    language = i18n.select_locale()
+    logout_user()
+    session.clear()
+    session[i18n.SESSION_KEY] = language
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account")
+@login_required
+def profile():
+    """Show the signed-in official's own account."""
+    return render_template("accounts/profile.html", user=current_user,
+                           department_path=_department_path(current_user.department),
+                           role_labels=ROLE_LABELS)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Let an official change their own password."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_own_password(
+                current_user, form.current_password.data, form.new_password.data,
+                now=clock.now(), min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            login_user(current_user)  # the session id carries the password epoch
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("site.index"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/password.html", form=form), status
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """Switch the interface language; kept in the profile of a signed-in official."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    language = form.language.data
+    session[i18n.SESSION_KEY] = language
+    if current_user.is_authenticated:
+        accounts.set_language(current_user, language)
+        db.session.commit()
+    return redirect(safe_next(form.next.data, url_for("site.index")))
+
+
+# --- admin: officials ------------------------------------------------------------------------
+
+def _department_path(department) -> str:
+    return accounts.department_path(department) if department is not None else ""
+
+
+def _department_choices(blank_label) -> list[tuple[int, str]]:
+    departments = accounts.all_departments()
+    by_id = {d.id: d for d in departments}
+    return [(WHOLE_MINISTRY, str(blank_label))] + [
+        (d.id, accounts.department_path(d, by_id)) for d in departments
+    ]
+
+
+def _user_form(user=None) -> UserForm:
+    form = UserForm(obj=user) if user is not None else UserForm()
+    form.department_id.choices = _department_choices(_("— none —"))
+    form.hr_scope_department_id.choices = _department_choices(_("The whole ministry"))
+    if user is not None and request.method == "GET":
+        form.roles.data = sorted(user.roles)
+        form.department_id.data = user.department_id or WHOLE_MINISTRY
+        grant = user.grant("hr")
+        form.hr_scope_department_id.data = (
+            grant.scope_department_id if grant and grant.scope_department_id else WHOLE_MINISTRY
+        )
+    return form
+
+
+def _user_data(form: UserForm) -> accounts.UserData:
+    return accounts.UserData(
+        username=form.username.data or "",
+        full_name=form.full_name.data or "",
+        email=form.email.data,
+        staff_number=form.staff_number.data,
+        job_title=form.job_title.data or "",
+        department_id=form.department_id.data or None,
+        roles=set(form.roles.data or []),
+        hr_scope_department_id=form.hr_scope_department_id.data or None,
+        preferred_language=form.preferred_language.data,
+    )
+
+
+@bp.route("/admin/users")
+@login_required
+def admin_users():
+    """List every account, with search and a department filter."""
+    accounts.require_admin(current_user)
+    return _officials_page("accounts/admin_users.html")
+
+
+def _officials_page(template: str):
+    query = request.args.get("q", "").strip()
+    department_id = request.args.get("department", type=int) or None
+    page = max(request.args.get("page", 1, type=int), 1)
+    users, total = accounts.list_officials(
+        current_user, query=query, department_id=department_id,
+        limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+    )
+    departments = accounts.all_departments()
+    by_id = {d.id: d for d in departments}
+    return render_template(
+        template, users=users, total=total, page=page, page_size=PAGE_SIZE, query=query,
+        department_id=department_id, role_labels=ROLE_LABELS,
+        departments=[(d.id, accounts.department_path(d, by_id)) for d in departments],
+        path_of=lambda d: accounts.department_path(d, by_id) if d else "",
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@login_required
+def admin_user_new():
+    """Create an account."""
+    accounts.require_admin(current_user)
+    form = _user_form()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(current_user, _user_data(form),
+                                        password=form.password.data or None, now=clock.now())
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Account %(username)s created.", username=user.username), "success")
+            return redirect(url_for("accounts.admin_user_edit", user_id=user.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/admin_user_form.html", form=form, user=None), status
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def admin_user_edit(user_id: int):
+    """Edit an account's details and roles."""
+    accounts.require_admin(current_user)
+    user = accounts.get_user(user_id)
+    form = _user_form(user)
+    if form.validate_on_submit():
+        try:
+            accounts.update_user(current_user, user, _user_data(form), now=clock.now())
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The account has been saved."), "success")
+            return redirect(url_for("accounts.admin_user_edit", user_id=user.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/admin_user_form.html", form=form, user=user,
+                           action_form=ActionForm()), status
+
+
+@bp.route("/admin/users/<int:user_id>/reset-password", methods=["POST"])
+@login_required
+def admin_reset_password(user_id: int):
+    """Give an official a temporary password, shown once to the administrator."""
+    ActionForm().validate_on_submit() or abort(400)
+    user = accounts.get_user(user_id)
+    temporary = accounts.reset_password(current_user, user, now=clock.now())
+    db.session.commit()
+    return render_template("accounts/admin_temporary_password.html", user=user,
+                           temporary=temporary)
+
+
+@bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
+@login_required
+def admin_set_active(user_id: int):
+    """Deactivate or reactivate an account."""
+    ActionForm().validate_on_submit() or abort(400)
+    user = accounts.get_user(user_id)
+    active = request.form.get("active") == "1"
+    try:
+        accounts.set_active(current_user, user, active, now=clock.now())
+    except RuleViolation as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The account has been reactivated.") if active
+              else _("The account has been deactivated; its records are kept."), "success")
+    return redirect(url_for("accounts.admin_user_edit", user_id=user.id))
+
+
+# --- admin: departments ----------------------------------------------------------------------
+
+@bp.route("/admin/departments")
+@login_required
+def admin_departments():
+    """Show the department tree."""
+    accounts.require_admin(current_user)
+    departments = accounts.all_departments()
+    counts = accounts.count_officials_by_department()
+    return render_template("accounts/admin_departments.html", departments=departments,
+                           counts=counts, action_form=ActionForm())
+
+
+def _department_form(department=None) -> DepartmentForm:
+    form = DepartmentForm(obj=department)
+    choices = _department_choices(_("— top level —"))
+    if department is not None:
+        choices = [
+            (value, label) for value, label in choices
+            if value == WHOLE_MINISTRY
+            or not accounts.get_department(value).is_within(department)
+        ]
+        if request.method == "GET":
+            form.parent_id.data = department.parent_id or WHOLE_MINISTRY
+    form.parent_id.choices = choices
+    return form
+
+
+@bp.route("/admin/departments/new", methods=["GET", "POST"])
+@login_required
+def admin_department_new():
+    """Create a department."""
+    accounts.require_admin(current_user)
+    form = _department_form()
+    if request.method == "GET" and request.args.get("parent", type=int):
+        form.parent_id.data = request.args.get("parent", type=int)
+    if form.validate_on_submit():
+        parent = accounts.get_department(form.parent_id.data) if form.parent_id.data else None
+        try:
+            accounts.create_department(current_user, form.name.data, parent, now=clock.now())
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Department created."), "success")
+            return redirect(url_for("accounts.admin_departments"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/admin_department_form.html", form=form,
+                           department=None), status
+
+
+@bp.route("/admin/departments/<int:department_id>", methods=["GET", "POST"])
+@login_required
+def admin_department_edit(department_id: int):
+    """Rename or move a department."""
+    accounts.require_admin(current_user)
+    department = accounts.get_department(department_id)
+    form = _department_form(department)
+    if form.validate_on_submit():
+        parent = accounts.get_department(form.parent_id.data) if form.parent_id.data else None
+        try:
+            accounts.update_department(current_user, department, name=form.name.data,
+                                       parent=parent, now=clock.now())
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Department saved."), "success")
+            return redirect(url_for("accounts.admin_departments"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/admin_department_form.html", form=form,
+                           department=department, action_form=ActionForm()), status
+
+
+@bp.route("/admin/departments/<int:department_id>/delete", methods=["POST"])
+@login_required
+def admin_department_delete(department_id: int):
+    """Delete an empty department."""
+    ActionForm().validate_on_submit() or abort(400)
+    department = accounts.get_department(department_id)
+    try:
+        accounts.delete_department(current_user, department, now=clock.now())
+    except RuleViolation as error:
+        flash(error.message, "error")
+        return redirect(url_for("accounts.admin_department_edit", department_id=department.id))
+    db.session.commit()
+    flash(_("Department deleted."), "success")
+    return redirect(url_for("accounts.admin_departments"))
+
+
+# --- admin: import ---------------------------------------------------------------------------
+
+@bp.route("/admin/import", methods=["GET", "POST"])
+@login_required
+def admin_import():
+    """Import officials from a CSV or XLSX file; on errors keep the rows for correction."""
+    accounts.require_admin(current_user)
+    form = ImportForm()
+    report = None
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            if upload and upload.filename:
+                records = importer.read_records(upload.filename, upload.read())
+            elif (form.rows.data or "").strip():
+                records = importer.read_csv_text(form.rows.data)
+            else:
+                raise importer.ImportFileError(_("Choose a file or paste the rows."))
+            report = importer.import_officials(
+                current_user, records, now=clock.now(),
+                initial_password=form.initial_password.data or None,
+                create_departments=form.create_departments.data,
+            )
+        except importer.ImportFileError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            status = 400
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+            status = 400
+        else:
+            if report.ok:
+                db.session.commit()
+                flash(_("Import finished: %(created)d created, %(updated)d updated, "
+                        "%(unchanged)d unchanged.", created=report.created,
+                        updated=report.updated, unchanged=report.unchanged), "success")
+                return render_template("accounts/admin_import.html", form=ImportForm(
+                    formdata=None), report=report)
+            db.session.rollback()
+            form.rows.data = importer.records_to_csv(records)
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/admin_import.html", form=form, report=report), status
+
+
+@bp.route("/admin/import/template.csv")
+@login_required
+def admin_import_template():
+    """Download an example file with the expected columns."""
+    accounts.require_admin(current_user)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerows(importer.iter_template_rows())
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=officials.csv"})
+
+
+# --- HR: officials in scope ------------------------------------------------------------------
+
+@bp.route("/hr/officials")
+@login_required
+def hr_officials():
+    """List the officials within the HR official's scope."""
+    if not accounts.can_use_hr_pages(current_user):
+        abort(403)
+    return _officials_page("accounts/hr_officials.html")
+
+
+@bp.route("/hr/officials/<int:user_id>")
+@login_required
+def hr_official(user_id: int):
+    """Show one official within the HR official's scope."""
+    user = accounts.get_user(user_id)
+    if not accounts.can_use_hr_pages(current_user):
+        abort(403)
+    accounts.require_view_official(current_user, user)
+    return render_template("accounts/hr_official.html", user=user,
+                           department_path=_department_path(user.department),
+                           role_labels=ROLE_LABELS)

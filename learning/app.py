@@ -1,0 +1,146 @@
+"""Application factory: binds the extensions, blueprints, error pages and CLI groups."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from learning import i18n, schema
+from learning.config import PROJECT_ROOT, load_config
+from learning.db import db
+from learning.errors import NotFound, PermissionDenied
+from learning.extensions import babel, csrf, login_manager, migrate
+
+log = logging.getLogger(__name__)
+
+ERROR_TITLES = {
+    400: _l("The request could not be understood"),
+    403: _l("You do not have access to this page"),
+    404: _l("Page not found"),
+    405: _l("This action is not allowed here"),
+    413: _l("The file is too large"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong on our side"),
+    503: _l("The service is temporarily unavailable"),
+}
+ERROR_HINTS = {
+    400: _l("Please go back, reload the page and try again."),
+    403: _l("If you think you should have access, contact your administrator."),
+    404: _l("Check the address, or start again from the home page."),
+    405: _l("Please go back and use the buttons on the page."),
+    413: _l("Please choose a smaller file."),
+    429: _l("Please wait a few minutes and try again."),
+    500: _l("The problem has been logged. Please try again in a moment."),
+    503: _l("Please try again in a few minutes."),
+}
+
+
+def create_app(**overrides) -> Flask:
+    """Create the HọcSố application; `overrides` replace configuration values."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.update(load_config(**overrides))
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        (PROJECT_ROOT / "instance").mkdir(exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(schema.MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    from learning import wiring
+
+    wiring.register(app)
+    _register_error_pages(app)
+    _register_schema_guard(app)
+    _register_security_headers(app)
+    return app
+
+
+def _render_error(code: int, message=None):
+    return (
+        render_template(
+            "errors/error.html",
+            code=code,
+            title=ERROR_TITLES.get(code, ERROR_TITLES[500]),
+            hint=message or ERROR_HINTS.get(code, ERROR_HINTS[500]),
+        ),
+        code,
+    )
+
+
+def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _render_error(
+            400, _l("The form expired or was sent from elsewhere. Reload the page and try again.")
+        )
+
+    @app.errorhandler(PermissionDenied)
+    def permission_denied(error):
+        return _render_error(403, error.message)
+
+    @app.errorhandler(NotFound)
+    def not_found(error):
+        return _render_error(404)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if error.code in (301, 302, 303, 307, 308):  # routing redirects are not errors
+            return error
+        return _render_error(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return _render_error(500)
+
+
+def _register_schema_guard(app: Flask) -> None:
+    """Refuse to serve a database that is behind the migrations (checked once per process)."""
+
+    @app.before_request
+    def require_current_schema():
+        if app.extensions.get("hocso_schema_ok") or request.endpoint == "static":
+            return None
+        try:
+            problem = schema.schema_problem(db.engine)
+        except Exception:  # the database cannot be reached at all
+            log.exception("Database unreachable")
+            return _render_error(503)
+        if problem:
+            log.error(problem)
+            g.schema_problem = problem
+            return _render_error(503, problem)
+        app.extensions["hocso_schema_ok"] = True
+        return None
+
+
+def _register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; media-src 'self'; object-src 'none'; "
+            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response

@@ -1,0 +1,77 @@
+"""Configuration read from the environment; owns no state beyond the returned mapping."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = ("development", "test", "production")
+DEFAULT_DATABASE_URL = "sqlite:///instance/hocso.db"
+LANGUAGES = ("vi", "en", "ko")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot produce a safe configuration."""
+
+
+def _sqlite_url_absolute(url: str) -> str:
+    """Resolve a relative SQLite path against the project root, so every process agrees."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url == "sqlite:///:memory:":
+        return url
+    path = url[len(prefix):]
+    if path.startswith("/"):
+        return url
+    return prefix + str(PROJECT_ROOT / path)
+
+
+def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
+    """Build the Flask config mapping from environment variables and explicit overrides."""
+    env = os.environ if environ is None else environ
+    hocso_env = overrides.pop("HOCSO_ENV", None) or env.get("HOCSO_ENV", "development")
+    if hocso_env not in ENVIRONMENTS:
+        raise ConfigError(
+            f"HOCSO_ENV must be one of {', '.join(ENVIRONMENTS)}; got {hocso_env!r}."
+        )
+    secret = overrides.pop("SECRET_KEY", None) or env.get("SECRET_KEY")
+    if not secret:
+        if hocso_env == "production":
+            raise ConfigError(
+                "SECRET_KEY is not set. In production HọcSố needs a long random SECRET_KEY "
+                "in the environment, e.g. export SECRET_KEY=$(python3 -c "
+                "'import secrets; print(secrets.token_hex(32))')"
+            )
+        secret = "dev-only-insecure-key-" + hocso_env
+    database_url = overrides.pop("DATABASE_URL", None) or env.get(
+        "DATABASE_URL", DEFAULT_DATABASE_URL
+    )
+    production = hocso_env == "production"
+    config = {
+        "HOCSO_ENV": hocso_env,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": _sqlite_url_absolute(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "TESTING": hocso_env == "test",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: long forms must not expire
+        "MAX_CONTENT_LENGTH": int(env.get("HOCSO_MAX_UPLOAD_MB", "64")) * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": env.get("HOCSO_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        "LANGUAGES": LANGUAGES,
+        # Sign-in throttling (counted in the database, shared by all workers).
+        "THROTTLE_USER_FAILURES": 5,
+        "THROTTLE_IP_FAILURES": 20,
+        "THROTTLE_WINDOW": timedelta(minutes=15),
+        "MINISTRY_NAME": env.get("HOCSO_MINISTRY_NAME", "Bộ Ngoại giao"),
+        "PASSWORD_MIN_LENGTH": 10,
+    }
+    config.update(overrides)
+    return config

@@ -1,0 +1,134 @@
+"""The demo ministry: departments, about forty officials and the four demo accounts.
+
+For development and evaluation only; refused in production. Loading twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from learning.accounts import services as accounts
+from learning.accounts.models import User
+from learning.db import db
+from learning.errors import RuleViolation
+
+DEMO_PASSWORD = "hocso-demo"
+ROOT = "Bộ Ngoại giao"
+IT = f"{ROOT}/Cục Cơ yếu - Công nghệ thông tin"
+DEPARTMENTS = (
+    f"{ROOT}/Văn phòng Bộ",
+    f"{ROOT}/Vụ Tổ chức Cán bộ",
+    IT,
+    f"{IT}/Phòng An ninh mạng",
+    f"{IT}/Phòng Hạ tầng và Dữ liệu",
+    f"{ROOT}/Cục Lãnh sự",
+    f"{ROOT}/Vụ Hợp tác kinh tế đa phương",
+    f"{ROOT}/Vụ Thông tin Báo chí",
+    f"{ROOT}/Thanh tra Bộ",
+    f"{ROOT}/Cục Quản trị Tài vụ",
+)
+
+# username, full name, staff number, job title, department path, roles, HR scope
+DEMO_ACCOUNTS = (
+    ("admin", "Trần Minh Quân", "BNG-0001", "Trưởng phòng Hạ tầng và Dữ liệu",
+     f"{IT}/Phòng Hạ tầng và Dữ liệu", {"admin", "learner"}, None),
+    ("hr", "Lê Thị Thu Hà", "BNG-0002", "Phó Vụ trưởng Vụ Tổ chức Cán bộ",
+     f"{ROOT}/Vụ Tổ chức Cán bộ", {"hr", "learner"}, ROOT),
+    ("mentor", "Phạm Đức Anh", "BNG-0003", "Bí thư Chi đoàn, chuyên viên an ninh mạng",
+     f"{IT}/Phòng An ninh mạng", {"mentor", "learner"}, None),
+    ("learner", "Nguyễn Thị Hương", "BNG-0004", "Chuyên viên", f"{ROOT}/Cục Lãnh sự",
+     {"learner"}, None),
+    ("hr.lanhsu", "Võ Thị Mai Phương", "BNG-0005", "Chánh Văn phòng Cục Lãnh sự",
+     f"{ROOT}/Cục Lãnh sự", {"hr", "learner"}, f"{ROOT}/Cục Lãnh sự"),
+)
+
+OFFICIALS = (
+    ("Đặng Quốc Bảo", "Chuyên viên chính", f"{ROOT}/Văn phòng Bộ"),
+    ("Trương Ngọc Ánh", "Chuyên viên", f"{ROOT}/Văn phòng Bộ"),
+    ("Hoàng Văn Thắng", "Chánh Văn phòng Bộ", f"{ROOT}/Văn phòng Bộ"),
+    ("Bùi Thị Lan Anh", "Văn thư", f"{ROOT}/Văn phòng Bộ"),
+    ("Ngô Minh Tuấn", "Chuyên viên", f"{ROOT}/Văn phòng Bộ"),
+    ("Đỗ Thị Thanh Tâm", "Chuyên viên chính", f"{ROOT}/Vụ Tổ chức Cán bộ"),
+    ("Vũ Hoàng Long", "Chuyên viên", f"{ROOT}/Vụ Tổ chức Cán bộ"),
+    ("Phan Thị Ngọc Lan", "Chuyên viên", f"{ROOT}/Vụ Tổ chức Cán bộ"),
+    ("Nguyễn Văn Hùng", "Cục trưởng", IT),
+    ("Lý Thị Kim Oanh", "Kỹ sư", f"{IT}/Phòng Hạ tầng và Dữ liệu"),
+    ("Đinh Công Thành", "Kỹ sư hệ thống", f"{IT}/Phòng Hạ tầng và Dữ liệu"),
+    ("Mai Xuân Trường", "Chuyên viên an toàn thông tin", f"{IT}/Phòng An ninh mạng"),
+    ("Tạ Thị Hồng Nhung", "Kỹ sư bảo mật", f"{IT}/Phòng An ninh mạng"),
+    ("Lương Văn Khải", "Trưởng phòng An ninh mạng", f"{IT}/Phòng An ninh mạng"),
+    ("Trịnh Thị Thu Trang", "Chuyên viên", f"{ROOT}/Cục Lãnh sự"),
+    ("Hồ Quang Huy", "Phó Cục trưởng", f"{ROOT}/Cục Lãnh sự"),
+    ("Dương Thị Bích Ngọc", "Chuyên viên", f"{ROOT}/Cục Lãnh sự"),
+    ("Cao Minh Đức", "Chuyên viên chính", f"{ROOT}/Cục Lãnh sự"),
+    ("Lâm Thị Mỹ Duyên", "Chuyên viên", f"{ROOT}/Cục Lãnh sự"),
+    ("Kiều Văn Nam", "Vụ trưởng", f"{ROOT}/Vụ Hợp tác kinh tế đa phương"),
+    ("Tô Thị Phương Thảo", "Chuyên viên", f"{ROOT}/Vụ Hợp tác kinh tế đa phương"),
+    ("Châu Gia Bảo", "Tùy viên", f"{ROOT}/Vụ Hợp tác kinh tế đa phương"),
+    ("Quách Thị Yến", "Chuyên viên chính", f"{ROOT}/Vụ Hợp tác kinh tế đa phương"),
+    ("Âu Dương Khánh Linh", "Chuyên viên", f"{ROOT}/Vụ Hợp tác kinh tế đa phương"),
+    ("Lê Hoàng Phúc", "Vụ trưởng", f"{ROOT}/Vụ Thông tin Báo chí"),
+    ("Nguyễn Ngọc Diệp", "Chuyên viên", f"{ROOT}/Vụ Thông tin Báo chí"),
+    ("Triệu Thị Hải Yến", "Biên tập viên", f"{ROOT}/Vụ Thông tin Báo chí"),
+    ("Phùng Văn Tiến", "Chuyên viên", f"{ROOT}/Vụ Thông tin Báo chí"),
+    ("Hà Thị Minh Nguyệt", "Chánh Thanh tra", f"{ROOT}/Thanh tra Bộ"),
+    ("Văn Đình Lộc", "Thanh tra viên", f"{ROOT}/Thanh tra Bộ"),
+    ("Thái Thị Quỳnh Như", "Thanh tra viên", f"{ROOT}/Thanh tra Bộ"),
+    ("Ông Thế Vinh", "Cục trưởng", f"{ROOT}/Cục Quản trị Tài vụ"),
+    ("Giang Thị Ánh Tuyết", "Kế toán viên", f"{ROOT}/Cục Quản trị Tài vụ"),
+    ("Lục Văn Quyết", "Chuyên viên", f"{ROOT}/Cục Quản trị Tài vụ"),
+    ("Nghiêm Thị Thu Hằng", "Chuyên viên", f"{ROOT}/Cục Quản trị Tài vụ"),
+    ("Diệp Minh Châu", "Chuyên viên", f"{ROOT}/Văn phòng Bộ"),
+    ("Bạch Văn Sơn", "Kỹ thuật viên", f"{IT}/Phòng Hạ tầng và Dữ liệu"),
+    ("Khúc Thị Hạnh", "Chuyên viên", f"{ROOT}/Vụ Tổ chức Cán bộ"),
+)
+
+
+def _username(full_name: str, staff_number: str) -> str:
+    from learning.text import fold
+
+    parts = fold(full_name).split()
+    return f"{parts[-1]}.{''.join(p[0] for p in parts[:-1])}{staff_number[-2:]}"
+
+
+def load_demo(*, environment: str, now: datetime) -> dict[str, int]:
+    """Create the demo ministry unless it is there already; return what was created."""
+    if environment == "production":
+        raise RuleViolation("The demo ministry is refused in production (HOCSO_ENV=production).")
+    paths = accounts.department_paths()
+    before = len(paths)
+    for path in DEPARTMENTS:
+        accounts.ensure_department_path(path, paths)
+    existing = set(db.session.scalars(select(func.lower(User.staff_number))))
+    password_hash = accounts.hash_password(DEMO_PASSWORD)
+    rows = list(DEMO_ACCOUNTS) + [
+        (None, name, f"BNG-{index:04d}", title, path, {"learner"}, None)
+        for index, (name, title, path) in enumerate(OFFICIALS, start=101)
+    ]
+    created = 0
+    for username, name, staff, title, path, roles, scope in rows:
+        if staff.lower() in existing:
+            continue
+        user = accounts.create_user(
+            accounts.SYSTEM,
+            accounts.UserData(
+                username=username or _username(name, staff),
+                full_name=name,
+                email=f"{username or _username(name, staff)}@demo.hocso.vn",
+                staff_number=staff,
+                job_title=title,
+                department_id=paths[path.casefold()].id,
+                roles=roles,
+                hr_scope_department_id=paths[scope.casefold()].id if scope else None,
+            ),
+            password=None,
+            now=now,
+            must_change_password=False,
+        )
+        user.password_hash = password_hash
+        user.password_changed_at = now
+        created += 1
+    db.session.flush()
+    return {"departments": len(paths) - before, "officials": created}

@@ -1,0 +1,30 @@
+"""The home page and the health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from learning.db import db
+
+bp = Blueprint("site", __name__)
+
+
+@bp.route("/")
+def index():
+    """Send visitors to sign in; show a signed-in official their starting points."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login"))
+    return render_template("site/index.html")
+
+
+@bp.route("/healthz")
+def healthz():
+    """Answer 200 when the database is reachable, 503 otherwise (for load balancers)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any failure to reach the database means "not healthy"
+        db.session.rollback()
+        return {"status": "unavailable", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}, 200

@@ -1,0 +1,37 @@
+"""Composition root: the blueprint list, CLI groups, template globals and signal subscriptions.
+
+Every cross-feature subscription is connected here, so the whole flow reads in one place.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from learning import i18n
+from learning.accounts import cli as accounts_cli
+from learning.accounts import services as accounts
+from learning.accounts import views as accounts_views
+from learning.extensions import login_manager
+from learning.site import cli as site_cli
+from learning.site import views as site_views
+
+BLUEPRINTS = (site_views.bp, accounts_views.bp)
+
+
+def register(app: Flask) -> None:
+    """Attach blueprints, CLI commands and template helpers to `app`."""
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    for group in (accounts_cli.users_cli, accounts_cli.departments_cli, site_cli.demo_cli):
+        app.cli.add_command(group)
+
+    login_manager.user_loader(accounts.load_session_user)
+
+    @app.context_processor
+    def template_helpers():
+        return {
+            "language_names": i18n.LANGUAGE_NAMES,
+            "current_locale": i18n.select_locale,
+            "ministry_name": app.config["MINISTRY_NAME"],
+            "can_use_hr_pages": accounts.can_use_hr_pages,
+        }
