@@ -1,0 +1,159 @@
+"""Shared fixtures: a migrated real database (SQLite file or the PostgreSQL in DATABASE_URL),
+the app, a CSRF-aware test client, `login_as(role)` and factories."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import session as flask_session
+from flask.testing import FlaskClient
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import event, text
+
+from learning.app import create_app
+from learning.db import db as _db
+from tests import factories
+
+DEMO_PASSWORD = "correct horse battery"
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def _reset_schema(app) -> None:
+    """Start each session from an empty database, then migrate it to the head revision."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        engine = _db.engine
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+        upgrade()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """The URL of the test database (one per test session)."""
+    return _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def _app(database_url):
+    app = create_app(HOCSO_ENV="test", DATABASE_URL=database_url, SECRET_KEY="test-secret")
+    _reset_schema(app)
+    return app
+
+
+def _truncate(app) -> None:
+    with app.app_context():
+        _db.session.remove()
+        tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+        with _db.engine.begin() as connection:
+            if _db.engine.dialect.name == "postgresql":
+                connection.execute(text(
+                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+                ))
+            else:
+                for table in tables:
+                    connection.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def app(_app) -> Iterator:
+    """The application, inside an app context, with empty tables after each test."""
+    _app.config.update(WTF_CSRF_ENABLED=True, THROTTLE_USER_FAILURES=5, THROTTLE_IP_FAILURES=20)
+    _app.extensions.pop("hocso_schema_ok", None)
+    with _app.app_context():
+        yield _app
+        _db.session.remove()
+    _truncate(_app)
+
+
+@pytest.fixture
+def db(app):
+    """The SQLAlchemy handle bound to the test database."""
+    return _db
+
+
+class Client(FlaskClient):
+    """A test client that adds a valid CSRF token to every form it posts."""
+
+    def csrf_token(self) -> str:
+        with self.application.test_request_context():
+            token = generate_csrf()
+            raw = flask_session["csrf_token"]
+        with self.session_transaction() as sess:
+            sess["csrf_token"] = raw
+        return token
+
+    def post(self, *args, csrf: bool = True, **kwargs):
+        data = kwargs.get("data")
+        if csrf and isinstance(data, dict) and "csrf_token" not in data:
+            kwargs["data"] = {**data, "csrf_token": self.csrf_token()}
+        return super().post(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app) -> Client:
+    """A test client whose form posts carry a CSRF token."""
+    app.test_client_class = Client
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A runner for `flask` CLI commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def login_as(client, db):
+    """Sign in through /login as a new official with the given role(s); returns the user."""
+
+    def _login(*roles: str, **fields):
+        user = factories.UserFactory(roles=set(roles) or {"learner"}, password=DEMO_PASSWORD,
+                                     **fields)
+        db.session.commit()
+        response = client.post("/login", data={"username": user.username,
+                                                "password": DEMO_PASSWORD})
+        assert response.status_code == 302, response.data.decode()[:500]
+        return user
+
+    return _login
+
+
+@pytest.fixture
+def count_queries(db):
+    """Count the SQL statements run inside a `with count_queries() as counter:` block."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def _count():
+        statements: list[str] = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+
+    return _count
+
+
+def page_text(response) -> str:
+    """Return the visible text of an HTML response, tags stripped, spaces collapsed."""
+    html = response.data.decode()
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
