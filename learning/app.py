@@ -51,6 +51,12 @@ def create_app(**overrides) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         (PROJECT_ROOT / "instance").mkdir(exist_ok=True)
 
+    proxies = int(app.config.get("PROXY_COUNT", 0))
+    if proxies:  # trust X-Forwarded-* from this many reverse proxies (client address, scheme)
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(schema.MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)

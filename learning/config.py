@@ -72,6 +72,7 @@ def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
         "THROTTLE_WINDOW": timedelta(minutes=15),
         "MINISTRY_NAME": env.get("HOCSO_MINISTRY_NAME", "Bộ Ngoại giao"),
         "PASSWORD_MIN_LENGTH": 10,
+        "PROXY_COUNT": int(env.get("HOCSO_PROXY_COUNT", "0")),
     }
     config.update(overrides)
     return config
