@@ -88,12 +88,21 @@ class Client(FlaskClient):
     """A test client that adds a valid CSRF token to every form it posts."""
 
     def csrf_token(self) -> str:
-        with self.application.test_request_context():
+        # A fresh app context: generate_csrf caches the token in `g`, which must not leak
+        # from another client's session.
+        with self.application.app_context(), self.application.test_request_context():
             token = generate_csrf()
             raw = flask_session["csrf_token"]
         with self.session_transaction() as sess:
             sess["csrf_token"] = raw
         return token
+
+    def open(self, *args, **kwargs):
+        """Run each request in its own application context, as a server does: a fresh `g`
+        (Flask-Login caches the signed-in user there) and a database session of its own,
+        so a test sees only what a view committed and nothing leaks between requests."""
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
     def post(self, *args, csrf: bool = True, **kwargs):
         data = kwargs.get("data")
@@ -157,3 +166,32 @@ def page_text(response) -> str:
     html = response.data.decode()
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Create another application (by default on the test database); engines are disposed after."""
+    created = []
+
+    def _make(**overrides):
+        settings = {"HOCSO_ENV": "test", "DATABASE_URL": database_url,
+                    "SECRET_KEY": "test-secret", **overrides}
+        other = create_app(**settings)
+        other.test_client_class = Client
+        created.append(other)
+        return other
+
+    yield _make
+    for other in created:
+        with other.app_context():
+            _db.session.remove()
+            for engine in _db.engines.values():
+                engine.dispose()
+
+
+def translated(locale: str, message: str, **variables) -> str:
+    """Return `message` as the catalog of `locale` renders it (what a page in that language shows)."""
+    from flask_babel import force_locale, gettext
+
+    with force_locale(locale):
+        return gettext(message, **variables)
