@@ -97,7 +97,10 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:
         """Return the session id: user id plus password epoch, so a reset ends old sessions."""
-        stamp = int(self.password_changed_at.timestamp()) if self.password_changed_at else 0
+        # Microseconds: a reset within the same second as the last change must still end sessions.
+        stamp = (
+            int(self.password_changed_at.timestamp() * 1_000_000) if self.password_changed_at else 0
+        )
         return f"{self.id}:{stamp}"
 
     @property
