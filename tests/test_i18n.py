@@ -143,9 +143,12 @@ def test_the_placeholder_check_sees_a_wrong_or_missing_name():
 
 PAGE_WORDS = {
     # language: (words the sign-in page must show, words from other languages it must not)
-    "vi": (("Đăng nhập HọcSố", "Tên đăng nhập", "Mật khẩu"), ("Sign in", "Password", "로그인")),
-    "en": (("Sign in to HọcSố", "Username", "Password"), ("Đăng nhập", "Mật khẩu", "로그인")),
-    "ko": (("HọcSố 로그인", "아이디", "비밀번호"), ("Sign in", "Password", "Đăng nhập")),
+    "vi": (("Đăng nhập HọcSố", "Tên đăng nhập", "Mật khẩu"),
+           ("Sign in", "Password", "로그인")),
+    "en": (("Sign in to HọcSố", "Username", "Password"),
+           ("Đăng nhập", "Mật khẩu", "로그인")),
+    "ko": (("HọcSố 로그인", "아이디", "비밀번호"),
+           ("Sign in", "Password", "Đăng nhập")),
 }
 
 
