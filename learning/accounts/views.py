@@ -147,7 +147,9 @@ def change_password():
             attach_error(form, error)
         else:
             db.session.commit()
-            login_user(current_user)  # the session id carries the password epoch
+            # The session id carries the password epoch. Pass the user, not the proxy: Flask-Login
+            # keeps what it is given in `g`, and a proxy to itself recurses without end.
+            login_user(current_user._get_current_object())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("site.index"))
     status = 400 if request.method == "POST" else 200
