@@ -62,7 +62,7 @@ def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
         "REMEMBER_COOKIE_SECURE": production,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: long forms must not expire
-        "MAX_CONTENT_LENGTH": int(env.get("HOCSO_MAX_UPLOAD_MB", "64")) * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": int(env.get("HOCSO_MAX_UPLOAD_MB", "512")) * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": env.get("HOCSO_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "LANGUAGES": LANGUAGES,
@@ -72,6 +72,8 @@ def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
         "THROTTLE_WINDOW": timedelta(minutes=15),
         "MINISTRY_NAME": env.get("HOCSO_MINISTRY_NAME", "Bộ Ngoại giao"),
         "PASSWORD_MIN_LENGTH": 10,
+        "MEDIA_DIR": env.get("HOCSO_MEDIA_DIR", str(PROJECT_ROOT / "instance" / "media")),
+        "MAX_PACKAGE_MB": int(env.get("HOCSO_MAX_PACKAGE_MB", "500")),
         "PROXY_COUNT": int(env.get("HOCSO_PROXY_COUNT", "0")),
     }
     config.update(overrides)

@@ -74,3 +74,13 @@ def _configure_sqlite(dbapi_connection, connection_record):
 def is_sqlite(engine) -> bool:
     """Tell whether the engine talks to SQLite."""
     return engine.dialect.name == "sqlite"
+
+
+def insert_for(session, model):
+    """Return the dialect's INSERT for `model`, which supports ON CONFLICT (SQLite, PostgreSQL)."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)

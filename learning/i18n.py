@@ -7,6 +7,7 @@ else Vietnamese. Must not import feature packages; the profile is reached throug
 from __future__ import annotations
 
 from flask import current_app, session
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -48,3 +49,11 @@ def select_timezone() -> str:
 
 
 LANGUAGE_CHOICES_LABEL = _l("Language")
+
+
+def format_duration(seconds: int | None) -> str:
+    """Return a reading time such as "45 minutes" or "2 h 05 min" in the current language."""
+    minutes = max(0, int(seconds or 0)) // 60
+    if minutes < 60:
+        return ngettext("%(num)d minute", "%(num)d minutes", minutes)
+    return gettext("%(hours)d h %(minutes)02d min", hours=minutes // 60, minutes=minutes % 60)

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from flask import Flask
 
+from courses import cli as courses_cli
+from courses import signals as course_signals
+from courses import views as courses_views
 from learning import i18n
+from learning.progress import services as progress
 from learning.accounts import cli as accounts_cli
 from learning.accounts import services as accounts
 from learning.accounts import views as accounts_views
@@ -15,17 +19,27 @@ from learning.extensions import login_manager
 from learning.site import cli as site_cli
 from learning.site import views as site_views
 
-BLUEPRINTS = (site_views.bp, accounts_views.bp)
+BLUEPRINTS = (site_views.bp, accounts_views.bp, courses_views.bp)
+CLI_GROUPS = (accounts_cli.users_cli, accounts_cli.departments_cli, courses_cli.courses_cli,
+              site_cli.demo_cli)
+
+
+def connect_signals() -> None:
+    """Subscribe the higher layers to what the lower layers announce (idempotent)."""
+    course_signals.lesson_completed.connect(progress.on_lesson_completed)
+    course_signals.course_content_changed.connect(progress.on_course_content_changed)
 
 
 def register(app: Flask) -> None:
     """Attach blueprints, CLI commands and template helpers to `app`."""
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-    for group in (accounts_cli.users_cli, accounts_cli.departments_cli, site_cli.demo_cli):
+    for group in CLI_GROUPS:
         app.cli.add_command(group)
+    connect_signals()
 
     login_manager.user_loader(accounts.load_session_user)
+    app.add_template_filter(i18n.format_duration, "duration")
 
     @app.context_processor
     def template_helpers():

@@ -47,8 +47,9 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def _app(database_url):
-    app = create_app(HOCSO_ENV="test", DATABASE_URL=database_url, SECRET_KEY="test-secret")
+def _app(database_url, tmp_path_factory):
+    app = create_app(HOCSO_ENV="test", DATABASE_URL=database_url, SECRET_KEY="test-secret",
+                     MEDIA_DIR=str(tmp_path_factory.mktemp("media")))
     _reset_schema(app)
     return app
 
@@ -195,3 +196,32 @@ def translated(locale: str, message: str, **variables) -> str:
 
     with force_locale(locale):
         return gettext(message, **variables)
+
+
+def sign_in(client, username: str, password: str = DEMO_PASSWORD, **extra):
+    """Post the sign-in form (with a CSRF token) and return the response."""
+    return client.post("/login", data={"username": username, "password": password, **extra})
+
+
+def field_error(response, field_id: str) -> str | None:
+    """Return the error text shown under the form field `field_id`, or None when there is none."""
+    import html
+
+    match = re.search(rf'<p class="field-error" id="{re.escape(field_id)}-error">(.*?)</p>',
+                      response.data.decode(), re.S)
+    return html.unescape(" ".join(match.group(1).split())) if match else None
+
+
+def location_path(response) -> str:
+    """Return the path (and query) a redirect response points to."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(response.headers["Location"])
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def visible_text(response) -> str:
+    """Return `page_text` with HTML entities decoded (&#39; -> ', &amp; -> &)."""
+    import html
+
+    return html.unescape(page_text(response))

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from learning.db import db
+from learning.progress import queries as progress_queries
 
 bp = Blueprint("site", __name__)
 
@@ -16,7 +17,7 @@ def index():
     """Send visitors to sign in; show a signed-in official their starting points."""
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login"))
-    return render_template("site/index.html")
+    return render_template("site/index.html", dashboard=progress_queries.my_learning(current_user))
 
 
 @bp.route("/healthz")

@@ -1,0 +1,365 @@
+"""Course packages: read a folder or a zip, check every file, and describe the course.
+
+Pure with respect to the database: turns bytes into a `CourseSpec` or a list of problems
+(file, line, reason). Rendering happens here too, so a broken reference is a problem at import.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import tomllib
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import yaml
+
+from learning.markdown import markdown_to_html, sanitize_html
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LANGUAGES = ("vi", "en", "ko")
+COMPLETION_RULES = ("all_lessons", "all_lessons_and_quizzes")
+MEDIA_TYPES = {
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+    ".webp": "image/webp", ".svg": "image/svg+xml",
+    ".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".m4a": "audio/mp4",
+    ".wav": "audio/wav",
+    ".mp4": "video/mp4", ".webm": "video/webm", ".ogv": "video/ogg",
+    ".vtt": "text/vtt", ".pdf": "application/pdf",
+    ".md": "text/markdown; charset=utf-8", ".toml": "application/toml",
+    ".gift": "text/plain; charset=utf-8", ".txt": "text/plain; charset=utf-8",
+}
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
+MAX_FILES = 5000
+
+
+@dataclass
+class Problem:
+    """One thing wrong with a package."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+class PackageError(Exception):
+    """The package is refused; `problems` lists every reason."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class LessonSpec:
+    slug: str
+    title: str
+    estimated_minutes: int
+    source_path: str
+    markdown: str
+    html: str = ""
+    links: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ModuleSpec:
+    slug: str
+    title: str
+    summary: str
+    folder: str
+    lessons: list[LessonSpec] = field(default_factory=list)
+
+
+@dataclass
+class CourseSpec:
+    slug: str
+    title: str
+    summary: str
+    language: str
+    version: str
+    estimated_minutes: int
+    topics: list[str]
+    family: str | None
+    completion_rule: str
+    modules: list[ModuleSpec]
+    files: dict[str, bytes]
+    extra: dict = field(default_factory=dict)  # course.toml tables for other features (quizzes)
+
+    @property
+    def lessons(self) -> list[LessonSpec]:
+        return [lesson for module in self.modules for lesson in module.lessons]
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def _ignored(path: str) -> bool:
+    return any(part.startswith((".", "_")) for part in PurePosixPath(path).parts)
+
+
+def read_directory(root: Path) -> dict[str, bytes]:
+    """Read every package file below `root` (paths relative, '/'-separated)."""
+    files = {}
+    for item in sorted(root.rglob("*")):
+        relative = item.relative_to(root).as_posix()
+        if item.is_file() and not _ignored(relative):
+            files[relative] = item.read_bytes()
+    return files
+
+
+def read_zip(data: bytes, max_bytes: int) -> dict[str, bytes]:
+    """Read a zipped package; a single top folder is stripped. Refuses unsafe archives."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise PackageError([Problem("(zip)", None, "not a zip archive")]) from None
+    problems, files, total = [], {}, 0
+    entries = [info for info in archive.infolist() if not info.is_dir()]
+    if len(entries) > MAX_FILES:
+        raise PackageError([Problem("(zip)", None, f"more than {MAX_FILES} files")])
+    for info in entries:
+        name = info.filename.replace("\\", "/")
+        normal = posixpath.normpath(name)
+        if normal.startswith(("/", "../")) or normal == ".." or ":" in normal.split("/")[0]:
+            problems.append(Problem(name, None, "unsafe path in the archive"))
+            continue
+        total += info.file_size
+        if total > max_bytes:
+            raise PackageError([Problem("(zip)", None, "the unpacked package is too large")])
+        if not _ignored(normal) and "__MACOSX" not in normal:
+            files[normal] = archive.read(info)
+    if problems:
+        raise PackageError(problems)
+    tops = {path.split("/", 1)[0] for path in files}
+    if len(tops) == 1 and all("/" in path for path in files):
+        prefix = tops.pop() + "/"
+        files = {path[len(prefix):]: data for path, data in files.items()}
+    return files
+
+
+def write_zip(files: dict[str, bytes], top: str) -> bytes:
+    """Zip package files under one top folder (what `read_zip` reads back)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(files):
+            archive.writestr(f"{top}/{path}", files[path])
+    return out.getvalue()
+
+
+# --- checking --------------------------------------------------------------------------------
+
+def _toml(path: str, data: bytes, problems: list[Problem]) -> dict | None:
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        problems.append(Problem(path, None, "not UTF-8 text"))
+    except tomllib.TOMLDecodeError as error:
+        match = re.search(r"line (\d+)", str(error))
+        problems.append(Problem(path, int(match.group(1)) if match else None,
+                                f"invalid TOML: {error}"))
+    return None
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    index = text.find(needle)
+    return text.count("\n", 0, index) + 1 if index >= 0 else None
+
+
+def _text_field(data: dict, key: str, path: str, problems, required=True, line=None) -> str:
+    value = data.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            problems.append(Problem(path, line, f"“{key}” is required"))
+        return ""
+    if not isinstance(value, (str, int, float)):
+        problems.append(Problem(path, line, f"“{key}” must be text"))
+        return ""
+    return str(value).strip()
+
+
+def _minutes(data: dict, key: str, path: str, problems, default: int, line=None) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100_000:
+        problems.append(Problem(path, line, f"“{key}” must be a whole number of minutes"))
+        return default
+    return value
+
+
+def _slug(data: dict, path: str, problems, line=None) -> str:
+    slug = _text_field(data, "slug", path, problems, line=line)
+    if slug and not SLUG.match(slug):
+        problems.append(Problem(path, line, f"slug “{slug}” may use only a-z, 0-9 and single "
+                                            "hyphens"))
+    return slug
+
+
+def _parse_lesson(path: str, data: bytes, problems: list[Problem]) -> LessonSpec | None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.append(Problem(path, None, "not UTF-8 text"))
+        return None
+    text = text.lstrip("\ufeff")
+    match = FRONT_MATTER.match(text)
+    if not match:
+        problems.append(Problem(path, 1, "front matter missing: start the file with a '---' "
+                                         "block holding slug and title"))
+        return None
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problems.append(Problem(path, mark.line + 2 if mark else 1,
+                                f"invalid front matter: {getattr(error, 'problem', error)}"))
+        return None
+    if not isinstance(meta, dict):
+        problems.append(Problem(path, 2, "front matter must be 'key: value' lines"))
+        return None
+    before = len(problems)
+    slug = _slug(meta, path, problems, line=_line_of(text, "slug") or 2)
+    title = _text_field(meta, "title", path, problems, line=_line_of(text, "title") or 2)
+    minutes = _minutes(meta, "estimated_minutes", path, problems, 5,
+                       line=_line_of(text, "estimated_minutes"))
+    if len(problems) > before:
+        return None
+    return LessonSpec(slug=slug, title=title, estimated_minutes=minutes, source_path=path,
+                      markdown=text[match.end():])
+
+
+def render_lesson_html(
+    markdown: str,
+    source_path: str,
+    file_paths: set[str] | dict,
+    lesson_slug_by_path: dict[str, str],
+    missing: list[str] | None = None,
+) -> str:
+    """Render a lesson; relative links become URLs relative to the lesson page."""
+    folder = posixpath.dirname(source_path)
+
+    def resolve(tag, attribute, value):
+        target, _, anchor = value.partition("#")
+        target = target.split("?", 1)[0]
+        resolved = posixpath.normpath(posixpath.join(folder, target)) if target else ""
+        if tag == "a" and resolved in lesson_slug_by_path:
+            return f"../lessons/{lesson_slug_by_path[resolved]}" + (f"#{anchor}" if anchor else "")
+        if resolved and resolved in file_paths and not resolved.endswith((".md", ".toml")):
+            return f"../files/{resolved}"
+        if missing is not None:
+            missing.append(value)
+        return None
+
+    return sanitize_html(markdown_to_html(markdown), resolve)
+
+
+def _check_references(spec: CourseSpec, problems: list[Problem]) -> None:
+    """Render every lesson; relative references must name files or lessons of the package."""
+    slugs = {lesson.source_path: lesson.slug for lesson in spec.lessons}
+    for lesson in spec.lessons:
+        missing: list[str] = []
+        lesson.html = render_lesson_html(lesson.markdown, lesson.source_path, spec.files, slugs,
+                                         missing)
+        offset = _front_lines(spec, lesson)
+        for value in missing:
+            line = _line_of(lesson.markdown, value)
+            problems.append(Problem(lesson.source_path, line + offset if line else None,
+                                    f"“{value}” is not a file or lesson of this package"))
+
+
+def _front_lines(spec: CourseSpec, lesson: LessonSpec) -> int:
+    raw = spec.files[lesson.source_path].decode("utf-8", "replace").lstrip("\ufeff")
+    return raw[: len(raw) - len(lesson.markdown)].count("\n")
+
+
+def parse_package(files: dict[str, bytes]) -> CourseSpec:
+    """Check a package's files and return its description, or raise PackageError."""
+    problems: list[Problem] = []
+    if "course.toml" not in files:
+        raise PackageError([Problem("course.toml", None, "missing: every package needs one at "
+                                                         "its top level")])
+    meta = _toml("course.toml", files["course.toml"], problems) or {}
+    slug = _slug(meta, "course.toml", problems)
+    title = _text_field(meta, "title", "course.toml", problems)
+    language = _text_field(meta, "language", "course.toml", problems)
+    if language and language not in LANGUAGES:
+        problems.append(Problem("course.toml", None, f"language must be one of "
+                                                     f"{', '.join(LANGUAGES)}"))
+    version = _text_field(meta, "version", "course.toml", problems)
+    topics = meta.get("topics", [])
+    if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+        problems.append(Problem("course.toml", None, "topics must be a list of texts"))
+        topics = []
+    completion = meta.get("completion", {})
+    rule = completion.get("rule", "all_lessons") if isinstance(completion, dict) else None
+    if rule not in COMPLETION_RULES:
+        problems.append(Problem("course.toml", None,
+                                f"completion.rule must be one of {', '.join(COMPLETION_RULES)}"))
+        rule = "all_lessons"
+    family = _text_field(meta, "family", "course.toml", problems, required=False) or None
+
+    for path in files:
+        suffix = PurePosixPath(path).suffix.lower()
+        if suffix not in MEDIA_TYPES:
+            problems.append(Problem(path, None, f"file type “{suffix or path}” is not allowed"))
+
+    module_dirs = sorted({path.split("/", 1)[0] for path in files if "/" in path})
+    modules: list[ModuleSpec] = []
+    seen_modules: dict[str, str] = {}
+    seen_lessons: dict[str, str] = {}
+    for folder in module_dirs:
+        module_toml = f"{folder}/module.toml"
+        if module_toml not in files:
+            problems.append(Problem(module_toml, None, "missing: every module folder needs one"))
+            continue
+        module_meta = _toml(module_toml, files[module_toml], problems) or {}
+        module_slug = _slug(module_meta, module_toml, problems)
+        module_title = _text_field(module_meta, "title", module_toml, problems)
+        if module_slug in seen_modules:
+            problems.append(Problem(module_toml, None, f"module slug “{module_slug}” is also "
+                                                       f"used by {seen_modules[module_slug]}"))
+        seen_modules.setdefault(module_slug, module_toml)
+        module = ModuleSpec(slug=module_slug, title=module_title,
+                            summary=_text_field(module_meta, "summary", module_toml, problems,
+                                                required=False), folder=folder)
+        for path in sorted(p for p in files if p.startswith(folder + "/")
+                           and p.count("/") == 1 and p.endswith(".md")):
+            lesson = _parse_lesson(path, files[path], problems)
+            if lesson is None:
+                continue
+            if lesson.slug in seen_lessons:
+                problems.append(Problem(path, _line_of(files[path].decode("utf-8", "replace"),
+                                                       "slug"),
+                                        f"lesson slug “{lesson.slug}” is also used by "
+                                        f"{seen_lessons[lesson.slug]}"))
+                continue
+            seen_lessons[lesson.slug] = path
+            module.lessons.append(lesson)
+        lesson_files = [p for p in files if p.startswith(folder + "/") and p.count("/") == 1
+                        and p.endswith(".md")]
+        if not lesson_files:
+            problems.append(Problem(folder + "/", None, "the module has no lessons"))
+        modules.append(module)
+    for path in files:
+        if path.endswith(".md") and path.count("/") != 1 and path != "README.md":
+            problems.append(Problem(path, None, "lessons must sit directly in a module folder"))
+    if not modules and not problems:
+        problems.append(Problem("course.toml", None, "the package has no modules"))
+
+    spec = CourseSpec(
+        slug=slug, title=title, summary=_text_field(meta, "summary", "course.toml", problems,
+                                                    required=False),
+        language=language, version=version,
+        estimated_minutes=0, topics=[t.strip() for t in topics if t.strip()], family=family,
+        completion_rule=rule, modules=modules, files=files,
+        extra={k: v for k, v in meta.items() if isinstance(v, (dict, list))},
+    )
+    spec.estimated_minutes = _minutes(meta, "estimated_minutes", "course.toml", problems,
+                                      sum(lesson.estimated_minutes for lesson in spec.lessons))
+    _check_references(spec, problems)
+    if problems:
+        raise PackageError(problems)
+    return spec

@@ -1,0 +1,121 @@
+"""Reads for the catalog, course outline, resume and admin pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+
+from courses.models import Course, Enrolment, Lesson, LessonProgress, Module
+from courses.services import pick_next_lesson
+from learning.accounts.models import User
+from learning.db import db
+from learning.text import fold
+
+LANGUAGE_LABELS = {"vi": _l("Vietnamese"), "en": _l("English"), "ko": _l("Korean")}
+
+
+@dataclass
+class CatalogEntry:
+    """A course in the catalog with the viewer's enrolment, if any."""
+
+    course: Course
+    lesson_count: int
+    enrolment: Enrolment | None
+
+
+def _topic_condition(topic: str):
+    column = Course.topics
+    return or_(column == topic, column.startswith(topic + "\n", autoescape=True),
+               column.endswith("\n" + topic, autoescape=True),
+               column.contains("\n" + topic + "\n", autoescape=True))
+
+
+def search(user: User, *, query: str = "", language: str = "", topic: str = "") -> list[
+        CatalogEntry]:
+    """Return published courses matching every word of `query` (diacritic- and case-blind)."""
+    conditions = [Course.is_published.is_(True)]
+    for word in fold(query).split():
+        conditions.append(Course.search_text.contains(word, autoescape=True))
+    if language:
+        conditions.append(Course.language == language)
+    if topic:
+        conditions.append(_topic_condition(topic))
+    lesson_count = (
+        select(func.count()).where(Lesson.course_id == Course.id, Lesson.is_removed.is_(False))
+        .correlate(Course).scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Course, lesson_count, Enrolment)
+        .outerjoin(Enrolment, (Enrolment.course_id == Course.id) & (Enrolment.user_id == user.id))
+        .where(*conditions).order_by(Course.title)
+    ).all()
+    return [CatalogEntry(course, count, enrolment) for course, count, enrolment in rows]
+
+
+def all_topics() -> list[str]:
+    """Return every topic of the published courses, sorted."""
+    topics = set()
+    for text in db.session.scalars(select(Course.topics).where(Course.is_published.is_(True))):
+        topics.update(t for t in text.splitlines() if t)
+    return sorted(topics, key=fold)
+
+
+def outline(course: Course) -> list[tuple[Module, list[Lesson]]]:
+    """Return the course's current modules with their current lessons, in order."""
+    lessons = db.session.scalars(
+        select(Lesson).where(Lesson.course_id == course.id, Lesson.is_removed.is_(False))
+        .order_by(Lesson.position)
+    ).all()
+    by_module: dict[int, list[Lesson]] = {}
+    for lesson in lessons:
+        by_module.setdefault(lesson.module_id, []).append(lesson)
+    return [(module, by_module.get(module.id, [])) for module in course.modules
+            if not module.is_removed and by_module.get(module.id)]
+
+
+def other_versions(course: Course) -> list[Course]:
+    """Return the other language versions of the course (same family)."""
+    if not course.family:
+        return []
+    return list(db.session.scalars(select(Course).where(
+        Course.family == course.family, Course.id != course.id, Course.is_published.is_(True)
+    ).order_by(Course.language)))
+
+
+def resume_target(user: User) -> tuple[Course, Lesson | None] | None:
+    """Return the course the official was last active in and its next lesson, preferring
+    unfinished courses; None when the official has no enrolment."""
+    enrolments = db.session.scalars(
+        select(Enrolment).where(Enrolment.user_id == user.id)
+        .order_by(Enrolment.completed_at.is_not(None), Enrolment.last_activity_at.desc()
+                  .nulls_last(), Enrolment.enrolled_at.desc())
+    ).all()
+    for enrolment in enrolments:
+        lessons = db.session.scalars(select(Lesson).where(
+            Lesson.course_id == enrolment.course_id, Lesson.is_removed.is_(False)
+        ).order_by(Lesson.position)).all()
+        done = set(db.session.scalars(select(LessonProgress.lesson_id).where(
+            LessonProgress.user_id == user.id, LessonProgress.course_id == enrolment.course_id,
+            LessonProgress.completed_at.is_not(None))))
+        lesson = pick_next_lesson(list(lessons), done, enrolment.last_lesson_id)
+        if lesson is not None:
+            return enrolment.course, lesson
+    if enrolments:
+        return enrolments[0].course, None
+    return None
+
+
+def admin_rows() -> list[tuple[Course, int, int, int]]:
+    """Return every course with its lesson, enrolment and completion counts."""
+    lessons = (select(func.count()).where(Lesson.course_id == Course.id,
+                                          Lesson.is_removed.is_(False))
+               .correlate(Course).scalar_subquery())
+    enrolled = (select(func.count()).where(Enrolment.course_id == Course.id)
+                .correlate(Course).scalar_subquery())
+    completed = (select(func.count()).where(Enrolment.course_id == Course.id,
+                                            Enrolment.completed_at.is_not(None))
+                 .correlate(Course).scalar_subquery())
+    return [tuple(row) for row in db.session.execute(
+        select(Course, lessons, enrolled, completed).order_by(Course.title)).all()]

@@ -1,0 +1,228 @@
+"""The catalog, course pages, the lesson player, course files, and the admin course pages."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from courses import queries as catalog, storage
+from courses import services as courses
+from courses.forms import PackageUploadForm, TimeReportForm
+from courses.packages import PackageError, read_zip, write_zip
+from learning import clock
+from learning.accounts.services import require_admin
+from learning.db import db
+from learning.errors import DomainError
+from learning.forms import ActionForm
+
+bp = Blueprint("courses", __name__)
+
+
+@bp.route("/courses")
+@login_required
+def catalog_page():
+    """List the courses, with search (diacritics and case ignored) and filters."""
+    query = request.args.get("q", "").strip()
+    language = request.args.get("language", "")
+    topic = request.args.get("topic", "")
+    entries = catalog.search(current_user, query=query, language=language, topic=topic)
+    return render_template("courses/catalog.html", entries=entries, query=query,
+                           language=language, topic=topic, topics=catalog.all_topics(),
+                           languages=catalog.LANGUAGE_LABELS)
+
+
+@bp.route("/courses/<slug>")
+@login_required
+def detail(slug: str):
+    """Show a course: modules, lessons, time, and the official's progress."""
+    course = courses.get_course(slug)
+    enrolment = courses.get_enrolment(current_user, course)
+    states = courses.lesson_states(current_user, course) if enrolment else {}
+    modules = catalog.outline(course)
+    return render_template(
+        "courses/detail.html", course=course, enrolment=enrolment, states=states,
+        modules=modules, lessons_total=sum(len(lessons) for _, lessons in modules),
+        next_lesson=courses.next_lesson(current_user, course)
+        if enrolment else None, versions=catalog.other_versions(course), form=ActionForm(),
+    )
+
+
+@bp.route("/courses/<slug>/enrol", methods=["POST"])
+@login_required
+def enrol(slug: str):
+    """Enrol oneself, then go to the first lesson."""
+    course = courses.get_course(slug)
+    ActionForm().validate_on_submit() or abort(400)
+    try:
+        courses.enrol(current_user, current_user, course, now=clock.now())
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("courses.detail", slug=slug))
+    db.session.commit()
+    return redirect(url_for("courses.resume", slug=slug))
+
+
+@bp.route("/courses/<slug>/continue")
+@login_required
+def resume(slug: str):
+    """Go to the next unfinished lesson of the course."""
+    course = courses.get_course(slug)
+    if courses.get_enrolment(current_user, course) is None:
+        return redirect(url_for("courses.detail", slug=slug))
+    lesson = courses.next_lesson(current_user, course)
+    if lesson is None:
+        return redirect(url_for("courses.detail", slug=slug))
+    return redirect(url_for("courses.lesson", slug=slug, lesson_slug=lesson.slug))
+
+
+@bp.route("/learn")
+@login_required
+def learn():
+    """Send a returning official straight to their next unfinished lesson."""
+    target = catalog.resume_target(current_user)
+    if target is None:
+        flash(_("Choose a course to start learning."), "info")
+        return redirect(url_for("courses.catalog_page"))
+    course, lesson = target
+    if lesson is None:
+        return redirect(url_for("courses.detail", slug=course.slug))
+    return redirect(url_for("courses.lesson", slug=course.slug, lesson_slug=lesson.slug))
+
+
+@bp.route("/courses/<slug>/lessons/<lesson_slug>")
+@login_required
+def lesson(slug: str, lesson_slug: str):
+    """The lesson player: the lesson, the module sidebar, previous/next, mark as done."""
+    course = courses.get_course(slug)
+    lesson = courses.get_lesson(course, lesson_slug)
+    enrolment = courses.get_enrolment(current_user, course)
+    if enrolment is None:
+        flash(_("Enrol in the course to open its lessons."), "info")
+        return redirect(url_for("courses.detail", slug=slug))
+    courses.record_visit(current_user, lesson, now=clock.now())
+    html = Markup(courses.lesson_html(lesson))  # sanitised when it was cached
+    db.session.commit()
+    previous, following = courses.neighbours(lesson)
+    states = courses.lesson_states(current_user, course)
+    return render_template(
+        "courses/lesson.html", course=course, lesson=lesson, html=html, previous=previous,
+        following=following, states=states, modules=catalog.outline(course),
+        enrolment=courses.get_enrolment(current_user, course), form=ActionForm(),
+    )
+
+
+@bp.route("/courses/<slug>/lessons/<lesson_slug>/done", methods=["POST"])
+@login_required
+def complete(slug: str, lesson_slug: str):
+    """Mark a lesson as done (idempotent) and go on to the next one."""
+    course = courses.get_course(slug)
+    lesson = courses.get_lesson(course, lesson_slug)
+    ActionForm().validate_on_submit() or abort(400)
+    was_complete = courses.get_enrolment(current_user, course)
+    was_complete = bool(was_complete and was_complete.completed_at)
+    courses.complete_lesson(current_user, lesson, now=clock.now())
+    db.session.commit()
+    enrolment = courses.get_enrolment(current_user, course)
+    if enrolment.completed_at and not was_complete:
+        flash(_("Congratulations! You have completed “%(title)s”.", title=course.title),
+              "success")
+        return redirect(url_for("courses.detail", slug=slug))
+    _previous, following = courses.neighbours(lesson)
+    if following is not None:
+        return redirect(url_for("courses.lesson", slug=slug, lesson_slug=following.slug))
+    nxt = courses.next_lesson(current_user, course)
+    if nxt is not None:
+        flash(_("Some lessons are still unfinished."), "info")
+        return redirect(url_for("courses.lesson", slug=slug, lesson_slug=nxt.slug))
+    return redirect(url_for("courses.detail", slug=slug))
+
+
+@bp.route("/courses/<slug>/lessons/<lesson_slug>/time", methods=["POST"])
+@login_required
+def report_time(slug: str, lesson_slug: str):
+    """Add the reading time the lesson page measured (sent by the browser on leaving)."""
+    course = courses.get_course(slug)
+    lesson = courses.get_lesson(course, lesson_slug)
+    form = TimeReportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    courses.add_time(current_user, lesson, form.seconds.data or 0, now=clock.now())
+    db.session.commit()
+    return "", 204
+
+
+@bp.route("/courses/<slug>/files/<path:path>")
+@login_required
+def course_file(slug: str, path: str):
+    """Serve an image, audio, video or caption file of the course (with range requests)."""
+    course = courses.get_course(slug, include_unpublished=current_user.has_role("admin"))
+    record = courses.get_course_file(course, path)
+    response = send_file(storage.blob_path(record.digest), mimetype=record.media_type,
+                         conditional=True, etag=record.digest, max_age=3600,
+                         download_name=path.rsplit("/", 1)[-1])
+    # A package file is never allowed to run script, even an SVG opened on its own.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; " \
+        "img-src 'self'; media-src 'self'; sandbox"
+    return response
+
+
+# --- admin -----------------------------------------------------------------------------------
+
+@bp.route("/admin/courses", methods=["GET", "POST"])
+@login_required
+def admin_courses():
+    """List the courses and import a zipped package."""
+    require_admin(current_user)
+    form = PackageUploadForm()
+    problems = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            files = read_zip(form.package.data.read(),
+                             current_app.config["MAX_PACKAGE_MB"] * 1024 * 1024)
+            result = courses.import_package(current_user, files, now=clock.now())
+        except PackageError as error:
+            db.session.rollback()
+            problems = error.problems
+            status = 400
+        else:
+            db.session.commit()
+            if not result.changed:
+                flash(_("“%(title)s” is already up to date.", title=result.course.title), "info")
+            elif result.created:
+                flash(_("Course “%(title)s” imported.", title=result.course.title), "success")
+            else:
+                flash(_("Course “%(title)s” updated to version %(version)s: %(added)d lessons "
+                        "added, %(removed)d removed, %(updated)d changed.",
+                        title=result.course.title, version=result.course.version,
+                        added=result.lessons_added, removed=result.lessons_removed,
+                        updated=result.lessons_updated), "success")
+            return redirect(url_for("courses.admin_courses"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("courses/admin_courses.html", form=form, problems=problems,
+                           rows=catalog.admin_rows()), status
+
+
+@bp.route("/admin/courses/<slug>/export.zip")
+@login_required
+def admin_export(slug: str):
+    """Download the course package exactly as imported."""
+    require_admin(current_user)
+    course = courses.get_course(slug, include_unpublished=True)
+    data = write_zip(courses.export_package(course), course.slug)
+    return Response(data, mimetype="application/zip", headers={
+        "Content-Disposition": f"attachment; filename={course.slug}-{course.version}.zip"})

@@ -1,0 +1,112 @@
+"""The one path from author Markdown to HTML on a page: Python-Markdown, then nh3, then Markup.
+
+A lesson (or a quiz text) can neither run script nor load a remote resource: tags and
+attributes are allow-listed, `javascript:` and `data:` URLs are dropped, and every image,
+audio, video or caption source must be a relative path, which `resolve_url` maps to the
+platform's own file URL. Must not import feature packages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import markdown as md
+import nh3
+from markupsafe import Markup
+
+from learning.text import fold
+
+# Bump when the rendering pipeline changes: cached lesson HTML is then rebuilt once.
+RENDERER_VERSION = 1
+
+EXTENSIONS = ["tables", "fenced_code", "admonition", "footnotes", "toc", "sane_lists"]
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s",
+    "del", "ins", "mark", "small", "sub", "sup", "code", "pre", "kbd", "samp", "blockquote",
+    "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "th", "td",
+    "caption", "a", "img", "figure", "figcaption", "div", "span", "details", "summary", "abbr",
+    "video", "audio", "source", "track",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"id", "title", "lang"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "video": {"src", "poster", "width", "height", "preload"},
+    "audio": {"src", "preload"},
+    "source": {"src", "type"},
+    "track": {"src", "kind", "srclang", "label", "default"},
+    "th": {"colspan", "rowspan", "style"},
+    "td": {"colspan", "rowspan", "style"},
+    "ol": {"start"},
+}
+ALLOWED_CLASSES = {
+    "div": {"admonition", "note", "tip", "hint", "important", "warning", "caution", "danger",
+            "attention", "error", "footnote", "toc"},
+    "p": {"admonition-title"},
+    "sup": {"footnote-ref"},
+    "code": {f"language-{name}" for name in (
+        "text", "bash", "sh", "shell", "python", "json", "xml", "html", "css", "sql", "toml",
+        "yaml", "ini", "powershell", "javascript", "csv")},
+}
+MEDIA_SOURCES = {("img", "src"), ("video", "src"), ("video", "poster"), ("audio", "src"),
+                 ("source", "src"), ("track", "src")}
+UrlResolver = Callable[[str, str, str], "str | None"]
+
+
+def _slugify(value: str, separator: str) -> str:
+    """Heading ids that keep Vietnamese readable: 'Chữ ký số' -> 'chu-ky-so'."""
+    return re.sub(r"[^a-z0-9]+", separator, fold(value)).strip(separator) or "section"
+
+
+def is_remote(url: str) -> bool:
+    """Tell whether a URL leaves the platform (has a scheme or a host)."""
+    parts = urlsplit(url.strip())
+    return bool(parts.scheme or parts.netloc) or url.strip().startswith("//")
+
+
+def markdown_to_html(text: str) -> str:
+    """Convert Markdown to (unsanitised) HTML with the lesson extensions."""
+    converter = md.Markdown(
+        extensions=EXTENSIONS,
+        extension_configs={"toc": {"slugify": _slugify, "permalink": False},
+                           "footnotes": {"BACKLINK_TITLE": ""}},
+        output_format="html",
+    )
+    return converter.convert(text or "")
+
+
+def sanitize_html(html: str, resolve_url: UrlResolver | None = None) -> str:
+    """Remove everything unsafe from HTML; map relative URLs through `resolve_url`."""
+
+    def attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+        if (tag, attribute) in MEDIA_SOURCES:
+            if is_remote(value) or not value.strip():
+                return None  # no remote (or data:) media: a lesson loads nothing from outside
+            return resolve_url(tag, attribute, value) if resolve_url else value
+        if tag == "a" and attribute == "href":
+            if is_remote(value) or value.startswith("#"):
+                return value
+            return resolve_url(tag, attribute, value) if resolve_url else value
+        if attribute == "style":
+            match = re.fullmatch(r"\s*text-align:\s*(left|right|center)\s*;?\s*", value)
+            return f"text-align: {match.group(1)}" if match else None
+        return value
+
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        clean_content_tags={"script", "style", "iframe", "object", "embed", "template"},
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=attribute_filter,
+        url_schemes={"http", "https", "mailto", "tel"},
+        allowed_classes=ALLOWED_CLASSES,
+        set_tag_attribute_values={"video": {"controls": ""}, "audio": {"controls": ""}},
+        link_rel="noopener noreferrer",
+    )
+
+
+def render(text: str, resolve_url: UrlResolver | None = None) -> Markup:
+    """Render author Markdown to safe HTML markup."""
+    return Markup(sanitize_html(markdown_to_html(text), resolve_url))
