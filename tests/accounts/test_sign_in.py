@@ -1,0 +1,360 @@
+"""Sign-in, throttling, deactivation, passwords, sign-out and redirects after sign-in."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from learning.accounts.models import SignInAttempt, User
+from tests import factories
+from tests.conftest import (
+    DEMO_PASSWORD,
+    field_error,
+    location_path,
+    sign_in,
+    translated,
+    visible_text,
+)
+
+WRONG_PASSWORD_VI = "Tên đăng nhập hoặc mật khẩu không đúng."
+NEW_PASSWORD = "mùa thu Hà Nội 2026"
+
+
+@pytest.fixture
+def official(db):
+    """An active official with the test password, committed so requests can see it."""
+    user = factories.UserFactory(
+        username="huong.nt", full_name="Nguyễn Thị Hương", email="huong.nt@mofa.gov.vn",
+        staff_number="BNG-0104", password=DEMO_PASSWORD,
+    )
+    db.session.commit()
+    return user
+
+
+def signed_in_name(client) -> str | None:
+    """Return the full name on the signed-in official's profile page, or None if signed out."""
+    response = client.get("/account")
+    if response.status_code != 200:
+        return None
+    return re.search(r'class="user-name">([^<]+)<', response.data.decode()).group(1)
+
+
+def attempts(db, **where) -> int:
+    query = select(func.count()).select_from(SignInAttempt)
+    for column, value in where.items():
+        query = query.where(getattr(SignInAttempt, column) == value)
+    return db.session.scalar(query)
+
+
+# --- signing in ------------------------------------------------------------------------------
+
+def test_right_password_signs_in_and_the_session_works(client, official):
+    response = sign_in(client, "huong.nt")
+    assert response.status_code == 302
+    assert location_path(response) == "/"
+    assert signed_in_name(client) == "Nguyễn Thị Hương"
+    assert client.get("/").status_code == 200
+
+
+def test_wrong_password_is_refused_in_vietnamese_and_signs_nobody_in(client, db, official):
+    response = sign_in(client, "huong.nt", "not the password")
+    assert response.status_code == 401
+    assert WRONG_PASSWORD_VI in visible_text(response)
+    assert '<html lang="vi">' in response.data.decode()
+    assert signed_in_name(client) is None
+    assert attempts(db, username="huong.nt", succeeded=False) == 1
+
+
+def test_unknown_username_gets_the_same_message_as_a_wrong_password(client):
+    response = sign_in(client, "nobody.here", "whatever-it-is")
+    assert response.status_code == 401
+    assert WRONG_PASSWORD_VI in visible_text(response)
+
+
+@pytest.mark.parametrize("identifier", ["Huong.NT@MOFA.gov.vn", "bng-0104", " HUONG.NT "])
+def test_sign_in_by_email_staff_number_or_username_in_any_case(client, official, identifier):
+    response = sign_in(client, identifier)
+    assert response.status_code == 302
+    assert signed_in_name(client) == "Nguyễn Thị Hương"
+
+
+def test_sign_in_records_the_time_of_the_last_sign_in(client, db, official):
+    assert official.last_sign_in_at is None
+    sign_in(client, "huong.nt")
+    db.session.expire_all()
+    assert db.session.get(User, official.id).last_sign_in_at is not None
+
+
+# --- throttling ------------------------------------------------------------------------------
+
+def test_five_failures_lock_the_account_even_for_the_right_password(client, db, official):
+    for _ in range(5):
+        assert sign_in(client, "huong.nt", "guess-guess").status_code == 401
+    response = sign_in(client, "huong.nt", DEMO_PASSWORD)
+    assert response.status_code == 429
+    message = translated(
+        "vi", "Too many failed sign-ins for this account. Try again in %(minutes)d minutes.",
+        minutes=15)
+    assert message != "Too many failed sign-ins for this account. Try again in 15 minutes."
+    assert message in visible_text(response)
+    assert signed_in_name(client) is None
+    # Counted in the database, where every worker sees them; the refused try is not counted.
+    assert attempts(db, username="huong.nt", succeeded=False) == 5
+    assert attempts(db, succeeded=True) == 0
+
+
+def test_the_lock_is_per_account(client, db, official):
+    other = factories.UserFactory(username="bao.dq", password=DEMO_PASSWORD)
+    db.session.commit()
+    for _ in range(5):
+        sign_in(client, "huong.nt", "guess-guess")
+    assert sign_in(client, "bao.dq").status_code == 302
+    assert signed_in_name(client) == other.full_name
+
+
+def test_the_lock_holds_in_a_second_app_sharing_the_database(client, official, make_app):
+    for _ in range(5):
+        sign_in(client, "huong.nt", "guess-guess")
+    other_worker = make_app().test_client()
+    response = sign_in(other_worker, "huong.nt", DEMO_PASSWORD)
+    assert response.status_code == 429
+    assert signed_in_name(other_worker) is None
+
+
+def test_failures_counted_by_another_app_lock_this_one(client, official, make_app):
+    other_worker = make_app().test_client()
+    for _ in range(5):
+        assert sign_in(other_worker, "huong.nt", "guess-guess").status_code == 401
+    assert sign_in(client, "huong.nt", DEMO_PASSWORD).status_code == 429
+
+
+def test_twenty_failures_from_one_address_lock_that_address(app, client, db, official):
+    for n in range(19):
+        assert sign_in(client, f"ghost{n}", "guess-guess").status_code == 401
+    # Nineteen are tolerated...
+    assert sign_in(app.test_client(), "huong.nt").status_code == 302
+    assert sign_in(client, "ghost19", "guess-guess").status_code == 401
+    assert attempts(db, ip="127.0.0.1", succeeded=False) == 20
+    # ...the twentieth locks this computer, although huong.nt never failed.
+    response = sign_in(client, "huong.nt", DEMO_PASSWORD)
+    assert response.status_code == 429
+    assert translated(
+        "vi", "Too many failed sign-ins from this computer. Try again in %(minutes)d minutes.",
+        minutes=15) in visible_text(response)
+    assert signed_in_name(client) is None
+
+
+def test_a_successful_sign_in_resets_the_account_counter(app, client, official):
+    for _ in range(4):
+        assert sign_in(client, "huong.nt", "guess-guess").status_code == 401
+    assert sign_in(client, "huong.nt").status_code == 302
+    fresh = app.test_client()
+    for _ in range(4):
+        assert sign_in(fresh, "huong.nt", "guess-guess").status_code == 401
+    # Eight failures in the window, but only four since the last success.
+    assert sign_in(fresh, "huong.nt").status_code == 302
+
+
+# --- deactivated accounts --------------------------------------------------------------------
+
+def test_a_deactivated_account_cannot_sign_in(client, db):
+    factories.UserFactory(username="left.ministry", password=DEMO_PASSWORD,
+                          is_active_account=False)
+    db.session.commit()
+    response = sign_in(client, "left.ministry")
+    assert response.status_code == 401
+    assert "Tài khoản này đã bị khóa. Vui lòng liên hệ quản trị viên." in visible_text(response)
+    assert signed_in_name(client) is None
+
+
+def test_deactivation_ends_the_open_session(app, client, db, official):
+    sign_in(client, "huong.nt")
+    assert signed_in_name(client) == "Nguyễn Thị Hương"
+    factories.UserFactory(username="it.admin", roles={"admin"}, password=DEMO_PASSWORD)
+    db.session.commit()
+    admin_client = app.test_client()
+    sign_in(admin_client, "it.admin")
+    response = admin_client.post(f"/admin/users/{official.id}/active", data={"active": "0"})
+    assert response.status_code == 302
+
+    page = client.get("/account")
+    assert page.status_code == 302
+    assert location_path(page).startswith("/login")
+    # Reactivation restores sign-in but not the old session.
+    admin_client.post(f"/admin/users/{official.id}/active", data={"active": "1"})
+    assert client.get("/account").status_code == 302
+    assert sign_in(client, "huong.nt").status_code == 302
+
+
+# --- must change password --------------------------------------------------------------------
+
+def test_an_official_who_must_change_the_password_is_held_on_the_password_page(client, db):
+    factories.UserFactory(username="new.official", password=DEMO_PASSWORD,
+                          must_change_password=True, roles={"admin", "learner"})
+    db.session.commit()
+    response = sign_in(client, "new.official", next="/admin/users")
+    assert response.status_code == 302
+    assert location_path(response) == "/account/password"
+    for url in ("/", "/account", "/admin/users", "/hr/officials"):
+        blocked = client.get(url)
+        assert blocked.status_code == 302, url
+        assert location_path(blocked) == "/account/password", url
+    assert client.get("/account/password").status_code == 200
+
+    response = client.post("/account/password", data={
+        "current_password": DEMO_PASSWORD, "new_password": NEW_PASSWORD,
+        "confirm_password": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/admin/users").status_code == 200
+    assert db.session.scalar(
+        select(User.must_change_password).where(User.username == "new.official")) is False
+
+
+# --- changing one's own password -------------------------------------------------------------
+
+def change(client, current, new, confirm=None):
+    return client.post("/account/password", data={
+        "current_password": current, "new_password": new,
+        "confirm_password": new if confirm is None else confirm})
+
+
+def test_wrong_current_password_is_a_field_error(client, official):
+    sign_in(client, "huong.nt")
+    response = change(client, "not my password", NEW_PASSWORD)
+    assert response.status_code == 400
+    assert field_error(response, "current_password") == translated(
+        "vi", "The current password is not correct.")
+
+
+def test_too_short_new_password_is_a_field_error(client, official):
+    sign_in(client, "huong.nt")
+    response = change(client, DEMO_PASSWORD, "ngắn")
+    assert response.status_code == 400
+    assert field_error(response, "new_password")
+    assert field_error(response, "current_password") is None
+
+
+def test_weak_new_password_is_a_field_error(client, official):
+    sign_in(client, "huong.nt")
+    response = change(client, DEMO_PASSWORD, "aaaaaaaaaaaa")
+    assert response.status_code == 400
+    assert field_error(response, "new_password") == translated(
+        "vi", "The password is too easy to guess.")
+
+
+def test_new_passwords_that_differ_are_an_error(client, official):
+    sign_in(client, "huong.nt")
+    response = change(client, DEMO_PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "!")
+    assert response.status_code == 400
+    assert field_error(response, "confirm_password") == translated(
+        "vi", "The two passwords differ.")
+
+
+def test_failed_changes_keep_the_old_password(app, client, official):
+    sign_in(client, "huong.nt")
+    change(client, "not my password", NEW_PASSWORD)
+    change(client, DEMO_PASSWORD, NEW_PASSWORD, "something else entirely")
+    assert sign_in(app.test_client(), "huong.nt", DEMO_PASSWORD).status_code == 302
+
+
+def test_changed_password_is_the_only_one_that_works(app, client, official):
+    sign_in(client, "huong.nt")
+    response = change(client, DEMO_PASSWORD, NEW_PASSWORD)
+    assert response.status_code == 302
+    # The session that changed the password stays signed in.
+    assert signed_in_name(client) == "Nguyễn Thị Hương"
+    assert sign_in(app.test_client(), "huong.nt", DEMO_PASSWORD).status_code == 401
+    assert sign_in(app.test_client(), "huong.nt", NEW_PASSWORD).status_code == 302
+
+
+def test_changing_the_password_ends_other_sessions(app, client, official):
+    sign_in(client, "huong.nt")
+    elsewhere = app.test_client()
+    sign_in(elsewhere, "huong.nt")
+    change(client, DEMO_PASSWORD, NEW_PASSWORD)
+    assert signed_in_name(elsewhere) is None
+    assert signed_in_name(client) == "Nguyễn Thị Hương"
+
+
+# --- password reset by an administrator ------------------------------------------------------
+
+def test_admin_reset_shows_a_temporary_password_and_ends_old_sessions(app, client, db,
+                                                                     official, login_as):
+    session_of_official = app.test_client()
+    sign_in(session_of_official, "huong.nt")
+    assert signed_in_name(session_of_official) == "Nguyễn Thị Hương"
+
+    login_as("admin")
+    response = client.post(f"/admin/users/{official.id}/reset-password", data={})
+    assert response.status_code == 200
+    temporary = re.search(r'class="temporary-password"><code>([^<]+)</code>',
+                          response.data.decode()).group(1)
+    assert len(temporary) >= 12
+    assert "Nguyễn Thị Hương" in visible_text(response)
+
+    assert signed_in_name(session_of_official) is None
+    assert sign_in(app.test_client(), "huong.nt", DEMO_PASSWORD).status_code == 401
+    fresh = app.test_client()
+    response = sign_in(fresh, "huong.nt", temporary)
+    assert response.status_code == 302
+    assert location_path(response) == "/account/password"
+    assert location_path(fresh.get("/")) == "/account/password"
+    assert change(fresh, temporary, NEW_PASSWORD).status_code == 302
+    assert fresh.get("/").status_code == 200
+
+
+def test_cli_reset_password_prints_a_temporary_password(app, runner, official):
+    result = runner.invoke(args=["users", "reset-password", "huong.nt"])
+    assert result.exit_code == 0, result.output
+    temporary = result.output.strip().rsplit(" ", 1)[-1]
+    client = app.test_client()
+    response = sign_in(client, "huong.nt", temporary)
+    assert location_path(response) == "/account/password"
+
+
+# --- signing out -----------------------------------------------------------------------------
+
+def test_logout_is_post_only(client, official):
+    sign_in(client, "huong.nt")
+    assert client.get("/logout").status_code == 405
+    assert signed_in_name(client) == "Nguyễn Thị Hương"
+
+
+def test_logout_without_csrf_token_is_refused(client, official):
+    sign_in(client, "huong.nt")
+    assert client.post("/logout", data={}, csrf=False).status_code == 400
+    assert signed_in_name(client) == "Nguyễn Thị Hương"
+
+
+def test_logout_signs_out(client, official):
+    sign_in(client, "huong.nt")
+    response = client.post("/logout", data={})
+    assert response.status_code == 302
+    assert location_path(response) == "/login"
+    assert signed_in_name(client) is None
+
+
+# --- where sign-in leads ---------------------------------------------------------------------
+
+def test_sign_in_returns_to_the_page_that_asked_for_it(client, official):
+    response = client.get("/account")
+    assert location_path(response) == "/login?next=%2Faccount"
+    response = sign_in(client, "huong.nt", next="/account")
+    assert location_path(response) == "/account"
+
+
+@pytest.mark.parametrize("target", [
+    "https://evil.example", "//evil.example", "/\\evil.example", "https:/evil.example",
+    "/\t/evil.example", "javascript:alert(1)",
+])
+def test_sign_in_never_redirects_off_site(client, official, target):
+    form = client.get("/login", query_string={"next": target})
+    assert form.status_code == 200
+    response = sign_in(client, "huong.nt", next=target)
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert not location.startswith(("//", "/\\", "http:", "https:", "javascript:"))
+    assert location.startswith("/")
+    assert signed_in_name(client) == "Nguyễn Thị Hương"
