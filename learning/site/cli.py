@@ -23,9 +23,10 @@ def load():
     except RuleViolation as error:
         raise click.ClickException(error.message) from None
     db.session.commit()
-    if created["officials"] or created["departments"]:
+    if any(created.values()):
         click.echo(f"Demo ministry loaded: {created['departments']} departments, "
-                   f"{created['officials']} officials.")
+                   f"{created['officials']} officials, {created['courses']} courses, "
+                   f"{created['enrolments']} enrolments.")
     else:
         click.echo("Demo ministry already loaded; nothing changed.")
     click.echo(f"Demo accounts (password: {demo.DEMO_PASSWORD}):")

@@ -5,14 +5,19 @@ For development and evaluation only; refused in production. Loading twice change
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
+
+from courses import services as courses
+from courses.models import Enrolment
+from courses.packages import read_directory
 
 from learning.accounts import services as accounts
 from learning.accounts.models import User
 from learning.db import db
-from learning.errors import RuleViolation
+from learning.errors import NotFound, RuleViolation
 
 DEMO_PASSWORD = "hocso-demo"
 ROOT = "Bộ Ngoại giao"
@@ -131,4 +136,59 @@ def load_demo(*, environment: str, now: datetime) -> dict[str, int]:
         user.password_changed_at = now
         created += 1
     db.session.flush()
-    return {"departments": len(paths) - before, "officials": created}
+    imported = load_demo_courses(now)
+    enrolled = seed_demo_progress(now)
+    return {"departments": len(paths) - before, "officials": created, "courses": imported,
+            "enrolments": enrolled}
+
+
+DEMO_COURSES_DIR = Path(courses.__file__).resolve().parent / "demo"
+MAIN_COURSE = "ky-nang-so"
+# Share of the main course each demo official has done (None: not enrolled), by position
+# in the staff-number order; the four demo accounts come first.
+PROGRESS_PATTERN = (0.4, 1.0, 1.0, 0.4, 1.0, 0.0, 0.25, 1.0, 0.6, None, 0.85, 0.1, 1.0, 0.5,
+                    None, 0.3, 1.0, 0.75, 0.0, 0.45)
+
+
+def load_demo_courses(now: datetime) -> int:
+    """Import every demo course package (unchanged packages are skipped)."""
+    changed = 0
+    if not DEMO_COURSES_DIR.is_dir():
+        return 0
+    for folder in sorted(p for p in DEMO_COURSES_DIR.iterdir() if (p / "course.toml").exists()):
+        result = courses.import_package(accounts.SYSTEM, read_directory(folder), now=now)
+        changed += int(result.changed)
+    return changed
+
+
+def seed_demo_progress(now: datetime) -> int:
+    """Give demo officials varied progress on the main course, once."""
+    try:
+        course = courses.get_course(MAIN_COURSE)
+    except NotFound:  # the demo course is not there: nothing to seed
+        return 0
+    if db.session.scalar(select(func.count()).select_from(Enrolment)
+                         .where(Enrolment.course_id == course.id)):
+        return 0
+    lessons = courses.active_lessons(course.id)
+    officials = db.session.scalars(
+        select(User).where(User.staff_number.like("BNG-%")).order_by(User.staff_number)
+    ).all()
+    enrolled = 0
+    for index, official in enumerate(officials):
+        share = PROGRESS_PATTERN[index % len(PROGRESS_PATTERN)]
+        if share is None:
+            continue
+        start = now - timedelta(days=30 - index % 20, hours=index % 7)
+        courses.enrol(official, official, course, now=start)
+        enrolled += 1
+        done = round(share * len(lessons))
+        for step, lesson in enumerate(lessons[:done]):
+            moment = start + timedelta(hours=step * 5 + 1)
+            courses.record_visit(official, lesson, now=moment)
+            courses.add_time(official, lesson, 300 + (step * 97 + index * 31) % 900, now=moment)
+            courses.complete_lesson(official, lesson, now=moment + timedelta(minutes=12))
+        if 0 < done < len(lessons):  # opened the next lesson, not finished yet
+            courses.record_visit(official, lessons[done], now=start + timedelta(hours=done * 5))
+    db.session.flush()
+    return enrolled
