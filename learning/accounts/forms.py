@@ -54,10 +54,14 @@ class ChangePasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"})
 
 
+# Choices are given as callables: WTForms 3.3 deprecates (and 3.4 removes) fixed lists of
+# tuples at declaration, while a callable's result is read the same way by every 3.x version.
+
+
 class LanguageForm(FlaskForm):
     """Switch the interface language."""
 
-    language = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+    language = SelectField(_l("Language"), choices=lambda: list(LANGUAGE_NAMES.items()))
     next = HiddenField()
 
 
@@ -77,11 +81,12 @@ class UserForm(FlaskForm):
     staff_number = StringField(_l("Staff number"), validators=[Optional(), Length(max=40)])
     job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=200)])
     department_id = SelectField(_l("Department"), coerce=int, validate_choice=True)
-    roles = MultiCheckboxField(_l("Roles"), choices=list(ROLE_LABELS.items()))
+    roles = MultiCheckboxField(_l("Roles"), choices=lambda: list(ROLE_LABELS.items()))
     hr_scope_department_id = SelectField(
         _l("HR scope"), coerce=int,
         description=_l("The part of the ministry whose records this HR official may see."))
-    preferred_language = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+    preferred_language = SelectField(_l("Language"),
+                                     choices=lambda: list(LANGUAGE_NAMES.items()))
     password = PasswordField(
         _l("Initial password"), validators=[Optional(), Length(min=10, max=1024)],
         description=_l("The official must change it at first sign-in. Leave empty to set it "
