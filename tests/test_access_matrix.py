@@ -1,0 +1,151 @@
+"""Who may open what: every registered route × every role → the status a user gets.
+
+ONE table. A new route must get a row here (the coverage test fails until it does), with the
+status each role should see. URLs use objects created by `objects()` below.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from learning.db import db
+from tests import factories
+from tests.conftest import DEMO_PASSWORD, location_path, sign_in
+
+ROLES = ("anonymous", "learner", "mentor", "hr", "admin")
+# The roles each column signs in with (hr: whole ministry).
+ROLE_GRANTS = {
+    "learner": {"learner"},
+    "mentor": {"mentor", "learner"},
+    "hr": {"hr", "learner"},
+    "admin": {"admin", "learner"},
+}
+LOGIN = "login"  # expected: 302 to /login (anonymous on a protected page)
+
+
+def expect(anonymous, learner, mentor, hr, admin):
+    return dict(zip(ROLES, (anonymous, learner, mentor, hr, admin)))
+
+
+PAGE = expect(LOGIN, 200, 200, 200, 200)  # any signed-in official
+ADMIN_PAGE = expect(LOGIN, 403, 403, 403, 200)
+HR_PAGE = expect(LOGIN, 403, 403, 200, 200)
+NOT_GET = expect(405, 405, 405, 405, 405)  # a POST-only route opened with GET
+
+# (method, rule as registered, URL with {object} placeholders, form data, expected statuses)
+MATRIX = [
+    ("GET", "/", "/", None, PAGE),
+    ("GET", "/healthz", "/healthz", None, expect(200, 200, 200, 200, 200)),
+    ("GET", "/login", "/login", None, expect(200, 302, 302, 302, 302)),
+    ("POST", "/login", "/login", {"username": "nobody", "password": "wrong-password"},
+     expect(401, 302, 302, 302, 302)),
+    ("GET", "/account", "/account", None, PAGE),
+    ("GET", "/account/password", "/account/password", None, PAGE),
+    ("POST", "/account/password", "/account/password", {}, expect(LOGIN, 400, 400, 400, 400)),
+    ("POST", "/language", "/language", {"language": "vi", "next": "/account"},
+     expect(302, 302, 302, 302, 302)),
+    ("GET", "/language", "/language", None, NOT_GET),
+    # admin: officials
+    ("GET", "/admin/users", "/admin/users", None, ADMIN_PAGE),
+    ("GET", "/admin/users/new", "/admin/users/new", None, ADMIN_PAGE),
+    ("POST", "/admin/users/new", "/admin/users/new", {}, expect(LOGIN, 403, 403, 403, 400)),
+    ("GET", "/admin/users/<int:user_id>", "/admin/users/{official}", None, ADMIN_PAGE),
+    ("POST", "/admin/users/<int:user_id>", "/admin/users/{official}", {},
+     expect(LOGIN, 403, 403, 403, 400)),
+    ("POST", "/admin/users/<int:user_id>/reset-password",
+     "/admin/users/{reset_target}/reset-password", {}, expect(LOGIN, 403, 403, 403, 200)),
+    ("GET", "/admin/users/<int:user_id>/reset-password",
+     "/admin/users/{reset_target}/reset-password", None, NOT_GET),
+    ("POST", "/admin/users/<int:user_id>/active", "/admin/users/{official}/active",
+     {"active": "1"}, expect(LOGIN, 403, 403, 403, 302)),
+    ("GET", "/admin/users/<int:user_id>/active", "/admin/users/{official}/active", None,
+     NOT_GET),
+    # admin: departments
+    ("GET", "/admin/departments", "/admin/departments", None, ADMIN_PAGE),
+    ("GET", "/admin/departments/new", "/admin/departments/new", None, ADMIN_PAGE),
+    ("POST", "/admin/departments/new", "/admin/departments/new", {},
+     expect(LOGIN, 403, 403, 403, 400)),
+    ("GET", "/admin/departments/<int:department_id>", "/admin/departments/{department}", None,
+     ADMIN_PAGE),
+    ("POST", "/admin/departments/<int:department_id>", "/admin/departments/{department}", {},
+     expect(LOGIN, 403, 403, 403, 400)),
+    ("POST", "/admin/departments/<int:department_id>/delete",
+     "/admin/departments/{empty_department}/delete", {}, expect(LOGIN, 403, 403, 403, 302)),
+    ("GET", "/admin/departments/<int:department_id>/delete",
+     "/admin/departments/{empty_department}/delete", None, NOT_GET),
+    # admin: import
+    ("GET", "/admin/import", "/admin/import", None, ADMIN_PAGE),
+    ("POST", "/admin/import", "/admin/import", {}, expect(LOGIN, 403, 403, 403, 400)),
+    ("GET", "/admin/import/template.csv", "/admin/import/template.csv", None, ADMIN_PAGE),
+    # HR
+    ("GET", "/hr/officials", "/hr/officials", None, HR_PAGE),
+    ("GET", "/hr/officials/<int:user_id>", "/hr/officials/{official}", None, HR_PAGE),
+    # Last: signing out ends the session the rows above use.
+    ("POST", "/logout", "/logout", {}, expect(302, 302, 302, 302, 302)),
+    ("GET", "/logout", "/logout", None, NOT_GET),
+]
+
+
+def objects() -> dict[str, int]:
+    """Create what the URLs above point to; return their ids by placeholder name."""
+    department = factories.DepartmentFactory(name="Cục Lãnh sự")
+    official = factories.UserFactory(full_name="Trịnh Thị Thu Trang", department=department)
+    reset_target = factories.UserFactory(department=department)
+    empty = factories.DepartmentFactory(name="Phòng sắp giải thể")
+    db.session.commit()
+    return {"official": official.id, "reset_target": reset_target.id,
+            "department": department.id, "empty_department": empty.id}
+
+
+def registered_routes(app) -> set[tuple[str, str]]:
+    """Every (method, rule) the app answers, plus GET for each POST-only rule (→ 405)."""
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        methods = rule.methods - {"HEAD", "OPTIONS"}
+        routes |= {(method, rule.rule) for method in methods}
+        if "GET" not in methods:
+            routes.add(("GET", rule.rule))
+    return routes
+
+
+def test_the_matrix_covers_every_route(app):
+    covered = {(method, rule) for method, rule, *_ in MATRIX}
+    missing = registered_routes(app) - covered
+    assert not missing, f"add these routes to MATRIX in {__name__}: {sorted(missing)}"
+    stale = covered - registered_routes(app)
+    assert not stale, f"these MATRIX rows match no route: {sorted(stale)}"
+
+
+def test_the_matrix_has_one_row_per_route_and_every_role():
+    keys = [(method, rule) for method, rule, *_ in MATRIX]
+    assert len(keys) == len(set(keys))
+    assert all(set(row[-1]) == set(ROLES) for row in MATRIX)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access(app, client, role):
+    ids = objects()
+    if role != "anonymous":
+        factories.UserFactory(username=f"matrix.{role}", roles=ROLE_GRANTS[role],
+                              password=DEMO_PASSWORD)
+        db.session.commit()
+        assert sign_in(client, f"matrix.{role}").status_code == 302
+
+    wrong = []
+    for method, rule, url_template, data, expected in MATRIX:
+        url = url_template.format(**ids)
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data=data or {})
+        want = expected[role]
+        got = response.status_code
+        if want == LOGIN:
+            if got != 302 or not location_path(response).startswith("/login"):
+                wrong.append(f"{method} {url}: want 302 to /login, got {got} "
+                             f"{response.headers.get('Location', '')}")
+        elif got != want:
+            wrong.append(f"{method} {url}: want {want}, got {got}")
+    assert not wrong, f"{role}:\n" + "\n".join(wrong)
