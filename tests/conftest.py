@@ -58,14 +58,23 @@ def _truncate(app) -> None:
     with app.app_context():
         _db.session.remove()
         tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
-        with _db.engine.begin() as connection:
-            if _db.engine.dialect.name == "postgresql":
+        if _db.engine.dialect.name == "postgresql":
+            with _db.engine.begin() as connection:
                 connection.execute(text(
                     "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
                 ))
-            else:
+            return
+        # RESTRICT is checked row by row in SQLite, so a self-referencing table (the department
+        # tree) cannot be emptied in one DELETE with foreign keys on. The pragma takes effect
+        # because it is sent before any DML, i.e. outside a transaction.
+        with _db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            try:
                 for table in tables:
                     connection.execute(text(f'DELETE FROM "{table}"'))
+                connection.commit()
+            finally:
+                connection.exec_driver_sql("PRAGMA foreign_keys = ON")
 
 
 @pytest.fixture
