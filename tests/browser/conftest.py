@@ -1,0 +1,237 @@
+"""Real-browser fixtures: the app served on 127.0.0.1 in a thread, one headless Debian Chromium
+per test session driven by Playwright, a fresh browser context (cookies, viewport) per test.
+
+The server uses the same application and database as the `app` fixture, so what a test creates
+with the factories (and commits) is what the browser sees; the `app` fixture empties the tables
+after each test. Playwright never downloads a browser here: it drives /usr/bin/chromium, and a
+missing Chromium fails the tests (CI installs the `chromium` package)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import text
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from tests import factories
+
+CHROMIUM = os.environ.get("HOCSO_CHROMIUM", "/usr/bin/chromium")
+# The machine has no internet: without these flags Chromium keeps trying to reach Google.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+VENDOR = Path(__file__).parent / "vendor"
+PASSWORD = "correct horse battery"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 360, "height": 740}
+
+# Long, real-looking Vietnamese names: what makes narrow layouts break.
+MINISTRY = "Bộ Ngoại giao"
+DEPARTMENTS = [
+    "Cục Cơ yếu - Công nghệ thông tin",
+    "Cục Lãnh sự",
+    "Vụ Tổ chức Cán bộ",
+]
+
+
+# pytest turns warnings into errors process-wide, so in the server thread too, where they become
+# HTTP 500 pages. WTForms 3.3 deprecates (value, label) choice tuples, which the account forms
+# still use: a warning (not seen in production) until WTForms 3.4, for the forms' own tests to
+# catch, not a page a person sees.
+SERVER_WARNINGS = [
+    pytest.mark.filterwarnings("ignore:Passing SelectField choices as tuples:DeprecationWarning"),
+]
+
+
+def pytest_collection_modifyitems(items):
+    """Let the server thread of the browser tests ignore SERVER_WARNINGS."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            for mark in SERVER_WARNINGS:
+                item.add_marker(mark)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):  # keep the test output readable
+        pass
+
+
+@pytest.fixture(scope="session")
+def live_server(_app) -> Iterator[str]:
+    """Serve the test application on a free port of 127.0.0.1; yields its base URL."""
+    server = make_server("127.0.0.1", 0, _app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="hocso-live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    """One headless Chromium for the whole session (Debian's, never a downloaded one)."""
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: the browser tests need Debian's chromium "
+            "package (apt-get install chromium), or HOCSO_CHROMIUM=/path/to/chromium. "
+            "Do not run `playwright install`: it cannot download here.",
+            pytrace=False,
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - `make install` installs it
+        pytest.fail("The playwright Python package is missing: run `make install`.",
+                    pytrace=False)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@dataclass
+class Traffic:
+    """What the pages of one browser context did on the network and in the console."""
+
+    requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def foreign(self, base_url: str) -> list[str]:
+        """Return the requests that went anywhere but the local server."""
+        local = urlsplit(base_url).netloc
+        return [url for url in self.requests
+                if not url.startswith("data:") and urlsplit(url).netloc != local]
+
+
+class Browser:
+    """A browser context for one test: `new_page()`, sign-in, and the traffic it caused."""
+
+    def __init__(self, chromium, base_url: str):
+        self._chromium = chromium
+        self.base_url = base_url
+        self.traffic = Traffic()
+        self._contexts = []
+
+    def new_page(self, viewport: dict | None = None):
+        """Open a page in a new context (own cookies) with the given viewport."""
+        context = self._chromium.new_context(viewport=viewport or DESKTOP, base_url=self.base_url)
+        context.set_default_timeout(10_000)
+        context.on("request", lambda request: self.traffic.requests.append(request.url))
+        context.on("console", self._on_console)
+        self._contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: self.traffic.console_errors.append(f"{page.url}: {error}"))
+        return page
+
+    def _on_console(self, message) -> None:
+        document = message.page.url if message.page else None
+        if message.location.get("url") == document and "Failed to load resource" in message.text:
+            return  # the page itself answered 400/404 on purpose (error states, missing page)
+        if message.type == "error":
+            self.traffic.console_errors.append(f"{message.page.url if message.page else '?'}: "
+                                               f"{message.text}")
+
+    def signed_in_page(self, user, viewport: dict | None = None):
+        """Return a new page signed in as `user` (through the sign-in form)."""
+        page = self.new_page(viewport)
+        sign_in(page, user.username)
+        return page
+
+    def close(self) -> None:
+        for context in self._contexts:
+            context.close()
+
+
+def sign_in(page, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the form and wait for the home page."""
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(lambda url: urlsplit(url).path == "/")
+
+
+@pytest.fixture
+def web(app, browser, live_server) -> Iterator[Browser]:
+    """A fresh browser context per test, against the live server; closed before the tables
+    are emptied."""
+    session = Browser(browser, live_server)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+@pytest.fixture
+def ministry(db):
+    """A small ministry: a department tree with long names, an admin and some officials."""
+    root = factories.DepartmentFactory(name=MINISTRY)
+    units = [factories.DepartmentFactory(name=name, parent=root) for name in DEPARTMENTS]
+    factories.DepartmentFactory(name="Phòng An ninh mạng và Bảo mật hệ thống", parent=units[0])
+    admin = factories.UserFactory(
+        username="quan.tm", full_name="Trần Minh Quân", department=units[0],
+        roles={"admin", "learner"}, password=PASSWORD,
+    )
+    for number, unit in enumerate(units * 3):
+        factories.UserFactory(
+            full_name=f"Nguyễn Thị Phương Thảo Hoàng {number}",
+            email=f"nguyen.thi.phuong.thao.hoang.{number}@mofa.gov.vn",
+            job_title="Chuyên viên chính phụ trách hợp tác quốc tế",
+            department=unit,
+        )
+    db.session.commit()
+    yield admin
+    # The shared `_truncate` deletes departments row by row on SQLite, where a parent cannot go
+    # before its children: flatten the tree first.
+    db.session.remove()
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE departments SET parent_id = NULL"))
+
+
+# The pages every check visits as a signed-in administrator (plus /login and a missing page).
+ADMIN_PAGES = [
+    "/",
+    "/admin/users",
+    "/admin/users/new",
+    "/admin/import",
+    "/admin/departments",
+    "/hr/officials",
+]
+MISSING_PAGE = "/khong-co-trang-nay"
+
+
+def visit(page, path: str, status: int = 200):
+    """Open `path` and check the server answered with `status`."""
+    response = page.goto(path)
+    assert response is not None and response.status == status, \
+        f"{path}: HTTP {response.status if response else None}, expected {status}"
+    return response
+
+
+def show_user_form_errors(page) -> None:
+    """Send the new-account form empty, so that it comes back with its validation errors."""
+    visit(page, "/admin/users/new")
+    with page.expect_navigation():
+        page.locator("main form.form-grid button[type=submit]").click()
+    assert page.locator(".field-error").count() >= 2, "the empty form shows no field errors"
+
+
+def show_import_errors(page) -> None:
+    """Send rows with mistakes to the import page, so that it lists the problems."""
+    visit(page, "/admin/import")
+    page.fill("#rows", "staff_number,full_name,department\n,Không có mã,Bộ Ngoại giao\n"
+                       "BNG-1,,Bộ Ngoại giao/Không tồn tại\n")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    assert page.locator(".import-errors").is_visible(), "the import shows no problems"
