@@ -24,13 +24,6 @@ from tests.conftest import page_text
 TRANSLATIONS = PROJECT_ROOT / "learning" / "translations"
 # The same keywords as the Makefile's extract-messages target (pybabel adds _, gettext, ...).
 EXTRA_KEYWORDS = ("_l", "lazy_gettext")
-# WTForms 3.3 deprecates SelectField choices given as tuples, which learning/accounts/forms.py
-# still uses (LanguageForm, UserForm); with `filterwarnings = error` that turns POST /language
-# into a 500 in tests only. Ignore exactly that warning here until the forms move to
-# SelectChoice; everything else still fails on warnings.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Passing SelectField choices as tuples is deprecated:DeprecationWarning"
-)
 PLACEHOLDER = re.compile(r"%\((\w+)\)[#0\- +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
 
 
