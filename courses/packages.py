@@ -165,6 +165,16 @@ def _toml(path: str, data: bytes, problems: list[Problem]) -> dict | None:
     return None
 
 
+def _key_lines(data: bytes) -> dict[str, int]:
+    """Map each `key = ...` of a TOML file to its line (for problems about a value)."""
+    lines = {}
+    for number, text in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
+        match = re.match(r"\s*\[?\s*([A-Za-z0-9_-]+)\s*[=\]]", text)
+        if match:
+            lines.setdefault(match.group(1), number)
+    return lines
+
+
 def _line_of(text: str, needle: str) -> int | None:
     index = text.find(needle)
     return text.count("\n", 0, index) + 1 if index >= 0 else None
@@ -281,25 +291,32 @@ def parse_package(files: dict[str, bytes]) -> CourseSpec:
     if "course.toml" not in files:
         raise PackageError([Problem("course.toml", None, "missing: every package needs one at "
                                                          "its top level")])
-    meta = _toml("course.toml", files["course.toml"], problems) or {}
-    slug = _slug(meta, "course.toml", problems)
-    title = _text_field(meta, "title", "course.toml", problems)
-    language = _text_field(meta, "language", "course.toml", problems)
+    meta = _toml("course.toml", files["course.toml"], problems)
+    # A file that is not TOML has one problem, its syntax, not one per field we could not read.
+    meta_problems = problems if meta is not None else []
+    meta = meta or {}
+    line = _key_lines(files["course.toml"])
+    slug = _slug(meta, "course.toml", meta_problems, line=line.get("slug"))
+    title = _text_field(meta, "title", "course.toml", meta_problems, line=line.get("title"))
+    language = _text_field(meta, "language", "course.toml", meta_problems,
+                           line=line.get("language"))
     if language and language not in LANGUAGES:
-        problems.append(Problem("course.toml", None, f"language must be one of "
-                                                     f"{', '.join(LANGUAGES)}"))
-    version = _text_field(meta, "version", "course.toml", problems)
+        problems.append(Problem("course.toml", line.get("language"), f"language must be one of "
+                                                                     f"{', '.join(LANGUAGES)}"))
+    version = _text_field(meta, "version", "course.toml", meta_problems, line=line.get("version"))
     topics = meta.get("topics", [])
     if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
-        problems.append(Problem("course.toml", None, "topics must be a list of texts"))
+        problems.append(Problem("course.toml", line.get("topics"),
+                                "topics must be a list of texts"))
         topics = []
     completion = meta.get("completion", {})
     rule = completion.get("rule", "all_lessons") if isinstance(completion, dict) else None
     if rule not in COMPLETION_RULES:
-        problems.append(Problem("course.toml", None,
+        problems.append(Problem("course.toml", line.get("rule") or line.get("completion"),
                                 f"completion.rule must be one of {', '.join(COMPLETION_RULES)}"))
         rule = "all_lessons"
-    family = _text_field(meta, "family", "course.toml", problems, required=False) or None
+    family = _text_field(meta, "family", "course.toml", problems, required=False,
+                         line=line.get("family")) or None
 
     for path in files:
         suffix = PurePosixPath(path).suffix.lower()
@@ -315,12 +332,18 @@ def parse_package(files: dict[str, bytes]) -> CourseSpec:
         if module_toml not in files:
             problems.append(Problem(module_toml, None, "missing: every module folder needs one"))
             continue
-        module_meta = _toml(module_toml, files[module_toml], problems) or {}
-        module_slug = _slug(module_meta, module_toml, problems)
-        module_title = _text_field(module_meta, "title", module_toml, problems)
+        module_meta = _toml(module_toml, files[module_toml], problems)
+        module_problems = problems if module_meta is not None else []
+        module_meta = module_meta or {}
+        module_line = _key_lines(files[module_toml])
+        module_slug = _slug(module_meta, module_toml, module_problems,
+                            line=module_line.get("slug"))
+        module_title = _text_field(module_meta, "title", module_toml, module_problems,
+                                   line=module_line.get("title"))
         if module_slug in seen_modules:
-            problems.append(Problem(module_toml, None, f"module slug “{module_slug}” is also "
-                                                       f"used by {seen_modules[module_slug]}"))
+            problems.append(Problem(module_toml, module_line.get("slug"),
+                                    f"module slug “{module_slug}” is also used by "
+                                    f"{seen_modules[module_slug]}"))
         seen_modules.setdefault(module_slug, module_toml)
         module = ModuleSpec(slug=module_slug, title=module_title,
                             summary=_text_field(module_meta, "summary", module_toml, problems,
