@@ -15,8 +15,20 @@ from sqlalchemy import func, select, update
 
 from courses import storage
 from courses.models import Course, CourseFile, Enrolment, Lesson, LessonProgress, Module
-from courses.packages import MEDIA_TYPES, CourseSpec, parse_package, render_lesson_html
-from courses.signals import course_content_changed, enrolment_created, lesson_completed
+from courses.packages import (
+    MEDIA_TYPES,
+    CourseSpec,
+    PackageError,
+    parse_package,
+    render_lesson_html,
+)
+from courses.signals import (
+    course_content_changed,
+    enrolment_created,
+    lesson_completed,
+    package_applied,
+    package_checking,
+)
 from learning.accounts.models import User
 from learning.accounts.services import audit, require_admin
 from learning.db import db, insert_for
@@ -60,7 +72,15 @@ def package_digest(files: dict[str, bytes]) -> str:
 def import_package(actor: User | None, files: dict[str, bytes], *, now: datetime) -> ImportResult:
     """Create or update a course from package files; raises PackageError on any problem."""
     require_admin(actor)
-    spec = parse_package(files)
+    spec, problems = None, []
+    try:
+        spec = parse_package(files)
+    except PackageError as error:
+        problems = list(error.problems)
+    for _receiver, found in package_checking.send(files, spec=spec):
+        problems.extend(found or [])
+    if problems:
+        raise PackageError(problems)
     digest = package_digest(files)
     course = db.session.scalar(select(Course).where(Course.slug == spec.slug))
     created = course is None
@@ -147,6 +167,7 @@ def import_package(actor: User | None, files: dict[str, bytes], *, now: datetime
     db.session.flush()
     audit(actor, "course.import", course, now=now, version=spec.version,
           added=result.lessons_added, removed=result.lessons_removed)
+    package_applied.send(course, now=now, spec=spec)
     course_content_changed.send(course, now=now, spec=spec)
     return result
 

@@ -10,3 +10,9 @@ lesson_completed = _signals.signal("lesson_completed")
 course_content_changed = _signals.signal("course_content_changed")
 # sender: the Enrolment; kwargs: now
 enrolment_created = _signals.signal("enrolment_created")
+# sender: the package files (dict path -> bytes); kwargs: spec (CourseSpec or None). Receivers
+# return a list of courses.packages.Problem: any problem refuses the whole package.
+package_checking = _signals.signal("package_checking")
+# sender: the Course; kwargs: now, spec — sent before course_content_changed, so that other
+# parts of the package (quizzes) are in place when completion figures are recomputed.
+package_applied = _signals.signal("package_applied")
