@@ -62,8 +62,11 @@ def _slugify(value: str, separator: str) -> str:
 
 def is_remote(url: str) -> bool:
     """Tell whether a URL leaves the platform (has a scheme or a host)."""
-    parts = urlsplit(url.strip())
-    return bool(parts.scheme or parts.netloc) or url.strip().startswith("//")
+    # Read it as a browser does: tabs and newlines dropped, "\\" taken for "/", so
+    # "\\\\host/x.png" and "/\\host/x.png" are other hosts just like "//host/x.png".
+    url = re.sub(r"[\t\n\r]", "", url).strip("".join(map(chr, range(33)))).replace("\\", "/")
+    parts = urlsplit(url)
+    return bool(parts.scheme or parts.netloc) or url.startswith("//")
 
 
 def markdown_to_html(text: str) -> str:
