@@ -1,0 +1,94 @@
+"""What an official does in the browser, as test-client calls, and the figures to check after."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from courses.models import Course, Enrolment, Lesson, LessonProgress
+from learning.db import db
+from tests import factories
+from tests.conftest import DEMO_PASSWORD, Client, sign_in
+
+
+def new_client(app, user=None) -> Client:
+    """Return another browser (its own cookies), signed in as `user` when given."""
+    app.test_client_class = Client
+    other = app.test_client()
+    if user is not None:
+        assert sign_in(other, user.username).status_code == 302
+    return other
+
+
+def official(**fields):
+    """Create an official with the test password and commit."""
+    user = factories.UserFactory(password=DEMO_PASSWORD, **fields)
+    db.session.commit()
+    return user
+
+
+def enrol(client, slug: str):
+    response = client.post(f"/courses/{slug}/enrol", data={})
+    assert response.status_code == 302, response.status_code
+    return response
+
+
+def open_lesson(client, slug: str, lesson: str):
+    return client.get(f"/courses/{slug}/lessons/{lesson}")
+
+
+def mark_done(client, slug: str, lesson: str):
+    return client.post(f"/courses/{slug}/lessons/{lesson}/done", data={})
+
+
+def course_by_slug(slug: str) -> Course:
+    return db.session.scalar(select(Course).where(Course.slug == slug))
+
+
+def enrolment_of(user, slug: str) -> Enrolment | None:
+    """The official's enrolment as committed (read afresh)."""
+    db.session.expire_all()
+    return db.session.scalar(select(Enrolment).join(Course).where(
+        Enrolment.user_id == user.id, Course.slug == slug))
+
+
+def progress_by_lesson(user, slug: str) -> dict[str, LessonProgress]:
+    """The official's lesson records on the course by lesson slug (removed lessons included)."""
+    db.session.expire_all()
+    rows = db.session.execute(
+        select(Lesson.slug, LessonProgress).join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .join(Course, Course.id == Lesson.course_id)
+        .where(LessonProgress.user_id == user.id, Course.slug == slug)).all()
+    return {lesson_slug: record for lesson_slug, record in rows}
+
+
+def done_slugs(user, slug: str) -> set[str]:
+    return {lesson for lesson, record in progress_by_lesson(user, slug).items()
+            if record.completed_at}
+
+
+def long_date(moment, locale: str = "vi") -> str:
+    """Return a date as a page shows it with `| dateformat('long')` (ministry time zone)."""
+    from flask import current_app
+    from flask_babel import force_locale, format_date
+
+    with current_app.test_request_context(), force_locale(locale):
+        return format_date(moment, "long")
+
+
+def duration(seconds: int, locale: str = "vi") -> str:
+    """Return a time span as a page shows it with `| duration`."""
+    from flask import current_app
+    from flask_babel import force_locale
+
+    from learning.i18n import format_duration
+
+    with current_app.test_request_context(), force_locale(locale):
+        return format_duration(seconds)
+
+
+def fetch(client, url: str, **kwargs):
+    """GET a streamed response (a course file), read it whole and close it, as a server does."""
+    response = client.get(url, **kwargs)
+    response.get_data()
+    response.close()
+    return response
