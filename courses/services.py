@@ -228,7 +228,7 @@ def get_course_file(course: Course, path: str) -> CourseFile:
     """Return a media file of the course package or raise NotFound."""
     record = db.session.scalar(select(CourseFile).where(
         CourseFile.course_id == course.id, CourseFile.path == path))
-    if record is None or path.endswith((".md", ".toml", ".gift")):
+    if record is None or path.lower().endswith((".md", ".toml", ".gift")):  # sources: never
         raise NotFound(_l("No such file."))
     return record
 
