@@ -466,12 +466,17 @@ def import_officials(
             progress(0)
     for start in range(0, len(inserts), BATCH):
         chunk = inserts[start:start + BATCH]
-        ids = session.scalars(
-            insert(User).returning(User.id, sort_by_parameter_order=True), chunk
-        ).all()
+        # No RETURNING in parameter order: SQLite cannot batch it and would send one INSERT
+        # per row. Insert the batch, then read the new ids back by staff number.
+        session.execute(insert(User), chunk)
+        id_of = dict(session.execute(
+            select(User.staff_number, User.id)
+            .where(User.staff_number.in_([values["staff_number"] for values in chunk]))
+        ).all())
         grant_rows = [
-            {"user_id": user_id, "role": role, "scope_department_id": scope, "created_at": now}
-            for user_id, roles in zip(ids, new_roles[start:start + BATCH])
+            {"user_id": id_of[values["staff_number"]], "role": role, "scope_department_id": scope,
+             "created_at": now}
+            for values, roles in zip(chunk, new_roles[start:start + BATCH])
             for role, scope in roles.items()
         ]
         session.execute(insert(RoleGrant), grant_rows)
