@@ -47,11 +47,16 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def _app(database_url, tmp_path_factory):
+def _app(database_url, tmp_path_factory) -> Iterator:
     app = create_app(HOCSO_ENV="test", DATABASE_URL=database_url, SECRET_KEY="test-secret",
                      MEDIA_DIR=str(tmp_path_factory.mktemp("media")))
     _reset_schema(app)
-    return app
+    yield app
+    # Close pooled connections before exit: psycopg warns (an error here) about open ones.
+    with app.app_context():
+        _db.session.remove()
+        for engine in _db.engines.values():
+            engine.dispose()
 
 
 def _truncate(app) -> None:
