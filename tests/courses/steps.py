@@ -92,3 +92,13 @@ def fetch(client, url: str, **kwargs):
     response.get_data()
     response.close()
     return response
+
+
+def lesson_item_class(html: str, slug: str, lesson: str) -> str:
+    """The class of the list item that links to a lesson (an outline or the player sidebar)."""
+    import re
+
+    match = re.search(rf'<li class="([^"]*)">\s*<a href="/courses/{slug}/lessons/{lesson}"',
+                      html)
+    assert match, f"no list item links to {lesson}"
+    return match.group(1)
