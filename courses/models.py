@@ -49,6 +49,8 @@ class Course(db.Model):
     family: Mapped[str | None] = mapped_column(String(80), index=True)
     completion_rule: Mapped[str] = mapped_column(String(40), default="all_lessons")
     search_text: Mapped[str] = mapped_column(Text, default="")
+    certificate_validity_months: Mapped[int | None] = mapped_column(Integer)
+    certificate_template: Mapped[str | None] = mapped_column(String(500))  # a package file
     package_digest: Mapped[str] = mapped_column(String(64), default="")
     is_published: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -148,6 +150,9 @@ class Enrolment(db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"),
                                            index=True)
     source: Mapped[str] = mapped_column(String(20), default="self")
+    # A recertification starts a new cycle: only work done since cycle_started_at counts.
+    cycle: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    cycle_started_at: Mapped[datetime | None]
     enrolled_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     last_activity_at: Mapped[datetime | None]

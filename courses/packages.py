@@ -30,6 +30,7 @@ MEDIA_TYPES = {
     ".vtt": "text/vtt", ".pdf": "application/pdf",
     ".md": "text/markdown; charset=utf-8", ".toml": "application/toml",
     ".gift": "text/plain; charset=utf-8", ".txt": "text/plain; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
 }
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
 MAX_FILES = 5000
@@ -90,6 +91,7 @@ class CourseSpec:
     modules: list[ModuleSpec]
     files: dict[str, bytes]
     extra: dict = field(default_factory=dict)  # course.toml tables for other features (quizzes)
+    certificate_validity_months: int | None = None
 
     @property
     def lessons(self) -> list[LessonSpec]:
@@ -382,6 +384,23 @@ def parse_package(files: dict[str, bytes]) -> CourseSpec:
     )
     spec.estimated_minutes = _minutes(meta, "estimated_minutes", "course.toml", problems,
                                       sum(lesson.estimated_minutes for lesson in spec.lessons))
+    certificate = meta.get("certificate", {})
+    if not isinstance(certificate, dict):
+        problems.append(Problem("course.toml", None, "[certificate] must be a table"))
+        certificate = {}
+    months = certificate.get("validity_months")
+    if months is not None and (isinstance(months, bool) or not isinstance(months, int)
+                               or not 1 <= months <= 240):
+        problems.append(Problem("course.toml", _line_of(files["course.toml"].decode(
+            "utf-8", "replace"), "validity_months"), "certificate.validity_months must be a "
+                                                     "whole number of months (1-240)"))
+        months = None
+    spec.certificate_validity_months = months
+    template = certificate.get("template")
+    if template is not None and (not isinstance(template, str) or template not in files
+                                 or not template.endswith(".html")):
+        problems.append(Problem("course.toml", None, "certificate.template must name an .html "
+                                                     "file of the package"))
     _check_references(spec, problems)
     if problems:
         raise PackageError(problems)

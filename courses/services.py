@@ -97,6 +97,9 @@ def import_package(actor: User | None, files: dict[str, bytes], *, now: datetime
     course.topics = "\n".join(spec.topics)
     course.family = spec.family
     course.completion_rule = spec.completion_rule
+    course.certificate_validity_months = spec.certificate_validity_months
+    course.certificate_template = (spec.extra.get("certificate", {}).get("template")
+                                  or ("certificate.html" if "certificate.html" in files else None))
     course.search_text = _search_text(spec)
     course.package_digest = digest
     course.updated_at = now
@@ -228,7 +231,7 @@ def get_course_file(course: Course, path: str) -> CourseFile:
     """Return a media file of the course package or raise NotFound."""
     record = db.session.scalar(select(CourseFile).where(
         CourseFile.course_id == course.id, CourseFile.path == path))
-    if record is None or path.lower().endswith((".md", ".toml", ".gift")):  # sources: never
+    if record is None or path.lower().endswith((".md", ".toml", ".gift", ".html")):  # sources: never
         raise NotFound(_l("No such file."))
     return record
 
