@@ -206,8 +206,11 @@ def make_app(database_url):
 
 def translated(locale: str, message: str, **variables) -> str:
     """Return `message` as the catalog of `locale` renders it (what a page in that language shows)."""
+    from flask import has_app_context
     from flask_babel import force_locale, gettext
 
+    # Outside an app context Flask-Babel silently returns the English source text.
+    assert has_app_context(), "translated() needs an application context"
     with force_locale(locale):
         return gettext(message, **variables)
 
