@@ -110,3 +110,20 @@ def test_department_tree_shows_units_under_their_parents(web, ministry):
     ministry_x, department_x, unit_x = lefts.values()
     assert ministry_x + 10 < department_x < unit_x - 10, \
         f"the department tree is not indented by level: {lefts}"
+
+
+def test_a_table_wider_than_the_phone_scrolls_by_keyboard(web, ministry):
+    page = web.signed_in_page(ministry, PHONE)
+    visit(page, "/admin/users")
+    wrap = page.locator(".table-wrap")
+    assert wrap.evaluate("el => el.scrollWidth > el.clientWidth"), \
+        "expected the accounts table to be wider than 360 px"
+    assert wrap.get_attribute("role") == "region" and wrap.get_attribute("aria-label"), \
+        "the scrolling table frame is not a named region"
+    wrap.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('.table-wrap').scrollLeft > 0")
+
+    page.set_viewport_size({"width": 1280, "height": 800})  # fits again: no extra Tab stop
+    page.wait_for_function("() => !document.querySelector('.table-wrap').hasAttribute('tabindex')")

@@ -36,3 +36,38 @@
   });
   window.addEventListener("pagehide", send);
 })();
+
+// Tables wider than the screen scroll inside their .table-wrap frame. Make such a frame a named,
+// focusable region so keyboard users can scroll it with the arrow keys (WCAG 2.1.1); undo it
+// when the table fits again (window resized or rotated).
+(function () {
+  "use strict";
+  function regionName(wrap) {
+    var caption = wrap.querySelector("caption");
+    var section = wrap.closest("section, main");
+    var heading = section && section.querySelector("h1, h2, h3");
+    return ((caption && caption.textContent) || (heading && heading.textContent) || "").trim();
+  }
+  function update() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      if (scrolls && !wrap.hasAttribute("tabindex")) {
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", regionName(wrap));
+        wrap.dataset.scrollRegion = "1";
+      } else if (!scrolls && wrap.dataset.scrollRegion) {
+        ["tabindex", "role", "aria-label", "data-scroll-region"].forEach(function (name) {
+          wrap.removeAttribute(name);
+        });
+      }
+    });
+  }
+  update();
+  if (document.fonts && document.fonts.ready) { document.fonts.ready.then(update); }
+  var timer = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(update, 150);
+  });
+})();
