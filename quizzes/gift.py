@@ -197,11 +197,8 @@ class _Source:
                     i += 1
                 self.lines.append(number)
         self.text = "".join(chars)
-        self.first, self.last = rows[0][0], rows[-1][0]
 
     def line(self, i: int) -> int:
-        if not self.lines:
-            return self.first
         return self.lines[min(max(i, 0), len(self.lines) - 1)]
 
     def is_live(self, token: str, i: int) -> bool:
@@ -273,7 +270,9 @@ def _read_weight(src: _Source, start: int, end: int, default: float,
 
 def _fit(src: _Source, at: int, fmt: str, text: str, question_format: str, what: str) -> str:
     """Accept a part whose own ``[format]`` reads the same in the question's format."""
-    if fmt != question_format and _MARKUP.search(text):
+    alike = not _MARKUP.search(text) or (
+        {fmt, question_format} == {"html", "moodle"} and "\n" not in text)
+    if fmt != question_format and not alike:
         raise _Invalid(src.line(at), f"{what} is [{fmt}] inside a [{question_format}] question; "
                                      f"a question has one text format here, so write it as "
                                      f"[{question_format}]")
@@ -346,15 +345,15 @@ def _read_question(src: _Source) -> Question:
     if start == body_end:
         pass  # essay
     elif src.text[start] == "#" and src.live[start]:
-        _read_numeric(src, question, start + 1, body_end)
+        _read_numeric(src, question, start + 1, body_end, opening)
     elif src.find("~", start, body_end) >= 0:
-        _read_choices(src, question, start, body_end)
+        _read_choices(src, question, start, body_end, opening)
     elif src.find("=", start, body_end) >= 0 and src.find("->", start, body_end) >= 0:
-        _read_matching(src, question, start, body_end)
+        _read_matching(src, question, start, body_end, opening)
     elif src.stripped(start, _split_feedback(src, start, body_end)[0]).upper() in _TRUE + _FALSE:
         _read_truefalse(src, question, start, body_end)
     else:
-        _read_short(src, question, start, body_end)
+        _read_short(src, question, start, body_end, opening)
     if question.embedded and question.type not in ("single", "multiple", "short", "numeric"):
         kind = {"essay": "an essay", "truefalse": "a true/false", "matching": "a matching"}
         raise _Invalid(src.line(closing + 1), f"text after the answers: {kind[question.type]} "
@@ -363,7 +362,8 @@ def _read_question(src: _Source) -> Question:
     return question
 
 
-def _read_choices(src: _Source, question: Question, start: int, end: int) -> None:
+def _read_choices(src: _Source, question: Question, start: int, end: int,
+                  at: int) -> None:
     pieces = src.split("=~", start, end)
     if pieces[0][2] > start:
         raise _Invalid(src.line(start), "text before the first choice: start each choice with "
@@ -381,19 +381,20 @@ def _read_choices(src: _Source, question: Question, start: int, end: int) -> Non
             src, feedback_start, stop, fmt, f"the feedback of {what}")
         question.choices.append(Choice(text=text, weight=weight, feedback=feedback))
     if len(question.choices) < 2:
-        raise _Invalid(src.line(start), "a choice question needs at least two choices")
+        raise _Invalid(src.line(at), "a choice question needs at least two choices")
     weights = [c.weight for c in question.choices]
     if question.type == "single" and max(weights) != 100:
-        raise _Invalid(src.line(start), "no choice is worth 100 % (the = choice is; a weight "
+        raise _Invalid(src.line(at), "no choice is worth 100 % (the = choice is; a weight "
                                         "after = lowers it)")
     positive = sum(w for w in weights if w > 0)
     if question.type == "multiple" and abs(positive - 100) >= 0.5:
-        raise _Invalid(src.line(start), f"the positive weights add up to {positive:g} %, not "
+        raise _Invalid(src.line(at), f"the positive weights add up to {positive:g} %, not "
                                         "100 % (with no = choice, the question has several "
                                         "right choices whose weights share 100 %)")
 
 
-def _read_short(src: _Source, question: Question, start: int, end: int) -> None:
+def _read_short(src: _Source, question: Question, start: int, end: int,
+                at: int) -> None:
     question.type = "short"
     pieces = src.split("=", start, end)
     if pieces[0][2] == start:  # "{=a =b}"; Moodle also takes a first answer without "="
@@ -410,7 +411,7 @@ def _read_short(src: _Source, question: Question, start: int, end: int) -> None:
             src, feedback_start, stop, question.text_format, f"the feedback of {what}")
         question.short_answers.append(ShortAnswer(text=text, weight=weight, feedback=feedback))
     if max(a.weight for a in question.short_answers) != 100:
-        raise _Invalid(src.line(start), "no answer is worth 100 %")
+        raise _Invalid(src.line(at), "no answer is worth 100 %")
 
 
 def _read_number(src: _Source, at: int, raw: str, what: str) -> float:
@@ -424,7 +425,8 @@ def _read_number(src: _Source, at: int, raw: str, what: str) -> float:
     return number
 
 
-def _read_numeric(src: _Source, question: Question, start: int, end: int) -> None:
+def _read_numeric(src: _Source, question: Question, start: int, end: int,
+                  at: int) -> None:
     question.type = "numeric"
     fmt = question.text_format
     other = src.find("~", start, end)
@@ -437,7 +439,7 @@ def _read_numeric(src: _Source, question: Question, start: int, end: int) -> Non
     if pieces[0][2] == src.skip(start, pieces[0][2]):  # nothing before the first "="
         pieces = pieces[1:]
     if not pieces:
-        raise _Invalid(src.line(start), "a numeric question needs a number: {#3.14:0.01}, "
+        raise _Invalid(src.line(at), "a numeric question needs a number: {#3.14:0.01}, "
                                         "{#1..5} or {#=3 =%50%4}")
     for number, (_, begin, stop) in enumerate(pieces, start=1):
         what = f"answer {number}"
@@ -475,10 +477,11 @@ def _read_numeric(src: _Source, question: Question, start: int, end: int) -> Non
         question.numeric_answers.append(NumericAnswer(low=-ANY_NUMBER, high=ANY_NUMBER,
                                                       weight=0.0, feedback=feedback))
     if max(a.weight for a in question.numeric_answers) != 100:
-        raise _Invalid(src.line(start), "no answer is worth 100 %")
+        raise _Invalid(src.line(at), "no answer is worth 100 %")
 
 
-def _read_matching(src: _Source, question: Question, start: int, end: int) -> None:
+def _read_matching(src: _Source, question: Question, start: int, end: int,
+                   at: int) -> None:
     question.type = "matching"
     pieces = src.split("=", start, end)
     if pieces[0][2] == start:
@@ -495,7 +498,7 @@ def _read_matching(src: _Source, question: Question, start: int, end: int) -> No
         question.pairs.append(MatchPair(left=left, right=right))
     prompts = sum(1 for pair in question.pairs if pair.left)
     if prompts < 2:
-        raise _Invalid(src.line(start), f"a matching question needs at least two prompts "
+        raise _Invalid(src.line(at), f"a matching question needs at least two prompts "
                                         f"(=prompt -> answer); it has {prompts}")
 
 
@@ -726,13 +729,16 @@ _COMPARED = ("type", "title", "text", "text_format", "general_feedback", "choice
              "embedded")
 
 
+def _numeric_order(answer: dict) -> tuple[bool, str]:
+    return answer["low"] is not None and answer["low"] <= -ANY_NUMBER, repr(answer)
+
+
 def _differences(question: Question, back: Question) -> list[str]:
     """Name what reading the exported text back would change (beyond the notes already made)."""
     wrote, read = question.to_dict(), back.to_dict()
-    if question.type == "numeric":  # the order of numeric answers does not matter to grading
-        key = lambda a: (a["low"] is not None and a["low"] <= -ANY_NUMBER, repr(a))  # noqa: E731
-        wrote["numeric_answers"] = sorted(wrote["numeric_answers"], key=key)
-        read["numeric_answers"] = sorted(read["numeric_answers"], key=key)
+    if question.type == "numeric":  # "any other number" moves last; order does not matter
+        wrote["numeric_answers"] = sorted(wrote["numeric_answers"], key=_numeric_order)
+        read["numeric_answers"] = sorted(read["numeric_answers"], key=_numeric_order)
     if question.type == "description":
         wrote["general_feedback"] = read["general_feedback"]
     notes = []
