@@ -6,12 +6,17 @@ Every cross-feature subscription is connected here, so the whole flow reads in o
 from __future__ import annotations
 
 from flask import Flask
+from flask_login import current_user
 
 from courses import cli as courses_cli
 from courses import signals as course_signals
 from courses import views as courses_views
-from learning import i18n
+from learning import clock, i18n
 from learning.progress import services as progress
+from quizzes import cli as quizzes_cli
+from quizzes import services as quiz_services
+from quizzes import signals as quiz_signals
+from quizzes import views as quizzes_views
 from learning.accounts import cli as accounts_cli
 from learning.accounts import services as accounts
 from learning.accounts import views as accounts_views
@@ -19,15 +24,18 @@ from learning.extensions import login_manager
 from learning.site import cli as site_cli
 from learning.site import views as site_views
 
-BLUEPRINTS = (site_views.bp, accounts_views.bp, courses_views.bp)
+BLUEPRINTS = (site_views.bp, accounts_views.bp, courses_views.bp, quizzes_views.bp)
 CLI_GROUPS = (accounts_cli.users_cli, accounts_cli.departments_cli, courses_cli.courses_cli,
-              site_cli.demo_cli)
+              quizzes_cli.quizzes_cli, site_cli.demo_cli)
 
 
 def connect_signals() -> None:
     """Subscribe the higher layers to what the lower layers announce (idempotent)."""
     course_signals.lesson_completed.connect(progress.on_lesson_completed)
+    course_signals.package_checking.connect(quiz_services.check_package)
+    course_signals.package_applied.connect(quiz_services.apply_package)
     course_signals.course_content_changed.connect(progress.on_course_content_changed)
+    quiz_signals.attempt_graded.connect(progress.on_attempt_graded)
 
 
 def register(app: Flask) -> None:
@@ -48,4 +56,6 @@ def register(app: Flask) -> None:
             "current_locale": i18n.select_locale,
             "ministry_name": app.config["MINISTRY_NAME"],
             "can_use_hr_pages": accounts.can_use_hr_pages,
+            "quiz_statuses": lambda course: quiz_services.statuses_by_module(
+                current_user, course, now=clock.now()),
         }

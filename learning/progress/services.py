@@ -1,7 +1,9 @@
 """Course completion: the one place that decides when an official has completed a course.
 
 A course is complete when its completion rule is met: every current lesson done, and for
-`all_lessons_and_quizzes` every required quiz passed too. Figures are recomputed from the
+`all_lessons_and_quizzes` every required quiz passed too (the counted attempt, highest or
+last, at or above the pass mark). Percent complete counts lessons and, under that rule,
+required quizzes as equal parts. Figures are recomputed from the
 learner records (never incremented), so a recomputation is always safe to repeat.
 """
 
@@ -14,6 +16,8 @@ from sqlalchemy import func, select, update
 from courses.models import Course, Enrolment, Lesson, LessonProgress
 from learning.db import db
 from learning.progress.signals import course_completed
+from quizzes import services as quizzes
+from quizzes.models import Quiz
 
 
 def _done_counts(course_id: int, user_ids: list[int] | None = None) -> dict[int, int]:
@@ -34,17 +38,19 @@ def _lesson_total(course_id: int) -> int:
         Lesson.course_id == course_id, Lesson.is_removed.is_(False))) or 0
 
 
-def quizzes_satisfied(course: Course, user_id: int) -> bool:
-    """Tell whether the course's required quizzes are passed (none are required yet)."""
-    return True
+def _quiz_figures(course: Course, user_ids: list[int] | None) -> tuple[dict[int, int], int]:
+    """Return passed required quizzes per official and the number required (rule-aware)."""
+    if course.completion_rule != "all_lessons_and_quizzes":
+        return {}, 0
+    return quizzes.passed_required(course.id, user_ids), len(quizzes.required_quizzes(course.id))
 
 
-def _apply(enrolment: Enrolment, course: Course, done: int, total: int, now: datetime) -> None:
+def _apply(enrolment: Enrolment, course: Course, done: int, total: int, passed: int,
+           required: int, now: datetime) -> None:
     enrolment.lessons_done = done
-    enrolment.percent_complete = int(100 * done / total) if total else 0
-    if enrolment.completed_at is None and total and done >= total and (
-        course.completion_rule == "all_lessons" or quizzes_satisfied(course, enrolment.user_id)
-    ):
+    parts = total + required
+    enrolment.percent_complete = min(100, int(100 * (done + passed) / parts)) if parts else 0
+    if enrolment.completed_at is None and total and done >= total and passed >= required:
         enrolment.completed_at = now
         enrolment.percent_complete = 100
         db.session.flush()
@@ -59,7 +65,9 @@ def recompute(user_id: int, course_id: int, *, now: datetime) -> Enrolment | Non
         return None
     course = db.session.get(Course, course_id)
     done = _done_counts(course_id, [user_id]).get(user_id, 0)
-    _apply(enrolment, course, done, _lesson_total(course_id), now)
+    passed, required = _quiz_figures(course, [user_id])
+    _apply(enrolment, course, done, _lesson_total(course_id), passed.get(user_id, 0), required,
+           now)
     db.session.flush()
     return enrolment
 
@@ -68,15 +76,23 @@ def recompute_course(course: Course, *, now: datetime) -> None:
     """Recompute every enrolment of a course after its content changed (set-based)."""
     total = _lesson_total(course.id)
     counts = _done_counts(course.id)
+    passed, required = _quiz_figures(course, None)
     enrolments = db.session.scalars(select(Enrolment).where(Enrolment.course_id == course.id))
     for enrolment in enrolments:
-        _apply(enrolment, course, counts.get(enrolment.user_id, 0), total, now)
+        _apply(enrolment, course, counts.get(enrolment.user_id, 0), total,
+               passed.get(enrolment.user_id, 0), required, now)
     db.session.flush()
 
 
 def on_lesson_completed(lesson, *, user_id: int, course_id: int, now: datetime, **_) -> None:
     """Subscriber: a lesson was completed for the first time."""
     recompute(user_id, course_id, now=now)
+
+
+def on_attempt_graded(attempt, *, now: datetime, **_) -> None:
+    """Subscriber: a quiz attempt was graded; its course may now be complete."""
+    quiz = db.session.get(Quiz, attempt.quiz_id)
+    recompute(attempt.user_id, quiz.course_id, now=now)
 
 
 def on_course_content_changed(course, *, now: datetime, **_) -> None:

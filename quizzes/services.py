@@ -1,0 +1,506 @@
+"""Quiz rules: the bank from packages and GIFT, attempts, server-side grading, results.
+
+The browser only ever sees question texts and options in display order; the layout with the
+right answers stays in the database until the attempt is submitted. Idempotency lives in the
+database: one open attempt per official and quiz (a partial unique index), and submission is a
+conditional UPDATE, so a double submit grades once.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from courses.models import Course, Module
+from courses.packages import CourseSpec, PackageError, Problem
+from courses.services import get_enrolment
+from learning.accounts.models import User
+from learning.accounts.services import audit, require_admin
+from learning.db import db, insert_for
+from learning.errors import NotFound, PermissionDenied, RuleViolation
+from quizzes import gift, grading
+from quizzes.models import AttemptAnswer, Quiz, QuizAttempt, QuizQuestion
+from quizzes.package import QuizSpec, parse_quizzes, question_key
+from quizzes.questions import Question
+from quizzes.signals import attempt_graded
+
+IN_PROGRESS, SUBMITTED = "in_progress", "submitted"
+GRACE = timedelta(seconds=5)  # network slack for an answer sent just before the deadline
+
+
+class TimeUp(RuleViolation):
+    """The attempt's time limit has passed."""
+
+
+# --- the bank --------------------------------------------------------------------------------
+
+def check_package(files: dict[str, bytes], *, spec: CourseSpec | None, **_) -> list[Problem]:
+    """Subscriber of `package_checking`: every problem of the package's quiz files."""
+    _, problems = parse_quizzes(files, language=spec.language if spec else "vi",
+                                module_titles=_module_titles(spec))
+    if spec is not None:
+        folders = {module.folder for module in spec.modules}
+        for quiz_folder in {p.rsplit("/", 1)[0] for p in files if p.endswith(("/quiz.toml",
+                                                                               "/quiz.gift"))}:
+            if quiz_folder not in folders:
+                problems.append(Problem(quiz_folder + "/", None, "a quiz outside any module"))
+    return problems
+
+
+def _module_titles(spec: CourseSpec | None) -> dict[str, str]:
+    return {module.folder: module.title for module in spec.modules} if spec else {}
+
+
+def _store_questions(quiz: Quiz, questions: list[tuple[str, Question]], *,
+                     replace: bool) -> None:
+    existing = {q.key: q for q in quiz.questions}
+    wanted = set()
+    base = len(existing) if not replace else 0
+    for position, (key, question) in enumerate(questions, start=base):
+        record = existing.get(key)
+        if record is None:
+            record = QuizQuestion(key=key)
+            quiz.questions.append(record)
+        record.position = position
+        record.type = question.type
+        record.data = question.to_dict()
+        record.is_removed = False
+        wanted.add(key)
+    if replace:
+        for key, record in existing.items():
+            if key not in wanted:
+                record.is_removed = True
+
+
+def _apply_spec(quiz: Quiz, spec: QuizSpec) -> None:
+    for attribute in ("title", "pass_mark", "max_attempts", "time_limit_seconds",
+                      "shuffle_questions", "shuffle_options", "draw_count", "grading_policy",
+                      "review_policy", "is_required", "one_page", "source_path"):
+        setattr(quiz, attribute, getattr(spec, attribute))
+
+
+def apply_package(course: Course, *, now: datetime, spec: CourseSpec, **_) -> None:
+    """Subscriber of `course_content_changed`: make the course's quizzes match its package."""
+    specs, problems = parse_quizzes(spec.files, language=spec.language,
+                                    module_titles=_module_titles(spec))
+    if problems:  # checked before; a problem here means the package changed under us
+        raise PackageError(problems)
+    modules = {m.slug: m for m in course.modules}
+    module_by_folder = {m.folder: modules[m.slug] for m in spec.modules if m.slug in modules}
+    existing = {q.slug: q for q in db.session.scalars(
+        select(Quiz).where(Quiz.course_id == course.id))}
+    seen = set()
+    for position, quiz_spec in enumerate(specs):
+        quiz = existing.get(quiz_spec.slug)
+        if quiz is None:
+            quiz = Quiz(course_id=course.id, slug=quiz_spec.slug)
+            db.session.add(quiz)
+        module = module_by_folder.get(quiz_spec.folder)
+        quiz.module_id = module.id if module is not None else None
+        quiz.position = position if quiz_spec.folder else 10_000
+        quiz.is_removed = False
+        quiz.updated_at = now
+        _apply_spec(quiz, quiz_spec)
+        _store_questions(quiz, quiz_spec.questions, replace=True)
+        seen.add(quiz.slug)
+    for slug, quiz in existing.items():
+        if slug not in seen:
+            quiz.is_removed = True
+    db.session.flush()
+
+
+def get_quiz(course: Course, slug: str) -> Quiz:
+    """Return a current quiz of the course or raise NotFound."""
+    quiz = db.session.scalar(select(Quiz).where(Quiz.course_id == course.id, Quiz.slug == slug,
+                                                Quiz.is_removed.is_(False)))
+    if quiz is None:
+        raise NotFound(_l("No such quiz."))
+    return quiz
+
+
+def course_quizzes(course_id: int) -> list[Quiz]:
+    """Return the course's current quizzes: module quizzes in module order, then the final."""
+    return list(db.session.scalars(
+        select(Quiz).outerjoin(Module, Module.id == Quiz.module_id)
+        .where(Quiz.course_id == course_id, Quiz.is_removed.is_(False))
+        .order_by(func.coalesce(Module.position, 100_000), Quiz.position)))
+
+
+def bank(quiz: Quiz) -> list[tuple[QuizQuestion, Question]]:
+    """Return the quiz's current questions with their definitions."""
+    return [(record, Question.from_dict(record.data)) for record in quiz.questions
+            if not record.is_removed]
+
+
+def quiz_for_gift(actor: User | None, course: Course, module: Module | None, *,
+                  now: datetime) -> Quiz:
+    """Return the quiz a GIFT file goes into: the module's quiz or the final test."""
+    require_admin(actor)
+    quiz = db.session.scalar(select(Quiz).where(
+        Quiz.course_id == course.id,
+        Quiz.module_id == module.id if module else Quiz.module_id.is_(None),
+        Quiz.is_removed.is_(False)).order_by(Quiz.id))
+    if quiz is None:
+        from quizzes.package import DEFAULT_TITLES, FINAL_TITLES
+
+        title = (DEFAULT_TITLES.get(course.language, DEFAULT_TITLES["en"]).format(
+            name=module.title) if module else FINAL_TITLES.get(course.language, "Final test"))
+        quiz = Quiz(course_id=course.id, module_id=module.id if module else None,
+                    slug=f"{module.slug}-quiz" if module else "final-test", title=title,
+                    position=module.position if module else 10_000, updated_at=now)
+        db.session.add(quiz)
+        db.session.flush()
+    return quiz
+
+
+def import_gift(actor: User | None, quiz: Quiz, text: str, *, now: datetime,
+                source: str = "") -> int:
+    """Add the questions of a GIFT file to a quiz's bank; refuse the file on any problem."""
+    require_admin(actor)
+    result = gift.parse_gift(text, source=source)
+    if result.problems:
+        raise PackageError([Problem(source or "GIFT", p.line, p.message)
+                            for p in result.problems])
+    taken = {record.key for record in quiz.questions}
+    new = [(question_key(q, taken), q) for q in result.questions]
+    _store_questions(quiz, new, replace=False)
+    quiz.updated_at = now
+    db.session.flush()
+    audit(actor, "quiz.import_gift", quiz, now=now, questions=len(new))
+    return len(new)
+
+
+def export_gift(quiz: Quiz) -> gift.GiftExport:
+    """Return the quiz's bank in GIFT (and what GIFT cannot express)."""
+    return gift.export_gift([question for _, question in bank(quiz)])
+
+
+# --- attempts --------------------------------------------------------------------------------
+
+@dataclass
+class QuizStatus:
+    """An official's standing on a quiz."""
+
+    quiz: Quiz
+    attempts_used: int
+    attempts_left: int | None  # None: unlimited
+    best_percent: float | None
+    counted_percent: float | None
+    is_passed: bool
+    open_attempt: QuizAttempt | None
+
+    @property
+    def can_start(self) -> bool:
+        return self.open_attempt is None and (self.attempts_left is None
+                                              or self.attempts_left > 0)
+
+
+def counted_attempt(quiz: Quiz, attempts: list[QuizAttempt]) -> QuizAttempt | None:
+    """Return the attempt that counts: the highest score or the last one, per the quiz."""
+    done = [a for a in attempts if a.state == SUBMITTED and a.percent is not None]
+    if not done:
+        return None
+    if quiz.grading_policy == "last":
+        return max(done, key=lambda a: (a.submitted_at, a.number))
+    return max(done, key=lambda a: (a.percent, -a.number))
+
+
+def quiz_status(user: User, quiz: Quiz, *, now: datetime) -> QuizStatus:
+    """Return attempts used and left, best and counted score, passed, open attempt."""
+    attempts = list(db.session.scalars(select(QuizAttempt).where(
+        QuizAttempt.quiz_id == quiz.id, QuizAttempt.user_id == user.id)))
+    open_attempt = next((a for a in attempts if a.state == IN_PROGRESS), None)
+    if open_attempt is not None and open_attempt.deadline_at and open_attempt.deadline_at + GRACE < now:
+        submit(user, open_attempt, None, now=now)
+        open_attempt = None
+    counted = counted_attempt(quiz, attempts)
+    scores = [a.percent for a in attempts if a.percent is not None]
+    used = len(attempts)
+    return QuizStatus(
+        quiz=quiz, attempts_used=used,
+        attempts_left=None if quiz.max_attempts is None else max(0, quiz.max_attempts - used),
+        best_percent=max(scores) if scores else None,
+        counted_percent=counted.percent if counted else None,
+        is_passed=bool(counted and counted.is_passed), open_attempt=open_attempt,
+    )
+
+
+def _layout(quiz: Quiz, rng: random.Random) -> list[dict]:
+    questions = bank(quiz)
+    descriptions = [(r, q) for r, q in questions if q.type == "description"]
+    graded = [(r, q) for r, q in questions if q.type != "description"]
+    if quiz.draw_count and quiz.draw_count < len(graded):
+        keep = {graded[i][0].id for i in rng.sample(range(len(graded)), quiz.draw_count)}
+        graded = [(r, q) for r, q in graded if r.id in keep]
+    if quiz.shuffle_questions or quiz.draw_count:
+        rng.shuffle(graded)
+        questions = descriptions + graded  # texts that introduce the quiz stay on top
+    else:
+        questions = [(r, q) for r, q in questions
+                     if q.type == "description" or any(r.id == g[0].id for g in graded)]
+    layout = []
+    for record, question in questions:
+        slot = {"question_id": record.id, "data": question.to_dict()}
+        if question.type in ("single", "multiple"):
+            order = list(range(len(question.choices)))
+            if quiz.shuffle_options:
+                rng.shuffle(order)
+            slot["choice_order"] = order
+        elif question.type == "matching":
+            rights = sorted({pair.right for pair in question.pairs}, key=str.casefold)
+            rng.shuffle(rights)
+            slot["rights"] = rights
+        elif question.type == "ordering":
+            order = list(range(len(question.order)))
+            while len(order) > 1 and order == sorted(order):
+                rng.shuffle(order)  # never show the items already in the right order
+            slot["item_order"] = order
+        layout.append(slot)
+    return layout
+
+
+def start_attempt(user: User, quiz: Quiz, *, now: datetime,
+                  rng: random.Random | None = None) -> QuizAttempt:
+    """Start an attempt, or return the unfinished one (a second click resumes, never doubles)."""
+    if get_enrolment(user, quiz.course) is None:
+        raise PermissionDenied(_l("Enrol in the course to take its quizzes."))
+    status = quiz_status(user, quiz, now=now)
+    if status.open_attempt is not None:
+        return status.open_attempt
+    if status.attempts_left == 0:
+        raise RuleViolation(_l("You have used all the attempts allowed for this quiz."))
+    attempt = QuizAttempt(
+        quiz_id=quiz.id, user_id=user.id, number=status.attempts_used + 1, state=IN_PROGRESS,
+        started_at=now, layout=_layout(quiz, rng or random.SystemRandom()),
+        deadline_at=now + timedelta(seconds=quiz.time_limit_seconds)
+        if quiz.time_limit_seconds else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:  # a concurrent request started it first: use that one
+        existing = db.session.scalar(select(QuizAttempt).where(
+            QuizAttempt.quiz_id == quiz.id, QuizAttempt.user_id == user.id,
+            QuizAttempt.state == IN_PROGRESS))
+        if existing is None:
+            raise RuleViolation(_l("Please try again.")) from None
+        return existing
+    return attempt
+
+
+def get_attempt(user: User, attempt_id: int) -> QuizAttempt:
+    """Return the official's own attempt, or raise NotFound (others' attempts do not exist)."""
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.user_id != user.id:
+        raise NotFound(_l("No such attempt."))
+    return attempt
+
+
+def save_responses(user: User, attempt: QuizAttempt, responses: dict[int, object], *,
+                   now: datetime) -> None:
+    """Save answers page by page; refused once the attempt is submitted or time is up."""
+    if attempt.user_id != user.id:
+        raise NotFound(_l("No such attempt."))
+    if attempt.state != IN_PROGRESS:
+        raise RuleViolation(_l("This attempt has already been submitted."))
+    if attempt.deadline_at and now > attempt.deadline_at + GRACE:
+        raise TimeUp(_l("The time limit has passed; your answers were saved until then."))
+    for slot, response in responses.items():
+        if not 0 <= slot < len(attempt.layout):
+            continue
+        statement = insert_for(db.session, AttemptAnswer).values(
+            attempt_id=attempt.id, slot=slot, response=response, saved_at=now)
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=["attempt_id", "slot"],
+            set_={"response": response, "saved_at": now}))
+
+
+def grading_response(slot: dict, response):
+    """Turn a stored response (in display terms) into the grader's terms."""
+    kind = slot["data"]["type"]
+    if response is None:
+        return None
+    if kind == "single":
+        order = slot["choice_order"]
+        return order[response] if isinstance(response, int) and 0 <= response < len(order) \
+            else None
+    if kind == "multiple":
+        order = slot["choice_order"]
+        return [order[i] for i in response if isinstance(i, int) and 0 <= i < len(order)]
+    if kind == "matching":
+        rights = slot["rights"]
+        return {str(k): rights[v] for k, v in (response or {}).items()
+                if isinstance(v, int) and 0 <= v < len(rights)}
+    if kind == "ordering":
+        order = slot["item_order"]
+        positions = {int(k): v for k, v in (response or {}).items()}
+        shown = sorted(range(len(order)), key=lambda k: (positions.get(k, 10_000), k))
+        return [order[k] for k in shown]
+    return response
+
+
+def submit(user: User, attempt: QuizAttempt, responses: dict[int, object] | None, *,
+           now: datetime) -> bool:
+    """Submit and grade an attempt once; return True when this call graded it.
+
+    Answers sent after the deadline are ignored: the attempt is graded as it stood then."""
+    if attempt.user_id != user.id:
+        raise NotFound(_l("No such attempt."))
+    late = bool(attempt.deadline_at and now > attempt.deadline_at + GRACE)
+    if responses and attempt.state == IN_PROGRESS and not late:
+        save_responses(user, attempt, responses, now=now)
+    submitted_at = min(now, attempt.deadline_at) if late else now
+    graded_now = db.session.execute(
+        update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.state == IN_PROGRESS)
+        .values(state=SUBMITTED, submitted_at=submitted_at, time_limit_expired=late)
+    ).rowcount == 1
+    db.session.refresh(attempt)
+    if not graded_now:
+        return False
+    _grade(attempt)
+    attempt_graded.send(attempt, now=now)
+    return True
+
+
+def _grade(attempt: QuizAttempt) -> None:
+    saved = {a.slot: a for a in db.session.scalars(select(AttemptAnswer).where(
+        AttemptAnswer.attempt_id == attempt.id))}
+    earned = available = 0.0
+    ungraded = False
+    for slot_index, slot in enumerate(attempt.layout):
+        question = Question.from_dict(slot["data"])
+        answer = saved.get(slot_index)
+        if answer is None:
+            answer = AttemptAnswer(attempt_id=attempt.id, slot=slot_index, response=None,
+                                   saved_at=attempt.submitted_at)
+            db.session.add(answer)
+        result = grading.grade(question, grading_response(slot, answer.response))
+        answer.fraction = result.fraction
+        answer.points = result.points(question)
+        answer.state = result.state
+        answer.feedback = result.feedback
+        if question.type == "essay":
+            ungraded = True
+        if question.is_graded:
+            available += question.points
+            earned += answer.points
+    quiz = db.session.get(Quiz, attempt.quiz_id)
+    attempt.score_points = round(earned, 4)
+    attempt.max_points = round(available, 4)
+    attempt.percent = round(100 * earned / available, 2) if available else 0.0
+    attempt.is_passed = attempt.percent >= quiz.pass_mark
+    attempt.has_ungraded = ungraded
+    db.session.flush()
+
+
+def close_overdue(*, now: datetime) -> int:
+    """Grade every unfinished attempt whose time limit has passed; return how many."""
+    overdue = db.session.scalars(select(QuizAttempt).where(
+        QuizAttempt.state == IN_PROGRESS, QuizAttempt.deadline_at.is_not(None),
+        QuizAttempt.deadline_at < now - GRACE)).all()
+    count = 0
+    for attempt in overdue:
+        user = db.session.get(User, attempt.user_id)
+        count += submit(user, attempt, None, now=now)
+    return count
+
+
+def attempts_of(user: User, quiz: Quiz) -> list[QuizAttempt]:
+    """Return the official's attempts at a quiz, newest first."""
+    return list(db.session.scalars(select(QuizAttempt).where(
+        QuizAttempt.quiz_id == quiz.id, QuizAttempt.user_id == user.id
+    ).order_by(QuizAttempt.number.desc())))
+
+
+# --- completion ------------------------------------------------------------------------------
+
+def required_quizzes(course_id: int) -> list[Quiz]:
+    """Return the quizzes a course's completion requires."""
+    return [q for q in course_quizzes(course_id) if q.is_required]
+
+
+def passed_required(course_id: int, user_ids: list[int] | None = None) -> dict[int, int]:
+    """Map official id to the number of required quizzes of the course they have passed."""
+    quizzes = {q.id: q for q in required_quizzes(course_id)}
+    if not quizzes:
+        return {}
+    query = select(QuizAttempt).where(QuizAttempt.quiz_id.in_(list(quizzes)),
+                                      QuizAttempt.state == SUBMITTED)
+    if user_ids is not None:
+        query = query.where(QuizAttempt.user_id.in_(user_ids))
+    by_pair: dict[tuple[int, int], list[QuizAttempt]] = {}
+    for attempt in db.session.scalars(query):
+        by_pair.setdefault((attempt.user_id, attempt.quiz_id), []).append(attempt)
+    passed: dict[int, int] = {}
+    for (user_id, quiz_id), attempts in by_pair.items():
+        counted = counted_attempt(quizzes[quiz_id], attempts)
+        if counted is not None and counted.is_passed:
+            passed[user_id] = passed.get(user_id, 0) + 1
+    return passed
+
+
+# --- review ----------------------------------------------------------------------------------
+
+def shown_response(slot: dict, question: Question, response) -> list[str]:
+    """Return the official's answer as texts (for the result page)."""
+    graded = grading_response(slot, response)
+    if graded is None or graded == [] or graded == {}:
+        return []
+    kind = question.type
+    if kind == "single":
+        return [question.choices[graded].text]
+    if kind == "multiple":
+        return [question.choices[i].text for i in graded]
+    if kind == "truefalse":
+        return [str(_l("True") if graded else _l("False"))]
+    if kind == "matching":
+        prompts = [pair.left for pair in question.pairs if pair.left]
+        return [f"{prompts[int(k)]} → {v}" for k, v in sorted(graded.items(), key=lambda kv:
+                                                              int(kv[0]))]
+    if kind == "ordering":
+        return [question.order[i] for i in graded]
+    return [str(graded)]
+
+
+def right_answers(question: Question) -> list[str]:
+    """Return the right answer(s) as texts (for a review that shows them)."""
+    kind = question.type
+    if kind in ("single", "multiple"):
+        return [c.text for c in question.choices if c.weight > 0]
+    if kind == "truefalse":
+        return [str(_l("True") if question.answer else _l("False"))]
+    if kind == "short":
+        full = [a.text for a in question.short_answers if a.weight >= 100]
+        return [t for t in full if "*" not in t][:1] or full[:1] or [
+            a.text for a in question.short_answers[:1]]
+    if kind == "numeric":
+        shown = []
+        for a in question.numeric_answers:
+            if a.weight < 100:
+                continue
+            if a.low is not None and a.high is not None:
+                shown.append(f"{a.low:g} – {a.high:g}")
+            elif a.tolerance:
+                shown.append(f"{a.value:g} ± {a.tolerance:g}")
+            else:
+                shown.append(f"{a.value:g}")
+        return shown
+    if kind == "matching":
+        return [f"{p.left} → {p.right}" for p in question.pairs if p.left]
+    if kind == "ordering":
+        return list(question.order)
+    return []
+
+
+def statuses_by_module(user: User, course: Course, *, now: datetime) -> dict[int | None,
+                                                                              list[QuizStatus]]:
+    """Map module id (None: the final test) to the official's standing on its quizzes."""
+    result: dict[int | None, list[QuizStatus]] = {}
+    for quiz in course_quizzes(course.id):
+        result.setdefault(quiz.module_id, []).append(quiz_status(user, quiz, now=now))
+    return result

@@ -1,0 +1,156 @@
+"""Quiz pages: the quiz's page, taking an attempt page by page, and the result."""
+
+from __future__ import annotations
+
+import posixpath
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup, escape
+
+from courses import services as courses
+from learning import clock
+from learning.db import db
+from learning.errors import DomainError
+from learning.forms import ActionForm
+from learning.markdown import is_remote, render, sanitize_html
+from quizzes import services as quizzes
+from quizzes.forms import read_page
+from quizzes.questions import Question
+
+bp = Blueprint("quizzes", __name__)
+
+
+def render_text(text: str, text_format: str, course_slug: str, folder: str) -> Markup:
+    """Render a question, option or feedback text safely in its format."""
+    if not text:
+        return Markup("")
+
+    def resolve(tag, attribute, value):
+        if is_remote(value) or value.startswith(("#", "/")):
+            return value if not value.startswith("/") else None
+        return url_for("courses.course_file", slug=course_slug,
+                       path=posixpath.normpath(posixpath.join(folder, value)))
+
+    if text_format == "html":
+        return Markup(sanitize_html(text, resolve))
+    if text_format == "plain":
+        return Markup("<p>") + escape(text).replace("\n", Markup("<br>")) + Markup("</p>")
+    return render(text, resolve)
+
+
+def _renderer(quiz):
+    folder = posixpath.dirname(quiz.source_path) if quiz.source_path else ""
+    return lambda text, fmt="markdown": render_text(text, fmt, quiz.course.slug, folder)
+
+
+def _pages(attempt) -> list[list[int]]:
+    slots = list(range(len(attempt.layout)))
+    if attempt.quiz.one_page:
+        return [slots] if slots else [[]]
+    return [[i] for i in slots] or [[]]
+
+
+@bp.route("/courses/<slug>/quizzes/<quiz_slug>")
+@login_required
+def detail(slug: str, quiz_slug: str):
+    """Show a quiz: its rules, the official's attempts and score, start or resume."""
+    course = courses.get_course(slug)
+    quiz = quizzes.get_quiz(course, quiz_slug)
+    enrolment = courses.get_enrolment(current_user, course)
+    status = quizzes.quiz_status(current_user, quiz, now=clock.now())
+    db.session.commit()  # an overdue attempt may just have been graded
+    question_count = quiz.draw_count or len([1 for _, q in quizzes.bank(quiz)
+                                             if q.type != "description"])
+    return render_template("quizzes/detail.html", course=course, quiz=quiz, status=status,
+                           enrolment=enrolment, attempts=quizzes.attempts_of(current_user, quiz),
+                           question_count=question_count, form=ActionForm())
+
+
+@bp.route("/courses/<slug>/quizzes/<quiz_slug>/start", methods=["POST"])
+@login_required
+def start(slug: str, quiz_slug: str):
+    """Start an attempt (or resume the unfinished one)."""
+    course = courses.get_course(slug)
+    quiz = quizzes.get_quiz(course, quiz_slug)
+    ActionForm().validate_on_submit() or abort(400)
+    try:
+        attempt = quizzes.start_attempt(current_user, quiz, now=clock.now())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("quizzes.detail", slug=slug, quiz_slug=quiz_slug))
+    db.session.commit()
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+
+
+@bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@login_required
+def attempt(attempt_id: int):
+    """Take an attempt: show a page of questions, save answers, move, submit."""
+    attempt = quizzes.get_attempt(current_user, attempt_id)
+    now = clock.now()
+    if attempt.state == quizzes.SUBMITTED:
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    pages = _pages(attempt)
+    page = min(max(request.values.get("page", 0, type=int), 0), len(pages) - 1)
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        responses = read_page(attempt.layout, pages[page], request.form)
+        action = request.form.get("action", "save")
+        try:
+            if action == "submit":
+                quizzes.submit(current_user, attempt, responses, now=now)
+                db.session.commit()
+                return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+            quizzes.save_responses(current_user, attempt, responses, now=now)
+        except quizzes.TimeUp as error:
+            quizzes.submit(current_user, attempt, None, now=now)
+            db.session.commit()
+            flash(error.message, "error")
+            return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+        db.session.commit()
+        target = {"next": page + 1, "prev": page - 1}.get(action, page)
+        if action == "save":
+            flash(_("Your answers have been saved."), "success")
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id,
+                                page=min(max(target, 0), len(pages) - 1)))
+    if attempt.deadline_at and now > attempt.deadline_at + quizzes.GRACE:
+        quizzes.submit(current_user, attempt, None, now=now)
+        db.session.commit()
+        flash(_("The time limit has passed; your answers were saved until then."), "info")
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    saved = {answer.slot: answer.response for answer in attempt.answers}
+    remaining = int((attempt.deadline_at - now).total_seconds()) if attempt.deadline_at else None
+    return render_template(
+        "quizzes/attempt.html", attempt=attempt, quiz=attempt.quiz, course=attempt.quiz.course,
+        slots=[(i, attempt.layout[i], Question.from_dict(attempt.layout[i]["data"]))
+               for i in pages[page]],
+        page=page, page_count=len(pages), saved=saved, remaining=remaining, form=form,
+        text=_renderer(attempt.quiz),
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>/result")
+@login_required
+def result(attempt_id: int):
+    """Show a submitted attempt's score and, as the quiz allows, answers and feedback."""
+    attempt = quizzes.get_attempt(current_user, attempt_id)
+    if attempt.state != quizzes.SUBMITTED:
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+    answers = {answer.slot: answer for answer in attempt.answers}
+    return render_template(
+        "quizzes/result.html", attempt=attempt, quiz=attempt.quiz, course=attempt.quiz.course,
+        slots=[(i, slot, Question.from_dict(slot["data"]), answers.get(i))
+               for i, slot in enumerate(attempt.layout)],
+        status=quizzes.quiz_status(current_user, attempt.quiz, now=clock.now()),
+        text=_renderer(attempt.quiz), shown=quizzes.shown_response,
+        right_answers=quizzes.right_answers,
+    )
