@@ -51,6 +51,7 @@ def _app(database_url, tmp_path_factory) -> Iterator:
     app = create_app(HOCSO_ENV="test", DATABASE_URL=database_url, SECRET_KEY="test-secret",
                      MEDIA_DIR=str(tmp_path_factory.mktemp("media")))
     _reset_schema(app)
+    app.test_client_class = Client  # every test client posts forms with a CSRF token
     yield app
     # Close pooled connections before exit: psycopg warns (an error here) about open ones.
     with app.app_context():
