@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
 
+from learning.forms import Form
 
-class PackageUploadForm(FlaskForm):
+
+class PackageUploadForm(Form):
     """Upload a zipped course package."""
 
     package = FileField(_l("Course package (.zip)"), validators=[
@@ -18,7 +19,7 @@ class PackageUploadForm(FlaskForm):
     ])
 
 
-class TimeReportForm(FlaskForm):
+class TimeReportForm(Form):
     """Reading time sent by the lesson page when it is hidden or closed."""
 
     seconds = IntegerField(validators=[Optional(), NumberRange(min=0, max=86400)])

@@ -1,18 +1,67 @@
-"""Form helpers shared by every feature: putting domain errors back on fields."""
+"""Form helpers shared by every feature: the base form, translated WTForms messages, and
+putting domain errors back on fields."""
 
 from __future__ import annotations
 
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field
 
 from learning.errors import DomainError
 
+# WTForms' and Flask-WTF's own messages, listed so that our catalogs carry them in every
+# language (WTForms ships no Vietnamese catalog).
+WTFORMS_MESSAGES = (
+    _l("This field is required."), _l("Not a valid choice."), _l("Not a valid integer value."),
+    _l("Not a valid decimal value."), _l("Not a valid float value."),
+    _l("Not a valid date value."), _l("Not a valid datetime value."),
+    _l("Not a valid time value."), _l("Not a valid week value."),
+    _l("Invalid email address."), _l("Invalid input."), _l("Invalid URL."),
+    _l("Invalid Choice: could not coerce."),
+    _l("Invalid choice(s): one or more data inputs could not be coerced."),
+    _l("Field must be equal to %(other_name)s."),
+    _l("Field must be between %(min)d and %(max)d characters long."),
+    _l("Number must be at least %(min)s."), _l("Number must be at most %(max)s."),
+    _l("Number must be between %(min)s and %(max)s."),
+    _l("Date must be at least %(min)s."), _l("Date must be at most %(max)s."),
+    _l("Date must be between %(min)s and %(max)s."),
+    _l("Invalid value, must be one of: %(values)s."),
+    _l("Invalid value, can't be any of: %(values)s."),
+    _l("This field cannot be edited."), _l("This field is disabled and cannot have a value."),
+    _l("File does not have an approved extension."),
+    _l("The CSRF token is missing."), _l("The CSRF token is invalid."),
+    _l("The CSRF token has expired."), _l("The CSRF tokens do not match."),
+)
+WTFORMS_PLURALS = (
+    (_l("Field must be at least %(min)d character long."),
+     _l("Field must be at least %(min)d characters long.")),
+)
 
-class ActionForm(FlaskForm):
+
+class _Translations:
+    """WTForms' translation hook, answered from HọcSố's own catalogs."""
+
+    def gettext(self, string):
+        return gettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return ngettext(singular, plural, n)
+
+
+class Form(FlaskForm):
+    """Base of every HọcSố form: WTForms' messages come in the user's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _Translations()
+
+
+class ActionForm(Form):
     """A form with only its CSRF token, for buttons that change state."""
 
 
-def attach_error(form: FlaskForm, error: DomainError, default_field: str | None = None) -> None:
+def attach_error(form: Form, error: DomainError, default_field: str | None = None) -> None:
     """Show a domain error under the field it concerns, or as a form-level error."""
     name = error.field or default_field
     field: Field | None = getattr(form, name, None) if name else None

@@ -504,3 +504,30 @@ def statuses_by_module(user: User, course: Course, *, now: datetime) -> dict[int
     for quiz in course_quizzes(course.id):
         result.setdefault(quiz.module_id, []).append(quiz_status(user, quiz, now=now))
     return result
+
+
+def model_answer(slot: dict):
+    """Return the response (in display terms) that earns full marks on a slot; None for essays
+    and descriptions. Used to seed demo data."""
+    question = Question.from_dict(slot["data"])
+    kind = question.type
+    if kind == "single":
+        best = max(range(len(question.choices)), key=lambda i: question.choices[i].weight)
+        return slot["choice_order"].index(best)
+    if kind == "multiple":
+        return sorted(slot["choice_order"].index(i) for i, c in enumerate(question.choices)
+                      if c.weight > 0)
+    if kind == "truefalse":
+        return question.answer
+    if kind == "short":
+        best = max(question.short_answers, key=lambda a: a.weight)
+        return best.text.replace("*", "")
+    if kind == "numeric":
+        best = max(question.numeric_answers, key=lambda a: a.weight)
+        return str(best.value if best.value is not None else best.low)
+    if kind == "matching":
+        prompts = [pair for pair in question.pairs if pair.left]
+        return {str(i): slot["rights"].index(pair.right) for i, pair in enumerate(prompts)}
+    if kind == "ordering":
+        return {str(k): slot["item_order"][k] + 1 for k in range(len(slot["item_order"]))}
+    return None

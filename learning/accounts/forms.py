@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
@@ -18,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from learning.forms import Form
 from learning.i18n import LANGUAGE_NAMES
 
 ROLE_LABELS = {
@@ -28,7 +28,7 @@ ROLE_LABELS = {
 }
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     """Sign in with username (or email, or staff number) and password."""
 
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=254)],
@@ -38,7 +38,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     """Replace one's own password."""
 
     current_password = PasswordField(
@@ -58,7 +58,7 @@ class ChangePasswordForm(FlaskForm):
 # tuples at declaration, while a callable's result is read the same way by every 3.x version.
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     """Switch the interface language."""
 
     language = SelectField(_l("Language"), choices=lambda: list(LANGUAGE_NAMES.items()))
@@ -72,7 +72,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     """Create or edit an account."""
 
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
@@ -94,14 +94,14 @@ class UserForm(FlaskForm):
         render_kw={"autocomplete": "new-password"})
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(Form):
     """Create, rename or move a department."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     parent_id = SelectField(_l("Part of"), coerce=int)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     """Upload a CSV or XLSX list of officials, or resend corrected rows."""
 
     file = FileField(_l("CSV or Excel file"),

@@ -26,7 +26,7 @@ def load():
     if any(created.values()):
         click.echo(f"Demo ministry loaded: {created['departments']} departments, "
                    f"{created['officials']} officials, {created['courses']} courses, "
-                   f"{created['enrolments']} enrolments.")
+                   f"{created['enrolments']} enrolments, {created['attempts']} quiz attempts.")
     else:
         click.echo("Demo ministry already loaded; nothing changed.")
     click.echo(f"Demo accounts (password: {demo.DEMO_PASSWORD}):")

@@ -5,14 +5,17 @@ For development and evaluation only; refused in production. Loading twice change
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from courses import services as courses
-from courses.models import Enrolment
 from courses.packages import read_directory
+from courses.models import Enrolment, LessonProgress
+from quizzes import services as quizzes
+from quizzes.models import QuizAttempt
 
 from learning.accounts import services as accounts
 from learning.accounts.models import User
@@ -138,8 +141,9 @@ def load_demo(*, environment: str, now: datetime) -> dict[str, int]:
     db.session.flush()
     imported = load_demo_courses(now)
     enrolled = seed_demo_progress(now)
+    attempts = seed_demo_attempts(now)
     return {"departments": len(paths) - before, "officials": created, "courses": imported,
-            "enrolments": enrolled}
+            "enrolments": enrolled, "attempts": attempts}
 
 
 DEMO_COURSES_DIR = Path(courses.__file__).resolve().parent / "demo"
@@ -192,3 +196,61 @@ def seed_demo_progress(now: datetime) -> int:
             courses.record_visit(official, lessons[done], now=start + timedelta(hours=done * 5))
     db.session.flush()
     return enrolled
+
+
+
+def _take(official: User, quiz, moment: datetime, *, right: float, submit: bool = True) -> None:
+    """Take a demo attempt answering the first `right` share of questions correctly."""
+    attempt = quizzes.start_attempt(official, quiz, now=moment, rng=random.Random(
+        f"{official.id}-{quiz.id}-{moment.isoformat()}"))
+    slots = attempt.layout
+    good = round(right * len(slots))
+    responses = {i: quizzes.model_answer(slot) for i, slot in enumerate(slots) if i < good}
+    if submit:
+        quizzes.submit(official, attempt, responses, now=moment + timedelta(minutes=9))
+    else:
+        quizzes.save_responses(official, attempt, responses, now=moment + timedelta(minutes=4))
+
+
+def seed_demo_attempts(now: datetime) -> int:
+    """Give demo officials passed, failed and unfinished quiz attempts, once."""
+    try:
+        course = courses.get_course(MAIN_COURSE)
+    except NotFound:
+        return 0
+    course_quizzes = quizzes.course_quizzes(course.id)
+    if not course_quizzes or db.session.scalar(
+            select(func.count()).select_from(QuizAttempt)
+            .where(QuizAttempt.quiz_id.in_([q.id for q in course_quizzes]))):
+        return 0
+    module_quizzes = [q for q in course_quizzes if q.module_id is not None]
+    final = next((q for q in course_quizzes if q.module_id is None), None)
+    done_lessons = dict(db.session.execute(
+        select(LessonProgress.user_id, func.count()).where(
+            LessonProgress.course_id == course.id, LessonProgress.completed_at.is_not(None))
+        .group_by(LessonProgress.user_id)).all())
+    total = len(courses.active_lessons(course.id))
+    enrolments = db.session.scalars(select(Enrolment).where(
+        Enrolment.course_id == course.id).order_by(Enrolment.user_id)).all()
+    taken = 0
+    for index, enrolment in enumerate(enrolments):
+        official = db.session.get(User, enrolment.user_id)
+        base = (enrolment.started_at or now) + timedelta(days=1)
+        done = done_lessons.get(official.id, 0)
+        if done >= total:  # finished the lessons: pass every quiz, some after a failed try
+            for step, quiz in enumerate(module_quizzes):
+                if (index + step) % 4 == 0:
+                    _take(official, quiz, base + timedelta(hours=step), right=0.4)
+                    taken += 1
+                _take(official, quiz, base + timedelta(hours=step, minutes=30), right=1.0)
+                taken += 1
+            if final is not None:
+                _take(official, final, base + timedelta(days=1), right=0.95 if index % 3 else 0.85)
+                taken += 1
+        elif done and module_quizzes:
+            # part-way: the first module's quiz failed once, or an attempt left unfinished
+            _take(official, module_quizzes[0], base, right=0.3 if index % 2 else 1.0,
+                  submit=index % 3 != 0)
+            taken += 1
+    db.session.flush()
+    return taken
