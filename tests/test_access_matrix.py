@@ -80,21 +80,49 @@ MATRIX = [
     # HR
     ("GET", "/hr/officials", "/hr/officials", None, HR_PAGE),
     ("GET", "/hr/officials/<int:user_id>", "/hr/officials/{official}", None, HR_PAGE),
+    # courses (in this order: the official is not enrolled until the enrol row)
+    ("GET", "/courses", "/courses", None, PAGE),
+    ("GET", "/courses/<slug>", "/courses/{course}", None, PAGE),
+    ("GET", "/courses/<slug>/continue", "/courses/{course}/continue", None,
+     expect(LOGIN, 302, 302, 302, 302)),  # not enrolled: back to the course page
+    ("POST", "/courses/<slug>/enrol", "/courses/{course}/enrol", {},
+     expect(LOGIN, 302, 302, 302, 302)),
+    ("GET", "/courses/<slug>/enrol", "/courses/{course}/enrol", None, NOT_GET),
+    ("GET", "/courses/<slug>/lessons/<lesson_slug>", "/courses/{course}/lessons/a", None, PAGE),
+    ("POST", "/courses/<slug>/lessons/<lesson_slug>/time", "/courses/{course}/lessons/a/time",
+     {"seconds": "30"}, expect(LOGIN, 204, 204, 204, 204)),
+    ("GET", "/courses/<slug>/lessons/<lesson_slug>/time", "/courses/{course}/lessons/a/time",
+     None, NOT_GET),
+    ("POST", "/courses/<slug>/lessons/<lesson_slug>/done", "/courses/{course}/lessons/a/done",
+     {}, expect(LOGIN, 302, 302, 302, 302)),
+    ("GET", "/courses/<slug>/lessons/<lesson_slug>/done", "/courses/{course}/lessons/a/done",
+     None, NOT_GET),
+    ("GET", "/courses/<slug>/files/<path:path>", "/courses/{course}/files/01-co-ban/phu-de.vtt",
+     None, PAGE),
+    ("GET", "/learn", "/learn", None, expect(LOGIN, 302, 302, 302, 302)),
+    ("GET", "/admin/courses", "/admin/courses", None, ADMIN_PAGE),
+    ("POST", "/admin/courses", "/admin/courses", {}, expect(LOGIN, 403, 403, 403, 400)),
+    ("GET", "/admin/courses/<slug>/export.zip", "/admin/courses/{course}/export.zip", None,
+     ADMIN_PAGE),
     # Last: signing out ends the session the rows above use.
     ("POST", "/logout", "/logout", {}, expect(302, 302, 302, 302, 302)),
     ("GET", "/logout", "/logout", None, NOT_GET),
 ]
 
 
-def objects() -> dict[str, int]:
-    """Create what the URLs above point to; return their ids by placeholder name."""
+def objects(tmp_path) -> dict[str, int | str]:
+    """Create what the URLs above point to; return their ids (or slugs) by placeholder name."""
     department = factories.DepartmentFactory(name="Cục Lãnh sự")
     official = factories.UserFactory(full_name="Trịnh Thị Thu Trang", department=department)
     reset_target = factories.UserFactory(department=department)
     empty = factories.DepartmentFactory(name="Phòng sắp giải thể")
     db.session.commit()
+    package = factories.write_package(
+        tmp_path / "course", factories.course_package("ma-tran", lessons=("a", "b")),
+        files={"01-co-ban/phu-de.vtt": "WEBVTT\n\n00:00.000 --> 00:02.000\nChữ ký số\n"})
+    course = factories.import_course(package).course
     return {"official": official.id, "reset_target": reset_target.id,
-            "department": department.id, "empty_department": empty.id}
+            "department": department.id, "empty_department": empty.id, "course": course.slug}
 
 
 def registered_routes(app) -> set[tuple[str, str]]:
@@ -125,8 +153,8 @@ def test_the_matrix_has_one_row_per_route_and_every_role():
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_access(app, client, role):
-    ids = objects()
+def test_access(app, client, role, tmp_path):
+    ids = objects(tmp_path)
     if role != "anonymous":
         factories.UserFactory(username=f"matrix.{role}", roles=ROLE_GRANTS[role],
                               password=DEMO_PASSWORD)
@@ -140,6 +168,8 @@ def test_access(app, client, role):
             response = client.get(url)
         else:
             response = client.post(url, data=data or {})
+        response.get_data()
+        response.close()  # a streamed file must be closed, as a server does
         want = expected[role]
         got = response.status_code
         if want == LOGIN:
