@@ -327,11 +327,13 @@ def add_time(user: User, lesson: Lesson, seconds: int, *, now: datetime) -> None
     if not seconds:
         return
     enrolment = require_enrolment(user, lesson.course)
+    # The enrolment row first, as every other progress write does: the same lock order, so a
+    # time report and a visit or completion of the same official never deadlock.
+    db.session.execute(update(Enrolment).where(Enrolment.id == enrolment.id).values(
+        time_spent_seconds=Enrolment.time_spent_seconds + seconds, last_activity_at=now))
     db.session.execute(update(LessonProgress).where(
         LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id
     ).values(time_spent_seconds=LessonProgress.time_spent_seconds + seconds))
-    db.session.execute(update(Enrolment).where(Enrolment.id == enrolment.id).values(
-        time_spent_seconds=Enrolment.time_spent_seconds + seconds, last_activity_at=now))
 
 
 def lesson_states(user: User, course: Course) -> dict[int, LessonProgress]:
