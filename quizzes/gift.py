@@ -28,9 +28,11 @@ Reading rules:
   ``numeric`` need an answer worth 100 %; the positive weights of ``multiple`` add up to 100 %;
   a matching question needs two prompts.
 - A ``[format]`` on a single answer or feedback is accepted when it equals the question's or
-  when the text reads the same in both formats (plain words); otherwise it is reported, since a
-  question here has one text format. Short answers are matched as typed text, so their
-  ``[format]`` is dropped, as Moodle drops it.
+  when the text reads the same in both formats (plain words, or HTML without line breaks in a
+  "moodle" question and the reverse); otherwise it is reported, since a question here has one
+  text format. Short answers are matched as typed text, so their ``[format]`` is dropped, as
+  Moodle drops it. An unknown lower-case ``[word]`` at the start of a text (``[htm]``) is
+  reported; other brackets (``[Note]``, ``[x]``) are text, as in Moodle.
 
 A question with a problem is left out and the problem is reported with its line
 (``GiftResult.problems``); the questions around it are still returned. Export reports in
@@ -724,9 +726,11 @@ def _write_numeric(question: Question, fmt: str) -> list[str]:
     return lines
 
 
-_COMPARED = ("type", "title", "text", "text_format", "general_feedback", "choices", "answer",
-             "feedback_true", "feedback_false", "short_answers", "numeric_answers", "pairs",
-             "embedded")
+_COMPARED = ("type", "title", "text", "text_format", "general_feedback", "embedded")
+_ANSWER_FIELDS = {"single": ("choices",), "multiple": ("choices",),
+                  "truefalse": ("answer", "feedback_true", "feedback_false"),
+                  "short": ("short_answers",), "numeric": ("numeric_answers",),
+                  "matching": ("pairs",)}
 
 
 def _numeric_order(answer: dict) -> tuple[bool, str]:
@@ -742,7 +746,7 @@ def _differences(question: Question, back: Question) -> list[str]:
     if question.type == "description":
         wrote["general_feedback"] = read["general_feedback"]
     notes = []
-    for name in _COMPARED:
+    for name in _COMPARED + _ANSWER_FIELDS.get(question.type, ()):
         if name == "embedded" and question.embedded and question.text.strip(_WS).endswith(BLANK):
             continue  # already noted
         if wrote[name] != read[name]:

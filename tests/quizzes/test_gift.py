@@ -608,6 +608,14 @@ def test_export_of_any_number_with_credit():
     assert same(parse_gift(exported.text).questions[0]) == same(question)
 
 
+def test_export_ignores_the_fields_of_other_types():
+    question = Question(type="truefalse", text="Yes?", answer=True, text_format="moodle",
+                        choices=[Choice("left over from a single choice", 100)],
+                        pairs=[MatchPair("a", "b")])
+    exported = export_gift([question])
+    assert (exported.text, exported.problems) == ("Yes?{TRUE}\n", [])
+
+
 def test_export_of_nothing_is_empty():
     assert export_gift([]).text == ""
     assert export_gift([]).problems == []
