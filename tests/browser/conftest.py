@@ -16,7 +16,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import text
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests import factories
@@ -39,23 +38,6 @@ DEPARTMENTS = [
     "Cục Lãnh sự",
     "Vụ Tổ chức Cán bộ",
 ]
-
-
-# pytest turns warnings into errors process-wide, so in the server thread too, where they become
-# HTTP 500 pages. WTForms 3.3 deprecates (value, label) choice tuples, which the account forms
-# still use: a warning (not seen in production) until WTForms 3.4, for the forms' own tests to
-# catch, not a page a person sees.
-SERVER_WARNINGS = [
-    pytest.mark.filterwarnings("ignore:Passing SelectField choices as tuples:DeprecationWarning"),
-]
-
-
-def pytest_collection_modifyitems(items):
-    """Let the server thread of the browser tests ignore SERVER_WARNINGS."""
-    for item in items:
-        if item.get_closest_marker("browser"):
-            for mark in SERVER_WARNINGS:
-                item.add_marker(mark)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -191,12 +173,7 @@ def ministry(db):
             department=unit,
         )
     db.session.commit()
-    yield admin
-    # The shared `_truncate` deletes departments row by row on SQLite, where a parent cannot go
-    # before its children: flatten the tree first.
-    db.session.remove()
-    with db.engine.begin() as connection:
-        connection.execute(text("UPDATE departments SET parent_id = NULL"))
+    return admin
 
 
 # The pages every check visits as a signed-in administrator (plus /login and a missing page).
