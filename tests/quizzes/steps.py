@@ -30,7 +30,6 @@ max_attempts = 3
 time_limit_minutes = 30
 shuffle_questions = false
 shuffle_options = true
-draw = 8
 grading = "last"
 review = "feedback"
 required = false
@@ -130,7 +129,8 @@ def true_false_quiz(slug: str = "kiem-tra-nhanh", count: int = 4, **settings) ->
 def quiz_course(tmp_path, slug: str = "khoa-kiem-tra", *, module_quiz: str | None = None,
                 module_gift: str | None = None, final_quiz: str | None = None,
                 final_gift: str | None = None, rule: str = "all_lessons_and_quizzes",
-                lessons=("a", "b"), files: dict | None = None, import_it: bool = True):
+                lessons=("a", "b"), files: dict | None = None, import_it: bool = True,
+                **course):
     """Write a one-module course package with the given quiz files; import it unless told not
     to. Returns the Course (or the package folder when `import_it` is False)."""
     quiz_files = {f"{MODULE_FOLDER}/quiz.toml": module_quiz,
@@ -138,7 +138,7 @@ def quiz_course(tmp_path, slug: str = "khoa-kiem-tra", *, module_quiz: str | Non
                   "quiz.toml": final_quiz, "quiz.gift": final_gift}
     root = factories.write_package(
         tmp_path / slug,
-        factories.course_package(slug, lessons=lessons, completion={"rule": rule}),
+        factories.course_package(slug, lessons=lessons, completion={"rule": rule}, **course),
         files={**{k: v for k, v in quiz_files.items() if v is not None}, **(files or {})})
     if not import_it:
         return root
