@@ -74,6 +74,16 @@ def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
         "PASSWORD_MIN_LENGTH": 10,
         "MEDIA_DIR": env.get("HOCSO_MEDIA_DIR", str(PROJECT_ROOT / "instance" / "media")),
         "MAX_PACKAGE_MB": int(env.get("HOCSO_MAX_PACKAGE_MB", "500")),
+        "BASE_URL": env.get("HOCSO_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "SIGNING_KEY_PEM": env.get("HOCSO_SIGNING_KEY"),
+        "SIGNING_KEY_FILE": env.get("HOCSO_SIGNING_KEY_FILE"),
+        "INSTANCE_DIR": str(PROJECT_ROOT / "instance"),
+        "CERT_SIGNER_NAME": env.get("HOCSO_CERT_SIGNER_NAME", "Nguyễn Văn Hùng"),
+        "CERT_SIGNER_TITLE": env.get("HOCSO_CERT_SIGNER_TITLE",
+                                     "Cục trưởng Cục Cơ yếu - Công nghệ thông tin"),
+        "CERT_REMIND_DAYS": int(env.get("HOCSO_CERT_REMIND_DAYS", "30")),
+        "VERIFY_LIMIT": int(env.get("HOCSO_VERIFY_LIMIT", "60")),
+        "VERIFY_WINDOW": timedelta(minutes=10),
         "PROXY_COUNT": int(env.get("HOCSO_PROXY_COUNT", "0")),
     }
     config.update(overrides)

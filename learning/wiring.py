@@ -8,11 +8,15 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
+from certificates import cli as certificates_cli
+from certificates import services as certificate_services
+from certificates import views as certificates_views
 from courses import cli as courses_cli
 from courses import signals as course_signals
 from courses import views as courses_views
 from learning import clock, i18n
 from learning.progress import services as progress
+from learning.progress import signals as progress_signals
 from quizzes import cli as quizzes_cli
 from quizzes import services as quiz_services
 from quizzes import signals as quiz_signals
@@ -24,9 +28,10 @@ from learning.extensions import login_manager
 from learning.site import cli as site_cli
 from learning.site import views as site_views
 
-BLUEPRINTS = (site_views.bp, accounts_views.bp, courses_views.bp, quizzes_views.bp)
+BLUEPRINTS = (site_views.bp, accounts_views.bp, courses_views.bp, quizzes_views.bp,
+              certificates_views.bp)
 CLI_GROUPS = (accounts_cli.users_cli, accounts_cli.departments_cli, courses_cli.courses_cli,
-              quizzes_cli.quizzes_cli, site_cli.demo_cli)
+              quizzes_cli.quizzes_cli, certificates_cli.certificates_cli, site_cli.demo_cli)
 
 
 def connect_signals() -> None:
@@ -36,6 +41,7 @@ def connect_signals() -> None:
     course_signals.package_applied.connect(quiz_services.apply_package)
     course_signals.course_content_changed.connect(progress.on_course_content_changed)
     quiz_signals.attempt_graded.connect(progress.on_attempt_graded)
+    progress_signals.course_completed.connect(certificate_services.on_course_completed)
 
 
 def register(app: Flask) -> None:

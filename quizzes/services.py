@@ -531,3 +531,9 @@ def model_answer(slot: dict):
     if kind == "ordering":
         return {str(k): slot["item_order"][k] + 1 for k in range(len(slot["item_order"]))}
     return None
+
+
+def attempts_for_user(user_id: int, quiz: Quiz) -> list[QuizAttempt]:
+    """Return every attempt of one official at a quiz."""
+    return list(db.session.scalars(select(QuizAttempt).where(
+        QuizAttempt.quiz_id == quiz.id, QuizAttempt.user_id == user_id)))

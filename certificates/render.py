@@ -1,0 +1,88 @@
+"""Certificate PDFs: a Jinja template (sandboxed) to HTML, then WeasyPrint to PDF/A-3b.
+
+WeasyPrint is imported when this module loads (a worker's start, not a request) and one
+FontConfiguration is reused by every render of the process: the default API grows by about
+0.2 MB per render, a shared configuration stays flat and renders faster. Templates get plain
+values only, and WeasyPrint may fetch nothing but the platform's own static files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from urllib.parse import unquote
+
+import segno
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+from weasyprint import HTML, Attachment
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from learning.config import PROJECT_ROOT
+
+RENDER_VERSION = "1"
+STATIC_DIR = (PROJECT_ROOT / "learning" / "static").resolve()
+DEFAULT_TEMPLATE = PROJECT_ROOT / "templates" / "certificates" / "pdf" / "default.html"
+_font_config: FontConfiguration | None = None
+_sandbox = SandboxedEnvironment(autoescape=True)
+
+
+def font_config() -> FontConfiguration:
+    """Return this process's one FontConfiguration."""
+    global _font_config
+    if _font_config is None:
+        _font_config = FontConfiguration()
+    return _font_config
+
+
+def default_template() -> str:
+    """Return the default certificate template's source."""
+    return DEFAULT_TEMPLATE.read_text(encoding="utf-8")
+
+
+def template_version(source: str) -> str:
+    """Return the cache key of a template: PDFs are re-rendered only when it changes."""
+    return hashlib.sha256(f"{RENDER_VERSION}\0{source}".encode()).hexdigest()[:32]
+
+
+class LocalURLFetcher(URLFetcher):
+    """Let WeasyPrint read only data: URLs and files under the platform's static folder."""
+
+    def __init__(self):
+        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
+
+    def fetch(self, url, headers=None):
+        if url.startswith("file://"):
+            path = Path(unquote(url[len("file://"):].split("?", 1)[0])).resolve()
+            if not path.is_relative_to(STATIC_DIR):
+                raise ValueError(f"certificate templates may not load {url!r}")
+        elif not url.startswith("data:"):
+            raise ValueError(f"certificate templates may not load {url!r}")
+        return super().fetch(url, headers)
+
+
+def qr_svg(payload: str) -> Markup:
+    """Return an inline SVG QR code for `payload` (error correction M, 2 mm modules)."""
+    qr = segno.make(payload, error="m", micro=False)
+    return Markup(qr.svg_inline(scale=4, border=2, dark="#1b1f24", light="#ffffff",
+                                omitsize=True))
+
+
+def render_html(context: dict, source: str) -> str:
+    """Render the certificate template in the sandbox with plain values."""
+    values = dict(context)
+    values["static"] = STATIC_DIR.as_uri()
+    values["qr"] = qr_svg(context["verify_url"])
+    return _sandbox.from_string(source).render(**values)
+
+
+def render_pdf(context: dict, source: str, credential_jws: str) -> bytes:
+    """Return the PDF/A-3b certificate with its credential embedded as a file."""
+    html = HTML(string=render_html(context, source), base_url=STATIC_DIR.as_uri() + "/",
+                url_fetcher=LocalURLFetcher())
+    credential = Attachment(string=credential_jws, base_url=None, name="credential.jwt",
+                            description="Open Badges 3.0 OpenBadgeCredential (VC-JWT, EdDSA)",
+                            relationship="Source")
+    return html.write_pdf(font_config=font_config(), pdf_variant="pdf/a-3b",
+                          attachments=[credential], custom_metadata=True)
