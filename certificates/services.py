@@ -615,3 +615,34 @@ def export_zip(actor: User | None, *, department: Department | None, course: Cou
         archive.writestr("register.csv", "\ufeff" + register.getvalue())
     db.session.flush()
     return out.getvalue(), len(certificates)
+
+
+# --- recertification -------------------------------------------------------------------------
+
+def can_retake(user: User, enrolment: Enrolment | None, *, now: datetime, days: int) -> bool:
+    """Tell whether the official may re-take a completed course: its certificate has expired
+    or expires within `days`."""
+    from datetime import timedelta
+
+    if enrolment is None or enrolment.completed_at is None or enrolment.user_id != user.id:
+        return False
+    certificate = current_certificate(user.id, enrolment.course_id, enrolment.cycle)
+    return bool(certificate and certificate.expires_at
+                and certificate.expires_at <= now + timedelta(days=days))
+
+
+def retake(user: User, enrolment: Enrolment, *, now: datetime, days: int) -> None:
+    """Start a new cycle of the course for recertification: earlier lesson marks and quiz
+    attempts stop counting (they are kept); completing again issues a new certificate linked
+    to the previous one."""
+    if not can_retake(user, enrolment, now=now, days=days):
+        raise RuleViolation(_l("This course can be re-taken when its certificate expires "
+                               "(or is about to)."))
+    enrolment.cycle += 1
+    enrolment.cycle_started_at = now
+    enrolment.completed_at = None
+    enrolment.percent_complete = 0
+    enrolment.lessons_done = 0
+    enrolment.last_lesson_id = None
+    audit(user, "course.retake", enrolment, now=now, cycle=enrolment.cycle)
+    db.session.flush()

@@ -22,12 +22,14 @@ from flask_login import current_user, login_required
 from certificates import keys
 from certificates import services as certificates
 from certificates.forms import CodeForm, PdfCheckForm, ReasonForm
+from courses import services as courses
 from courses.models import Course
 from learning import clock, ratelimit
 from learning.accounts.services import can_use_hr_pages
 from learning.db import db
 from learning.errors import DomainError
-from learning.forms import attach_error
+from learning.forms import ActionForm, attach_error
+from learning.notifications import mark_read
 
 bp = Blueprint("certificates", __name__)
 
@@ -245,3 +247,33 @@ def jwks():
 def _publish_current_key() -> None:
     certificates.publish_key(certificates.signing_key(), now=clock.now())
     db.session.commit()
+
+
+@bp.route("/courses/<slug>/retake", methods=["POST"])
+@login_required
+def retake(slug: str):
+    """Start the course again to renew an expiring certificate."""
+    course = courses.get_course(slug)
+    ActionForm().validate_on_submit() or abort(400)
+    enrolment = courses.get_enrolment(current_user, course)
+    try:
+        certificates.retake(current_user, enrolment, now=clock.now(),
+                            days=current_app.config["CERT_REMIND_DAYS"])
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The course has started again: complete it to receive a new certificate."),
+              "success")
+    return redirect(url_for("courses.detail", slug=slug))
+
+
+@bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
+@login_required
+def notification_read(notification_id: int):
+    """Dismiss a notification."""
+    ActionForm().validate_on_submit() or abort(400)
+    mark_read(current_user.id, notification_id, now=clock.now())
+    db.session.commit()
+    return redirect(url_for("site.index"))

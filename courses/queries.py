@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from courses.models import Course, Enrolment, Lesson, LessonProgress, Module
-from courses.services import pick_next_lesson
+from courses.services import counts_as_done, pick_next_lesson, with_enrolment
 from learning.accounts.models import User
 from learning.db import db
 from learning.text import fold
@@ -96,9 +96,9 @@ def resume_target(user: User) -> tuple[Course, Lesson | None] | None:
         lessons = db.session.scalars(select(Lesson).where(
             Lesson.course_id == enrolment.course_id, Lesson.is_removed.is_(False)
         ).order_by(Lesson.position)).all()
-        done = set(db.session.scalars(select(LessonProgress.lesson_id).where(
+        done = set(db.session.scalars(with_enrolment(select(LessonProgress.lesson_id)).where(
             LessonProgress.user_id == user.id, LessonProgress.course_id == enrolment.course_id,
-            LessonProgress.completed_at.is_not(None))))
+            counts_as_done())))
         lesson = pick_next_lesson(list(lessons), done, enrolment.last_lesson_id)
         if lesson is not None:
             return enrolment.course, lesson

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from courses import storage
 from courses.models import Course, CourseFile, Enrolment, Lesson, LessonProgress, Module
@@ -307,10 +307,13 @@ def complete_lesson(user: User, lesson: Lesson, *, now: datetime) -> bool:
             first_opened_at=now, last_opened_at=now, visits=1, time_spent_seconds=0,
         ).on_conflict_do_nothing(index_elements=["user_id", "lesson_id"])
     )
+    not_done = LessonProgress.completed_at.is_(None)
+    if enrolment.cycle_started_at is not None:  # a recertification: earlier marks are stale
+        not_done = or_(not_done, LessonProgress.completed_at < enrolment.cycle_started_at)
     newly = db.session.execute(
         update(LessonProgress)
         .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id,
-               LessonProgress.completed_at.is_(None))
+               not_done)
         .values(completed_at=now)
     ).rowcount == 1
     db.session.execute(update(Enrolment).where(Enrolment.id == enrolment.id).values(
@@ -336,12 +339,28 @@ def add_time(user: User, lesson: Lesson, seconds: int, *, now: datetime) -> None
     ).values(time_spent_seconds=LessonProgress.time_spent_seconds + seconds))
 
 
+def counts_as_done():
+    """SQL condition (with Enrolment joined): a lesson is done in the enrolment's current
+    cycle; after a recertification restart, earlier completions no longer count."""
+    return and_(LessonProgress.completed_at.is_not(None),
+                or_(Enrolment.cycle_started_at.is_(None),
+                    LessonProgress.completed_at >= Enrolment.cycle_started_at))
+
+
+def with_enrolment(statement):
+    """Join a LessonProgress query to the matching enrolment."""
+    return statement.join(Enrolment, and_(Enrolment.user_id == LessonProgress.user_id,
+                                          Enrolment.course_id == LessonProgress.course_id))
+
+
 def lesson_states(user: User, course: Course) -> dict[int, LessonProgress]:
-    """Map lesson id to the official's progress record for every lesson of the course."""
+    """Map lesson id to the official's progress record for the lessons done (in the current
+    cycle) in the course."""
     return {
         record.lesson_id: record
-        for record in db.session.scalars(select(LessonProgress).where(
-            LessonProgress.user_id == user.id, LessonProgress.course_id == course.id))
+        for record in db.session.scalars(with_enrolment(select(LessonProgress)).where(
+            LessonProgress.user_id == user.id, LessonProgress.course_id == course.id,
+            counts_as_done()))
     }
 
 

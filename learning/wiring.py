@@ -14,6 +14,7 @@ from certificates import views as certificates_views
 from courses import cli as courses_cli
 from courses import signals as course_signals
 from courses import views as courses_views
+from courses.services import get_enrolment
 from learning import clock, i18n
 from learning.progress import services as progress
 from learning.progress import signals as progress_signals
@@ -44,6 +45,19 @@ def connect_signals() -> None:
     progress_signals.course_completed.connect(certificate_services.on_course_completed)
 
 
+def _course_certificate(app: Flask, course):
+    """Return the signed-in official's current certificate for a course and whether the
+    course may be re-taken (for the course page)."""
+    enrolment = get_enrolment(current_user, course)
+    if enrolment is None:
+        return None, False
+    certificate = certificate_services.current_certificate(
+        current_user.id, course.id, enrolment.cycle if enrolment.completed_at else
+        enrolment.cycle - 1)
+    return certificate, certificate_services.can_retake(
+        current_user, enrolment, now=clock.now(), days=app.config["CERT_REMIND_DAYS"])
+
+
 def register(app: Flask) -> None:
     """Attach blueprints, CLI commands and template helpers to `app`."""
     for blueprint in BLUEPRINTS:
@@ -64,4 +78,5 @@ def register(app: Flask) -> None:
             "can_use_hr_pages": accounts.can_use_hr_pages,
             "quiz_statuses": lambda course: quiz_services.statuses_by_module(
                 current_user, course, now=clock.now()),
+            "course_certificate": lambda course: _course_certificate(app, course),
         }

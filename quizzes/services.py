@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from courses.models import Course, Module
+from courses.models import Course, Enrolment, Module
 from courses.packages import CourseSpec, PackageError, Problem
 from courses.services import get_enrolment
 from learning.accounts.models import User
@@ -215,6 +215,10 @@ def quiz_status(user: User, quiz: Quiz, *, now: datetime) -> QuizStatus:
     attempts = list(db.session.scalars(select(QuizAttempt).where(
         QuizAttempt.quiz_id == quiz.id, QuizAttempt.user_id == user.id)))
     open_attempt = next((a for a in attempts if a.state == IN_PROGRESS), None)
+    enrolment = get_enrolment(user, quiz.course)
+    if enrolment is not None and enrolment.cycle_started_at is not None:
+        # a recertification: only this cycle's attempts count (and are limited)
+        attempts = [a for a in attempts if a.started_at >= enrolment.cycle_started_at]
     if open_attempt is not None and open_attempt.deadline_at and open_attempt.deadline_at + GRACE < now:
         submit(user, open_attempt, None, now=now)
         open_attempt = None
@@ -275,7 +279,9 @@ def start_attempt(user: User, quiz: Quiz, *, now: datetime,
     if status.attempts_left == 0:
         raise RuleViolation(_l("You have used all the attempts allowed for this quiz."))
     attempt = QuizAttempt(
-        quiz_id=quiz.id, user_id=user.id, number=status.attempts_used + 1, state=IN_PROGRESS,
+        quiz_id=quiz.id, user_id=user.id, state=IN_PROGRESS,
+        number=(db.session.scalar(select(func.max(QuizAttempt.number)).where(
+            QuizAttempt.quiz_id == quiz.id, QuizAttempt.user_id == user.id)) or 0) + 1,
         started_at=now, layout=_layout(quiz, rng or random.SystemRandom()),
         deadline_at=now + timedelta(seconds=quiz.time_limit_seconds)
         if quiz.time_limit_seconds else None,
@@ -429,8 +435,11 @@ def passed_required(course_id: int, user_ids: list[int] | None = None) -> dict[i
     quizzes = {q.id: q for q in required_quizzes(course_id)}
     if not quizzes:
         return {}
-    query = select(QuizAttempt).where(QuizAttempt.quiz_id.in_(list(quizzes)),
-                                      QuizAttempt.state == SUBMITTED)
+    query = select(QuizAttempt).join(Enrolment, and_(
+        Enrolment.user_id == QuizAttempt.user_id, Enrolment.course_id == course_id)).where(
+        QuizAttempt.quiz_id.in_(list(quizzes)), QuizAttempt.state == SUBMITTED,
+        or_(Enrolment.cycle_started_at.is_(None),
+            QuizAttempt.started_at >= Enrolment.cycle_started_at))
     if user_ids is not None:
         query = query.where(QuizAttempt.user_id.in_(user_ids))
     by_pair: dict[tuple[int, int], list[QuizAttempt]] = {}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from courses.models import Course, Enrolment, Lesson, LessonProgress
-from courses.services import pick_next_lesson
+from courses.services import counts_as_done, pick_next_lesson, with_enrolment
 from learning.accounts.models import User
 from learning.db import db
 
@@ -54,9 +54,9 @@ def my_learning(user: User) -> Dashboard:
             .order_by(Lesson.course_id, Lesson.position)
         ):
             lessons_by_course[lesson.course_id].append(lesson)
-        done = set(db.session.scalars(select(LessonProgress.lesson_id).where(
+        done = set(db.session.scalars(with_enrolment(select(LessonProgress.lesson_id)).where(
             LessonProgress.user_id == user.id, LessonProgress.course_id.in_(course_ids),
-            LessonProgress.completed_at.is_not(None))))
+            counts_as_done())))
     else:
         done = set()
     dashboard = Dashboard([], [], [], 0, 0)

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from courses.models import Course, Enrolment, Lesson, LessonProgress
+from courses.services import counts_as_done, with_enrolment
 from learning.db import db
 from learning.progress.signals import course_completed
 from quizzes import services as quizzes
@@ -22,9 +23,9 @@ from quizzes.models import Quiz
 
 def _done_counts(course_id: int, user_ids: list[int] | None = None) -> dict[int, int]:
     query = (
-        select(LessonProgress.user_id, func.count())
+        with_enrolment(select(LessonProgress.user_id, func.count()))
         .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-        .where(LessonProgress.course_id == course_id, LessonProgress.completed_at.is_not(None),
+        .where(LessonProgress.course_id == course_id, counts_as_done(),
                Lesson.is_removed.is_(False))
         .group_by(LessonProgress.user_id)
     )

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from courses import services as courses
 from courses.packages import read_directory
 from courses.models import Enrolment, LessonProgress
+from certificates import services as certificates
 from quizzes import services as quizzes
 from quizzes.models import QuizAttempt
 
@@ -142,6 +143,7 @@ def load_demo(*, environment: str, now: datetime) -> dict[str, int]:
     imported = load_demo_courses(now)
     enrolled = seed_demo_progress(now)
     attempts = seed_demo_attempts(now)
+    certificates.issue_pending(now=now)  # completions from before certificates existed
     return {"departments": len(paths) - before, "officials": created, "courses": imported,
             "enrolments": enrolled, "attempts": attempts}
 

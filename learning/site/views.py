@@ -7,6 +7,8 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from learning.db import db
+from learning.forms import ActionForm
+from learning.notifications import unread
 from learning.progress import queries as progress_queries
 
 bp = Blueprint("site", __name__)
@@ -17,7 +19,8 @@ def index():
     """Send visitors to sign in; show a signed-in official their starting points."""
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login"))
-    return render_template("site/index.html", dashboard=progress_queries.my_learning(current_user))
+    return render_template("site/index.html", dashboard=progress_queries.my_learning(current_user),
+                           notifications=unread(current_user.id), action_form=ActionForm())
 
 
 @bp.route("/healthz")
