@@ -9,6 +9,7 @@ values only, and WeasyPrint may fetch nothing but the platform's own static file
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -62,19 +63,25 @@ class LocalURLFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
-def qr_svg(payload: str) -> Markup:
-    """Return an inline SVG QR code for `payload` (error correction M, 2 mm modules)."""
+def qr_image(payload: str) -> Markup:
+    """Return an <img> of the QR code for `payload` (error correction M). A PNG: WeasyPrint
+    draws it several times faster than the same code as SVG paths."""
     qr = segno.make(payload, error="m", micro=False)
-    return Markup(qr.svg_inline(scale=4, border=2, dark="#1b1f24", light="#ffffff",
-                                omitsize=True))
+    uri = qr.png_data_uri(scale=8, border=2, dark="#1b1f24", light="#ffffff")
+    return Markup('<img class="qr-code" src="{}" alt="QR">').format(uri)
+
+
+@lru_cache(maxsize=32)
+def _compiled(source: str):
+    return _sandbox.from_string(source)
 
 
 def render_html(context: dict, source: str) -> str:
     """Render the certificate template in the sandbox with plain values."""
     values = dict(context)
     values["static"] = STATIC_DIR.as_uri()
-    values["qr"] = qr_svg(context["verify_url"])
-    return _sandbox.from_string(source).render(**values)
+    values["qr"] = qr_image(context["verify_url"])
+    return _compiled(source).render(**values)
 
 
 def render_pdf(context: dict, source: str, credential_jws: str) -> bytes:
