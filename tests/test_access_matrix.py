@@ -7,10 +7,17 @@ status each role should see. URLs use objects created by `objects()` below.
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from certificates.models import Certificate
+from courses import services as course_services
+from learning import clock, notifications
+from learning.accounts.models import User
 from learning.db import db
+from quizzes import services as quiz_services
 from tests import factories
 from tests.conftest import DEMO_PASSWORD, location_path, sign_in
+from tests.quizzes import steps as quiz_steps
 
 ROLES = ("anonymous", "learner", "mentor", "hr", "admin")
 # The roles each column signs in with (hr: whole ministry).
@@ -104,14 +111,67 @@ MATRIX = [
     ("POST", "/admin/courses", "/admin/courses", {}, expect(LOGIN, 403, 403, 403, 400)),
     ("GET", "/admin/courses/<slug>/export.zip", "/admin/courses/{course}/export.zip", None,
      ADMIN_PAGE),
+    # quizzes ({attempt}: the signed-in official's own attempt, in progress)
+    ("GET", "/courses/<slug>/quizzes/<quiz_slug>", "/courses/{quiz_course}/quizzes/{quiz}",
+     None, PAGE),
+    ("GET", "/attempts/<int:attempt_id>", "/attempts/{attempt}", None, PAGE),
+    ("POST", "/attempts/<int:attempt_id>", "/attempts/{attempt}", {"action": "save"},
+     expect(LOGIN, 302, 302, 302, 302)),
+    ("GET", "/attempts/<int:attempt_id>/result", "/attempts/{attempt}/result", None,
+     expect(LOGIN, 302, 302, 302, 302)),  # not submitted yet: back to the attempt
+    ("GET", "/attempts/<int:attempt_id>/result", "/attempts/{others_attempt}/result", None,
+     expect(LOGIN, 404, 404, 404, 404)),  # someone else's attempt does not exist for you
+    ("POST", "/courses/<slug>/quizzes/<quiz_slug>/start",
+     "/courses/{quiz_course}/quizzes/{quiz}/start", {}, expect(LOGIN, 302, 302, 302, 302)),
+    ("GET", "/courses/<slug>/quizzes/<quiz_slug>/start",
+     "/courses/{quiz_course}/quizzes/{quiz}/start", None, NOT_GET),
+    # certificates ({certificate}: another official's, in Cục Lãnh sự)
+    ("GET", "/certificates", "/certificates", None, PAGE),
+    ("GET", "/certificates/<int:certificate_id>", "/certificates/{certificate}", None,
+     expect(LOGIN, 404, 404, 200, 200)),
+    ("GET", "/certificates/<int:certificate_id>.pdf", "/certificates/{certificate}.pdf", None,
+     expect(LOGIN, 404, 404, 200, 200)),
+    ("GET", "/certificates/<int:certificate_id>/credential.json",
+     "/certificates/{certificate}/credential.json", None, expect(LOGIN, 404, 404, 200, 200)),
+    ("POST", "/certificates/<int:certificate_id>/revoke", "/certificates/{certificate}/revoke",
+     {}, expect(LOGIN, 404, 404, 400, 400)),  # no reason given: nothing revoked
+    ("GET", "/certificates/<int:certificate_id>/revoke", "/certificates/{certificate}/revoke",
+     None, NOT_GET),
+    ("POST", "/certificates/<int:certificate_id>/reissue",
+     "/certificates/{certificate}/reissue", {}, expect(LOGIN, 404, 404, 400, 400)),
+    ("GET", "/certificates/<int:certificate_id>/reissue", "/certificates/{certificate}/reissue",
+     None, NOT_GET),
+    ("GET", "/hr/certificates", "/hr/certificates", None, HR_PAGE),
+    ("GET", "/verify", "/verify", None, expect(200, 200, 200, 200, 200)),
+    ("POST", "/verify", "/verify", {"lookup-code": "{certificate_code}"},
+     expect(302, 302, 302, 302, 302)),
+    ("GET", "/verify/<code>", "/verify/{certificate_code}", None,
+     expect(200, 200, 200, 200, 200)),
+    ("GET", "/verify/<code>.json", "/verify/{certificate_code}.json", None,
+     expect(200, 200, 200, 200, 200)),
+    ("GET", "/.well-known/did.json", "/.well-known/did.json", None,
+     expect(200, 200, 200, 200, 200)),
+    ("GET", "/.well-known/jwks.json", "/.well-known/jwks.json", None,
+     expect(200, 200, 200, 200, 200)),
+    ("POST", "/courses/<slug>/retake", "/courses/{course}/retake", {},
+     expect(LOGIN, 302, 302, 302, 302)),  # nothing to renew: back to the course, with a message
+    ("GET", "/courses/<slug>/retake", "/courses/{course}/retake", None, NOT_GET),
+    ("POST", "/notifications/<int:notification_id>/read",
+     "/notifications/{notification}/read", {}, expect(LOGIN, 302, 302, 302, 302)),
+    ("GET", "/notifications/<int:notification_id>/read", "/notifications/{notification}/read",
+     None, NOT_GET),
     # Last: signing out ends the session the rows above use.
     ("POST", "/logout", "/logout", {}, expect(302, 302, 302, 302, 302)),
     ("GET", "/logout", "/logout", None, NOT_GET),
 ]
 
 
-def objects(tmp_path) -> dict[str, int | str]:
-    """Create what the URLs above point to; return their ids (or slugs) by placeholder name."""
+def objects(tmp_path, me: User | None) -> dict[str, int | str]:
+    """Create what the URLs above point to; return their ids (or slugs) by placeholder name.
+
+    `me` is the signed-in official (None for anonymous): their own attempt and notification.
+    """
+    now = clock.now()
     department = factories.DepartmentFactory(name="Cục Lãnh sự")
     official = factories.UserFactory(full_name="Trịnh Thị Thu Trang", department=department)
     reset_target = factories.UserFactory(department=department)
@@ -121,8 +181,34 @@ def objects(tmp_path) -> dict[str, int | str]:
         tmp_path / "course", factories.course_package("ma-tran", lessons=("a", "b")),
         files={"01-co-ban/phu-de.vtt": "WEBVTT\n\n00:00.000 --> 00:02.000\nChữ ký số\n"})
     course = factories.import_course(package).course
+
+    quiz_course = quiz_steps.quiz_course(tmp_path, "khoa-kiem-tra",
+                                         module_quiz=quiz_steps.true_false_quiz("kiem-tra"))
+    quiz = quiz_steps.get_quiz("khoa-kiem-tra", "kiem-tra")
+    attempts = {}
+    for holder in {official, me or official}:
+        course_services.enrol(holder, holder, quiz.course, now=now)
+        attempts[holder.id] = quiz_services.start_attempt(holder, quiz, now=now).id
+
+    # The official completes a one-lesson course and so holds a certificate.
+    certified = factories.make_course(tmp_path, "chung-chi", lessons=("a",))
+    course_services.enrol(official, official, certified, now=now)
+    course_services.complete_lesson(official, course_services.get_lesson(certified, "a"),
+                                    now=now)
+    db.session.commit()
+    certificate = db.session.scalar(select(Certificate).where(Certificate.user_id == official.id))
+    assert certificate is not None, "completing the course must issue a certificate"
+
+    notification = notifications.notify((me or official).id, "certificate_expiring", now=now,
+                                        course="Chứng chỉ", serial="HS-0", expires="2030-01-01")
+    db.session.commit()
     return {"official": official.id, "reset_target": reset_target.id,
-            "department": department.id, "empty_department": empty.id, "course": course.slug}
+            "department": department.id, "empty_department": empty.id, "course": course.slug,
+            "quiz_course": quiz_course.slug, "quiz": quiz.slug,
+            "attempt": attempts[(me or official).id],
+            "others_attempt": attempts[official.id],
+            "certificate": certificate.id, "certificate_code": certificate.code,
+            "notification": notification.id}
 
 
 def registered_routes(app) -> set[tuple[str, str]]:
@@ -146,20 +232,21 @@ def test_the_matrix_covers_every_route(app):
     assert not stale, f"these MATRIX rows match no route: {sorted(stale)}"
 
 
-def test_the_matrix_has_one_row_per_route_and_every_role():
-    keys = [(method, rule) for method, rule, *_ in MATRIX]
+def test_the_matrix_has_no_duplicate_rows_and_every_role():
+    keys = [(method, url) for method, _rule, url, *_ in MATRIX]
     assert len(keys) == len(set(keys))
     assert all(set(row[-1]) == set(ROLES) for row in MATRIX)
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_access(app, client, role, tmp_path):
-    ids = objects(tmp_path)
+    me = None
     if role != "anonymous":
-        factories.UserFactory(username=f"matrix.{role}", roles=ROLE_GRANTS[role],
-                              password=DEMO_PASSWORD)
+        me = factories.UserFactory(username=f"matrix.{role}", roles=ROLE_GRANTS[role],
+                                   password=DEMO_PASSWORD)
         db.session.commit()
         assert sign_in(client, f"matrix.{role}").status_code == 302
+    ids = objects(tmp_path, me)
 
     wrong = []
     for method, rule, url_template, data, expected in MATRIX:
@@ -167,7 +254,8 @@ def test_access(app, client, role, tmp_path):
         if method == "GET":
             response = client.get(url)
         else:
-            response = client.post(url, data=data or {})
+            response = client.post(url, data={key: value.format(**ids)
+                                              for key, value in (data or {}).items()})
         response.get_data()
         response.close()  # a streamed file must be closed, as a server does
         want = expected[role]
