@@ -204,9 +204,11 @@ def authenticate(
     window: timedelta = timedelta(minutes=15),
 ) -> User:
     """Check a sign-in, record the attempt and return the official, or raise why not."""
-    username = normalize_username(identifier)
+    typed = normalize_username(identifier)
+    user = find_user_for_sign_in(typed)
+    # Count per account, whether its username, email or staff number was typed.
+    username = user.username if user is not None else typed
     check_throttle(username, ip, now=now, user_limit=user_limit, ip_limit=ip_limit, window=window)
-    user = find_user_for_sign_in(username)
     ok = check_password(user, password)
     db.session.add(SignInAttempt(username=username, ip=ip or "-", at=now, succeeded=ok))
     _forget_old_attempts(now)

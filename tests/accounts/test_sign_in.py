@@ -105,6 +105,15 @@ def test_five_failures_lock_the_account_even_for_the_right_password(client, db, 
     assert attempts(db, succeeded=True) == 0
 
 
+def test_the_lock_counts_every_way_of_naming_the_account(client, db, official):
+    for identifier in ("huong.nt", "HUONG.NT@mofa.gov.vn", "bng-0104", "huong.nt@mofa.gov.vn",
+                       "BNG-0104"):
+        assert sign_in(client, identifier, "guess-guess").status_code == 401
+    for identifier in ("huong.nt", "huong.nt@mofa.gov.vn", "BNG-0104"):
+        assert sign_in(client, identifier, DEMO_PASSWORD).status_code == 429, identifier
+    assert attempts(db, username="huong.nt", succeeded=False) == 5
+
+
 def test_the_lock_is_per_account(client, db, official):
     other = factories.UserFactory(username="bao.dq", password=DEMO_PASSWORD)
     db.session.commit()
