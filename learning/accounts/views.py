@@ -477,9 +477,9 @@ def hr_officials():
 @login_required
 def hr_official(user_id: int):
     """Show one official within the HR official's scope."""
-    user = accounts.get_user(user_id)
-    if not accounts.can_use_hr_pages(current_user):
+    if not accounts.can_use_hr_pages(current_user):  # before the lookup: no probing for ids
         abort(403)
+    user = accounts.get_user(user_id)
     accounts.require_view_official(current_user, user)
     return render_template("accounts/hr_official.html", user=user,
                            department_path=_department_path(user.department),

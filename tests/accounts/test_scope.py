@@ -78,6 +78,12 @@ def test_officials_without_hr_rights_get_403(client, login_as, ministry, roles):
     assert client.get(f"/hr/officials/{ministry['trang'].id}").status_code == 403
 
 
+def test_officials_without_hr_rights_cannot_probe_which_ids_exist(client, login_as, ministry):
+    login_as("learner")
+    assert client.get("/hr/officials/999999").status_code == 403
+    assert client.get(f"/hr/officials/{ministry['thang'].id}").status_code == 403
+
+
 def test_the_hr_link_is_shown_only_to_hr(client, login_as, ministry):
     login_as("learner")
     assert 'href="/hr/officials"' not in client.get("/").data.decode()
