@@ -562,7 +562,10 @@ def create_user(
         updated_at=now,
     )
     if password:
-        validate_new_password(password, None)
+        try:
+            validate_new_password(password, None)
+        except RuleViolation as error:  # the account form calls this field "password"
+            raise RuleViolation(error.message, field="password") from None
         set_password(user, password, now=now, must_change=must_change_password)
     user.refresh_search_text()
     set_roles(user, clean.roles, clean.hr_scope_department_id)

@@ -110,6 +110,17 @@ def test_bad_input_is_shown_on_the_fields_and_keeps_what_was_typed(client, db, l
     assert user_count(db) == before
 
 
+def test_a_weak_initial_password_is_a_field_error(client, db, login_as):
+    login_as("admin")
+    before = user_count(db)
+    response = client.post("/admin/users/new", data=form(password="aaaaaaaaaaaa"))
+    assert response.status_code == 400
+    assert field_error(response, "password") == translated(
+        "vi", "The password is too easy to guess.")
+    assert input_value(response, "full_name") == "Trương Ngọc Ánh"
+    assert user_count(db) == before
+
+
 def test_invalid_email_is_a_field_error(client, db, login_as):
     login_as("admin")
     before = user_count(db)
