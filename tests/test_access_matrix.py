@@ -92,6 +92,9 @@ MATRIX = [
     ("GET", "/courses/<slug>", "/courses/{course}", None, PAGE),
     ("GET", "/courses/<slug>/continue", "/courses/{course}/continue", None,
      expect(LOGIN, 302, 302, 302, 302)),  # not enrolled: back to the course page
+    ("GET", "/courses/<slug>/lessons/<lesson_slug>", "/courses/{course}/lessons/b", None,
+     expect(LOGIN, 302, 302, 302, 302)),  # not enrolled: back to the course page
+    ("GET", "/courses/<slug>", "/courses/khong-co", None, expect(LOGIN, 404, 404, 404, 404)),
     ("POST", "/courses/<slug>/enrol", "/courses/{course}/enrol", {},
      expect(LOGIN, 302, 302, 302, 302)),
     ("GET", "/courses/<slug>/enrol", "/courses/{course}/enrol", None, NOT_GET),
@@ -106,11 +109,17 @@ MATRIX = [
      None, NOT_GET),
     ("GET", "/courses/<slug>/files/<path:path>", "/courses/{course}/files/01-co-ban/phu-de.vtt",
      None, PAGE),
+    ("GET", "/courses/<slug>/files/<path:path>", "/courses/{course}/files/01-co-ban/01-a.md",
+     None, expect(LOGIN, 404, 404, 404, 404)),  # package sources are never served
+    ("GET", "/courses/<slug>/files/<path:path>", "/courses/{course}/files/course.toml", None,
+     expect(LOGIN, 404, 404, 404, 404)),
     ("GET", "/learn", "/learn", None, expect(LOGIN, 302, 302, 302, 302)),
     ("GET", "/admin/courses", "/admin/courses", None, ADMIN_PAGE),
     ("POST", "/admin/courses", "/admin/courses", {}, expect(LOGIN, 403, 403, 403, 400)),
     ("GET", "/admin/courses/<slug>/export.zip", "/admin/courses/{course}/export.zip", None,
      ADMIN_PAGE),
+    ("GET", "/admin/courses/<slug>/export.zip", "/admin/courses/khong-co/export.zip", None,
+     expect(LOGIN, 403, 403, 403, 404)),
     # quizzes ({attempt}: the signed-in official's own attempt, in progress)
     ("GET", "/courses/<slug>/quizzes/<quiz_slug>", "/courses/{quiz_course}/quizzes/{quiz}",
      None, PAGE),
