@@ -316,6 +316,16 @@ def save_responses(user: User, attempt: QuizAttempt, responses: dict[int, object
         raise RuleViolation(_l("This attempt has already been submitted."))
     if attempt.deadline_at and now > attempt.deadline_at + GRACE:
         raise TimeUp(_l("The time limit has passed; your answers were saved until then."))
+    # Lock the attempt row and check again that it is open: a submit running at the same time
+    # must never have its graded answers replaced afterwards.
+    if db.session.execute(update(QuizAttempt).where(
+            QuizAttempt.id == attempt.id, QuizAttempt.state == IN_PROGRESS)
+            .values(state=IN_PROGRESS)).rowcount != 1:
+        raise RuleViolation(_l("This attempt has already been submitted."))
+    _write_responses(attempt, responses, now)
+
+
+def _write_responses(attempt: QuizAttempt, responses: dict[int, object], now: datetime) -> None:
     for slot, response in responses.items():
         if not 0 <= slot < len(attempt.layout):
             continue
@@ -358,13 +368,15 @@ def submit(user: User, attempt: QuizAttempt, responses: dict[int, object] | None
     if attempt.user_id != user.id:
         raise NotFound(_l("No such attempt."))
     late = bool(attempt.deadline_at and now > attempt.deadline_at + GRACE)
-    if responses and attempt.state == IN_PROGRESS and not late:
-        save_responses(user, attempt, responses, now=now)
     submitted_at = min(now, attempt.deadline_at) if late else now
+    # Claim the attempt first (this locks its row), then write the last page's answers: a
+    # concurrent submit or save waits for the claim and then finds the attempt submitted.
     graded_now = db.session.execute(
         update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.state == IN_PROGRESS)
         .values(state=SUBMITTED, submitted_at=submitted_at, time_limit_expired=late)
     ).rowcount == 1
+    if graded_now and responses and not late:
+        _write_responses(attempt, responses, now)
     db.session.refresh(attempt)
     if not graded_now:
         return False
