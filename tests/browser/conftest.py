@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from courses import services as course_services
+from learning import clock
 from tests import factories
 
 CHROMIUM = os.environ.get("HOCSO_CHROMIUM", "/usr/bin/chromium")
@@ -155,9 +157,27 @@ def web(app, browser, live_server) -> Iterator[Browser]:
         session.close()
 
 
+COURSE = "chu-ky-so"
+LESSON_BODY = """Chữ ký số giúp cán bộ ký văn bản điện tử có giá trị pháp lý như chữ ký tay.
+
+| Bước | Việc cần làm | Ghi chú |
+|------|--------------|---------|
+| 1 | Cắm thiết bị ký số (USB token) vào máy tính của cơ quan | Không dùng máy cá nhân |
+| 2 | Mở văn bản trên hệ thống quản lý văn bản và điều hành | Kiểm tra đúng phiên bản |
+| 3 | Chọn «Ký số», nhập mã PIN của thiết bị | Không chia sẻ mã PIN |
+
+Tra cứu chứng thư số tại https://ca.gov.vn/tra-cuu-chung-thu-so-cua-co-quan-nha-nuoc-va-to-chuc
+
+```
+signtool verify /pa /v van-ban-da-ky-so-cua-bo-ngoai-giao-so-1234-bng-vp.pdf
+```
+"""
+
+
 @pytest.fixture
-def ministry(db):
-    """A small ministry: a department tree with long names, an admin and some officials."""
+def ministry(db, tmp_path):
+    """A small ministry: a department tree with long names, an admin enrolled in a course with
+    a table and a long link in its first lesson, and some officials."""
     root = factories.DepartmentFactory(name=MINISTRY)
     units = [factories.DepartmentFactory(name=name, parent=root) for name in DEPARTMENTS]
     factories.DepartmentFactory(name="Phòng An ninh mạng và Bảo mật hệ thống", parent=units[0])
@@ -172,6 +192,12 @@ def ministry(db):
             job_title="Chuyên viên chính phụ trách hợp tác quốc tế",
             department=unit,
         )
+    course = factories.make_course(
+        tmp_path, COURSE, title="Chữ ký số và văn bản điện tử cho cán bộ, công chức",
+        lessons=[{"slug": "a", "title": "Ký số một văn bản điện tử trên hệ thống",
+                  "body": LESSON_BODY}, "b", "c"],
+    )
+    course_services.enrol(admin, admin, course, now=clock.now())
     db.session.commit()
     return admin
 
@@ -184,6 +210,10 @@ ADMIN_PAGES = [
     "/admin/import",
     "/admin/departments",
     "/hr/officials",
+    "/courses",
+    "/courses/chu-ky-so",
+    "/courses/chu-ky-so/lessons/a",
+    "/admin/courses",
 ]
 MISSING_PAGE = "/khong-co-trang-nay"
 

@@ -17,11 +17,13 @@ pytestmark = pytest.mark.browser
 
 OVERFLOW = """() => {
   const width = window.innerWidth;
+  // What sticks out: anything but the contents of a scrolling table frame, unless positioned
+  // so that the frame does not clip it.
   const wide = [...document.querySelectorAll('body *')].filter(el => {
-    if (el.closest('.table-wrap') && el !== el.closest('.table-wrap')) return false;
     const r = el.getBoundingClientRect();
-    return r.width > 0 && (r.right > width + 0.5 || r.left < -0.5) &&
-      getComputedStyle(el).position !== 'absolute';
+    if (!(r.width > 0 && (r.right > width + 0.5 || r.left < -0.5))) return false;
+    const wrap = el.closest('.table-wrap');
+    return !wrap || wrap === el || ['absolute', 'fixed'].includes(getComputedStyle(el).position);
   }).map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
          (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : ''));
   return {scrollWidth: document.documentElement.scrollWidth, innerWidth: width,
