@@ -41,7 +41,8 @@ def course(tmp_path, slug: str = SLUG, *, validity: int | None = None,
            title: str = TITLE, **fields):
     """Write and import a course whose required final test has true/false questions; with
     `validity` its certificates expire, with `template` they use the package's own
-    certificate.html; with no questions it has no quiz. Importing again with other values is a new version of the course."""
+    certificate.html; with no questions it has no quiz. Importing again with other values is
+    a new version of the course."""
     certificate: dict = {}
     files: dict = {}
     if validity is not None:
@@ -122,10 +123,23 @@ def count_certificates() -> int:
     return db.session.scalar(select(func.count()).select_from(Certificate))
 
 
+def count_rows(statement) -> int:
+    """The count a `select(func.count())...` statement gives, as committed."""
+    db.session.expire_all()
+    return db.session.scalar(statement)
+
+
 def reload(certificate: Certificate) -> Certificate:
     """The certificate as committed (read afresh)."""
     db.session.expire_all()
     return db.session.get(Certificate, certificate.id)
+
+
+def local_date(moment: datetime) -> str:
+    """The ISO date of a moment in the ministry's time zone (as pages and JSON give dates)."""
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -231,6 +245,19 @@ def qr_codes(data: bytes) -> list[str]:
         document.close()
     return [found.text for found in zxingcpp.read_barcodes(picture)
             if found.format == zxingcpp.BarcodeFormat.QRCode]
+
+
+def pdf_with(certificate, credential_jws: str, **shown) -> bytes:
+    """A certificate PDF made with WeasyPrint and the platform's template, showing the
+    certificate's values changed by `shown` and carrying `credential_jws` (a forgery)."""
+    from flask import current_app
+
+    from certificates import render
+    from certificates import services as certificates
+
+    with current_app.test_request_context():
+        context = {**certificates.pdf_context(certificate), **shown}
+    return render.render_pdf(context, render.default_template(), credential_jws)
 
 
 def cli(runner, *args):

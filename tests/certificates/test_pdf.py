@@ -106,7 +106,8 @@ def test_a_second_download_is_the_cached_file(app, db, tmp_path):
 OWN_TEMPLATE = """<!doctype html>
 <html lang="{{ language }}"><head><meta charset="utf-8"><title>{{ serial }}</title>
 <style>
-@font-face { font-family: "Be Vietnam Pro"; src: url("{{ static }}/fonts/BeVietnamPro_400Regular.ttf"); }
+@font-face { font-family: "Be Vietnam Pro";
+             src: url("{{ static }}/fonts/BeVietnamPro_400Regular.ttf"); }
 @page { size: A4 landscape; margin: 20mm; }
 body { font-family: "Be Vietnam Pro"; }
 </style></head>
