@@ -75,8 +75,8 @@ def export_gift(course_slug: str, module_slug: str | None, out: Path):
         raise click.ClickException("That module (or course) has no quiz.")
     result = quizzes.export_gift(quiz)
     out.write_text(result.text, encoding="utf-8")
-    for problem in result.problems:
-        click.echo(f"not exported: {problem}", err=True)
+    for problem in result.problems:  # each says whether the question was left out
+        click.echo(f"{out.name}: {problem}", err=True)
     click.echo(f"Wrote {out}.")
 
 
