@@ -521,7 +521,7 @@ def remind_expiring(*, now: datetime, days: int) -> int:
                     if u.has_role("hr")]
     for certificate in due:
         params = {"course": certificate.course_title, "serial": certificate.serial,
-                  "expires": certificate.expires_at.date().isoformat(),
+                  "expires": certificate.expires_at.astimezone(_zone()).date().isoformat(),
                   "holder": certificate.holder_name}
         notify(certificate.user_id, "certificate_expiring", now=now,
                subject_id=certificate.id, **params)
@@ -600,6 +600,7 @@ def export_zip(actor: User | None, *, department: Department | None, course: Cou
                      "course_version", "completed_on", "score", "issued_on", "expires_on",
                      "status", "verify_url", "file"])
     base = current_app.config["BASE_URL"]
+    zone = _zone()  # the ministry's dates, as on the certificate and its verification page
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for certificate in certificates:
             name = f"{certificate.serial}.pdf"
@@ -607,10 +608,11 @@ def export_zip(actor: User | None, *, department: Department | None, course: Cou
             writer.writerow([
                 certificate.serial, certificate.holder_name, certificate.staff_number,
                 certificate.department, certificate.course_title, certificate.course_version,
-                certificate.completed_at.date().isoformat(),
+                certificate.completed_at.astimezone(zone).date().isoformat(),
                 "" if certificate.score is None else f"{certificate.score:g}",
-                certificate.issued_at.date().isoformat(),
-                certificate.expires_at.date().isoformat() if certificate.expires_at else "",
+                certificate.issued_at.astimezone(zone).date().isoformat(),
+                certificate.expires_at.astimezone(zone).date().isoformat()
+                if certificate.expires_at else "",
                 certificate.status(now), f"{base}/verify/{certificate.code}", name])
         archive.writestr("register.csv", "\ufeff" + register.getvalue())
     db.session.flush()

@@ -261,7 +261,9 @@ def pdf_with(certificate, credential_jws: str, **shown) -> bytes:
 
 
 def cli(runner, *args):
-    """Run `flask certificates ...`; return the result (exit code and output)."""
+    """Run `flask certificates ...` as a new process would, seeing only what is committed;
+    return the result (exit code and output)."""
+    db.session.rollback()
     result = runner.invoke(args=["certificates", *[str(a) for a in args]])
     db.session.expire_all()
     return result
