@@ -21,7 +21,7 @@ from babel.numbers import format_decimal
 from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
 from certificates import keys, render
@@ -41,6 +41,7 @@ from learning.accounts.services import (
 from learning.db import db
 from learning.errors import NotFound, PermissionDenied, RuleViolation
 from learning.notifications import notify
+from learning.text import fold
 from quizzes import services as quizzes
 
 CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o/1/l: read aloud safely
@@ -255,10 +256,11 @@ def list_in_scope(actor: User, *, course_id: int | None = None, query: str = "",
         officials_in_scope_condition(actor))
     if course_id:
         statement = statement.where(Certificate.course_id == course_id)
-    if query:
+    words = fold(query).split()  # the search key is folded: "Hương" -> "huong"
+    if words:
         statement = statement.where(
-            (Certificate.serial == query.strip().upper()) | (User.search_text.contains(
-                query.strip().lower(), autoescape=True)))
+            (Certificate.serial == query.strip().upper()) | and_(*[
+                User.search_text.contains(word, autoescape=True) for word in words]))
     return list(db.session.scalars(statement.order_by(Certificate.issued_at.desc()).limit(limit)))
 
 

@@ -159,6 +159,15 @@ def completed_so_it_expires_in(days: float, *, months: int, now: datetime) -> da
     return add_months(now + timedelta(days=days), -months)
 
 
+def main_text(response) -> str:
+    """The visible text of a page's <main> (without the header naming who is signed in)."""
+    import html as html_lib
+
+    page = response.data.decode()
+    body = page[page.index("<main"):page.index("</main>")]
+    return html_lib.unescape(" ".join(re.sub(r"<[^>]+>", " ", body).split()))
+
+
 # --- reading PDFs back -----------------------------------------------------------------------
 
 def fetch_pdf(client, certificate_id: int) -> bytes:
