@@ -10,7 +10,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from learning.accounts.models import SignInAttempt, User
-from learning.schema import UPGRADE_COMMAND
+from learning.schema import UPGRADE_COMMAND, head_revisions
 from tests.conftest import sign_in, translated, visible_text
 
 UNREACHABLE = {
@@ -68,12 +68,12 @@ def test_an_unmigrated_database_is_refused_with_the_command_to_run(make_app, tmp
 
 
 def test_a_database_behind_the_latest_migration_is_refused(make_app, tmp_path):
+    if head_revisions() == {"0001_accounts"}:
+        pytest.skip("0001_accounts is the only migration")
     app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'old.db'}")
     with app.app_context():
         upgrade(revision="0001_accounts")
     response = app.test_client().get("/login")
-    if response.status_code == 200:
-        pytest.skip("0001_accounts is the only migration")
     assert response.status_code == 503
     assert "0001_accounts" in response.data.decode()
     assert UPGRADE_COMMAND in response.data.decode()
