@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from learning.markdown import markdown_to_html, sanitize_html
+from learning.markdown import fit_under_title, markdown_to_html, sanitize_html
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGES = ("vi", "en", "ko")
@@ -249,8 +249,10 @@ def render_lesson_html(
     file_paths: set[str] | dict,
     lesson_slug_by_path: dict[str, str],
     missing: list[str] | None = None,
+    title: str = "",
 ) -> str:
-    """Render a lesson; relative links become URLs relative to the lesson page."""
+    """Render a lesson; relative links become URLs relative to the lesson page, and headings
+    fit under the page's own title."""
     folder = posixpath.dirname(source_path)
 
     def resolve(tag, attribute, value):
@@ -265,7 +267,7 @@ def render_lesson_html(
             missing.append(value)
         return None
 
-    return sanitize_html(markdown_to_html(markdown), resolve)
+    return fit_under_title(sanitize_html(markdown_to_html(markdown), resolve), title)
 
 
 def _check_references(spec: CourseSpec, problems: list[Problem]) -> None:
@@ -274,7 +276,7 @@ def _check_references(spec: CourseSpec, problems: list[Problem]) -> None:
     for lesson in spec.lessons:
         missing: list[str] = []
         lesson.html = render_lesson_html(lesson.markdown, lesson.source_path, spec.files, slugs,
-                                         missing)
+                                         missing, title=lesson.title)
         offset = _front_lines(spec, lesson)
         for value in missing:
             line = _line_of(lesson.markdown, value)

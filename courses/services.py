@@ -221,7 +221,7 @@ def lesson_html(lesson: Lesson) -> str:
             select(Lesson.source_path, Lesson.slug).where(Lesson.course_id == lesson.course_id,
                                                           Lesson.is_removed.is_(False))).all())
         lesson.body_html = render_lesson_html(lesson.body_markdown, lesson.source_path, files,
-                                              slugs)
+                                              slugs, title=lesson.title)
         lesson.html_version = RENDERER_VERSION
         db.session.flush()  # the view's commit keeps the rebuilt cache
     return lesson.body_html

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from learning.text import fold
 
 # Bump when the rendering pipeline changes: cached lesson HTML is then rebuilt once.
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2
 
 EXTENSIONS = ["tables", "fenced_code", "admonition", "footnotes", "toc", "sane_lists"]
 ALLOWED_TAGS = {
@@ -113,3 +113,18 @@ def sanitize_html(html: str, resolve_url: UrlResolver | None = None) -> str:
 def render(text: str, resolve_url: UrlResolver | None = None) -> Markup:
     """Render author Markdown to safe HTML markup."""
     return Markup(sanitize_html(markdown_to_html(text), resolve_url))
+
+
+_LEADING_H1 = re.compile(r"\A\s*<h1(?: [^>]*)?>(.*?)</h1>\s*", re.S)
+_HEADING = re.compile(r"<(/?)h([1-5])(?=[\s>])")
+
+
+def fit_under_title(html: str, title: str) -> str:
+    """Make author HTML sit under a page whose <h1> is `title`: drop a first heading that only
+    repeats the title, and move the remaining headings one level down (h1 -> h2 ...)."""
+    match = _LEADING_H1.match(html)
+    if match and fold(re.sub(r"<[^>]+>", "", match.group(1))) == fold(title):
+        html = html[match.end():]
+    if "<h1" not in html:
+        return html
+    return _HEADING.sub(lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}", html)
