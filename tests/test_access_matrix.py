@@ -130,6 +130,14 @@ MATRIX = [
      expect(LOGIN, 302, 302, 302, 302)),  # not submitted yet: back to the attempt
     ("GET", "/attempts/<int:attempt_id>/result", "/attempts/{others_attempt}/result", None,
      expect(LOGIN, 404, 404, 404, 404)),  # someone else's attempt does not exist for you
+    ("GET", "/attempts/<int:attempt_id>", "/attempts/{others_attempt}", None,
+     expect(LOGIN, 404, 404, 404, 404)),
+    ("POST", "/attempts/<int:attempt_id>", "/attempts/{others_attempt}", {"action": "submit"},
+     expect(LOGIN, 404, 404, 404, 404)),  # nor can it be answered or submitted
+    ("GET", "/courses/<slug>/quizzes/<quiz_slug>", "/courses/{quiz_course}/quizzes/khong-co",
+     None, expect(LOGIN, 404, 404, 404, 404)),
+    ("POST", "/courses/<slug>/quizzes/<quiz_slug>/start",
+     "/courses/{quiz_course}/quizzes/khong-co/start", {}, expect(LOGIN, 404, 404, 404, 404)),
     ("POST", "/courses/<slug>/quizzes/<quiz_slug>/start",
      "/courses/{quiz_course}/quizzes/{quiz}/start", {}, expect(LOGIN, 302, 302, 302, 302)),
     ("GET", "/courses/<slug>/quizzes/<quiz_slug>/start",
