@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -224,5 +225,6 @@ def admin_export(slug: str):
     require_admin(current_user)
     course = courses.get_course(slug, include_unpublished=True)
     data = write_zip(courses.export_package(course), course.slug)
-    return Response(data, mimetype="application/zip", headers={
-        "Content-Disposition": f"attachment; filename={course.slug}-{course.version}.zip"})
+    # The version is free text ("1.0 – bản nháp"): send_file quotes the name for the header.
+    return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
+                     download_name=f"{course.slug}-{course.version}.zip")
