@@ -461,3 +461,18 @@ def test_bad_reupload_leaves_the_old_version_intact(client, login_as, db, tmp_pa
     assert listed_problems(response) == ["01-co-ban/01-a.md:1 front matter missing: start the "
                                          "file with a '---' block holding slug and title"]
     assert course_snapshot(db, "ky-nang-so-thu") == before
+
+
+def test_export_of_a_version_with_any_text_has_a_valid_file_name(client, login_as, db,
+                                                                   tmp_path):
+    from werkzeug.http import parse_options_header
+
+    factories.make_course(tmp_path, "xuat", version="1.0 – bản nháp")
+    login_as("admin")
+    response = client.get("/admin/courses/xuat/export.zip")
+    assert response.status_code == 200
+    header = response.headers["Content-Disposition"]
+    header.encode("latin-1")  # what a WSGI server must be able to send
+    kind, options = parse_options_header(header)
+    assert kind == "attachment"
+    assert options["filename"] == "xuat-1.0 – bản nháp.zip"
