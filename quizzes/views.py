@@ -134,8 +134,14 @@ def attempt(attempt_id: int):
         slots=[(i, attempt.layout[i], Question.from_dict(attempt.layout[i]["data"]))
                for i in pages[page]],
         page=page, page_count=len(pages), saved=saved, remaining=remaining, form=form,
-        text=_renderer(attempt.quiz),
+        text=_renderer(attempt.quiz), numbers=_question_numbers(attempt.layout),
     )
+
+
+def _question_numbers(layout: list[dict]) -> dict[int, int]:
+    """Number the questions of an attempt 1, 2, ...; texts between them get no number."""
+    slots = [i for i, slot in enumerate(layout) if slot["data"]["type"] != "description"]
+    return {slot: n for n, slot in enumerate(slots, start=1)}
 
 
 @bp.route("/attempts/<int:attempt_id>/result")

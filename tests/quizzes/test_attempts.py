@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -170,8 +171,6 @@ def test_concurrent_starts_after_a_graded_attempt_give_one_new_attempt(app, db, 
 
 def checked_value(html: str, name: str) -> str | None:
     """The value of the checked radio button `name` on a page."""
-    import re
-
     for tag in re.findall(r"<input[^>]*>", html):
         if f'name="{name}"' in tag and "checked" in tag:
             return re.search(r'value="([^"]*)"', tag).group(1)
@@ -233,6 +232,16 @@ def test_every_question_type_answered_right_through_the_form_scores_full_marks(
                       "numeric": "correct", "matching": "correct", "ordering": "correct"}
     result = visible_text(client.get(f"/attempts/{attempt_id}/result"))
     assert translated("vi", "Score: %(score)s", score=steps.percent(100)) in result
+
+
+def test_questions_are_numbered_from_one_after_an_introduction(client, official, db,
+                                                               tmp_path):
+    steps.quiz_course(tmp_path, SLUG, module_quiz=EVERY_TYPE)
+    official()
+    attempt_id = steps.start(client, SLUG, "moi-loai-cau-hoi")
+    html = client.get(f"/attempts/{attempt_id}").data.decode()
+    numbers = re.findall(r'<span class="question-number">([^<]*)</span>', html)
+    assert numbers == [""] + [translated("vi", "Question %(n)s", n=n) for n in range(1, 9)]
 
 
 def test_a_blank_submission_scores_zero(client, official, db, tmp_path):
