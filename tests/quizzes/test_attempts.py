@@ -212,6 +212,70 @@ def test_page_by_page_answers_are_saved_and_prefilled_after_leaving(app, client,
     assert steps.saved_answers(attempt_id) == {0: True, 1: False, 2: True}
 
 
+def form_values(html: str) -> dict:
+    """What a browser would send from the attempt form as the page shows it (answers only)."""
+    from html.parser import HTMLParser
+
+    values: dict = {}
+
+    def add(name, value):
+        if name in values:
+            values[name] = [*([values[name]] if isinstance(values[name], str)
+                              else values[name]), value]
+        else:
+            values[name] = value
+
+    class Reader(HTMLParser):
+        select = textarea = None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            name = attrs.get("name", "")
+            if tag == "input" and re.fullmatch(r"q\d+", name):
+                if attrs.get("type") in ("radio", "checkbox"):
+                    if "checked" in attrs:
+                        add(name, attrs["value"])
+                elif attrs.get("value"):
+                    add(name, attrs["value"])
+            elif tag == "select" and re.match(r"q\d+-", name):
+                self.select = name
+            elif tag == "option" and self.select and "selected" in attrs:
+                add(self.select, attrs["value"])
+            elif tag == "textarea":
+                self.textarea = name
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self.select = None
+            elif tag == "textarea":
+                self.textarea = None
+
+        def handle_data(self, data):
+            if self.textarea and data.strip():
+                add(self.textarea, data)
+
+    Reader().feed(html)
+    return values
+
+
+def test_saved_answers_of_every_type_are_prefilled_when_coming_back(app, client, official, db,
+                                                                    tmp_path):
+    steps.quiz_course(tmp_path, SLUG, module_quiz=EVERY_TYPE)
+    user = official()
+    attempt_id = steps.start(client, SLUG, "moi-loai-cau-hoi")
+    layout = steps.get_attempt(attempt_id).layout
+    fields = steps.answer_fields(layout)
+    fields["q2"] = fields["q2"][:1]  # multiple choice: one of the two right options
+    steps.send(client, attempt_id, fields)
+    later = course_steps.new_client(app, user)
+    shown = form_values(later.get(f"/attempts/{attempt_id}").data.decode())
+    expected = {name: value[0] if isinstance(value, list) and len(value) == 1 else value
+                for name, value in fields.items()}
+    assert shown == expected
+    assert {slot["data"]["type"] for slot in layout} >= {"multiple", "short", "numeric",
+                                                         "matching", "ordering", "essay"}
+
+
 def test_every_question_type_answered_right_through_the_form_scores_full_marks(
         client, official, db, tmp_path):
     steps.quiz_course(tmp_path, SLUG, module_quiz=EVERY_TYPE)
