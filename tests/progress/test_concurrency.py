@@ -240,10 +240,9 @@ def server(app, database_url, tmp_path):
     log_path = tmp_path / "gunicorn.log"
     env = {**os.environ, "HOCSO_ENV": "test", "DATABASE_URL": database_url,
            "SECRET_KEY": app.config["SECRET_KEY"], "HOCSO_MEDIA_DIR": app.config["MEDIA_DIR"]}
-    gunicorn = Path(sys.executable).with_name("gunicorn")
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [str(gunicorn), "-w", "3", "-b", f"127.0.0.1:{port}", "--timeout", "120",
+            [sys.executable, "-m", "gunicorn", "-w", "3", "-b", f"127.0.0.1:{port}", "--timeout", "120",
              "learning.app:create_app()"],
             cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
