@@ -242,8 +242,8 @@ def server(app, database_url, tmp_path):
            "SECRET_KEY": app.config["SECRET_KEY"], "HOCSO_MEDIA_DIR": app.config["MEDIA_DIR"]}
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "3", "-b", f"127.0.0.1:{port}", "--timeout", "120",
-             "learning.app:create_app()"],
+            [sys.executable, "-m", "gunicorn", "-w", "3", "-b", f"127.0.0.1:{port}",
+             "--timeout", "120", "learning.app:create_app()"],
             cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
