@@ -206,7 +206,7 @@ def make_app(database_url):
 
 
 def translated(locale: str, message: str, **variables) -> str:
-    """Return `message` as the catalog of `locale` renders it (what a page in that language shows)."""
+    """Return `message` as a page in `locale` shows it (looked up in that catalog)."""
     from flask import has_app_context
     from flask_babel import force_locale, gettext
 

@@ -136,7 +136,8 @@ def test_reimport_replaces_roles_and_moves_officials(db):
     run_import(GOOD_CSV)
     db.session.commit()
     changed = GOOD_CSV.replace("learner;mentor", "mentor").replace(
-        "Bộ Ngoại giao/Văn phòng Bộ,Chuyên viên chính", "Bộ Ngoại giao/Cục Lãnh sự,Chuyên viên chính")
+        "Bộ Ngoại giao/Văn phòng Bộ,Chuyên viên chính",
+        "Bộ Ngoại giao/Cục Lãnh sự,Chuyên viên chính")
     report = run_import(changed)
     db.session.commit()
     assert (report.created, report.updated, report.unchanged) == (0, 2, 2)
