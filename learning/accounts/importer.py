@@ -327,7 +327,8 @@ def check_rows(
                                            "roles"))
 
         username = None
-        if username_raw or (existing is None and staff):
+        staff_reported = any(e.column == "staff_number" for e in row_errors)
+        if username_raw or (existing is None and staff and not staff_reported):
             username = normalize_username(username_raw or staff)
             if any(ch.isspace() for ch in username) or len(username) > 80:
                 row_errors.append(RowError(line, _l("The username must not contain spaces."),
