@@ -42,7 +42,7 @@ bench: install
 	HOCSO_ENV=test $(BIN)/python -m tests.bench
 
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o learning/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _nl:1,2 -k lazy_ngettext:1,2 -o learning/translations/messages.pot .
 	$(BIN)/pybabel update -i learning/translations/messages.pot -d learning/translations --no-fuzzy-matching
 
 clean:

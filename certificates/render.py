@@ -9,6 +9,7 @@ values only, and WeasyPrint may fetch nothing but the platform's own static file
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
@@ -76,9 +77,20 @@ def _compiled(source: str):
     return _sandbox.from_string(source)
 
 
+HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+
+
+def _needs_korean(context: dict) -> bool:
+    """Tell whether any text of the certificate is Korean (its font is 6 MB: only then)."""
+    texts = [v for v in context.values() if isinstance(v, str)]
+    texts += [v for v in context.get("labels", {}).values() if isinstance(v, str)]
+    return any(HANGUL.search(text) for text in texts)
+
+
 def render_html(context: dict, source: str) -> str:
     """Render the certificate template in the sandbox with plain values."""
     values = dict(context)
+    values["needs_korean"] = _needs_korean(context)
     values["static"] = STATIC_DIR.as_uri()
     values["qr"] = qr_image(context["verify_url"])
     return _compiled(source).render(**values)

@@ -384,8 +384,7 @@ def reissue(actor: User | None, certificate: Certificate, reason: str, *,
     })
     _insert(replacement, course, now)
     certificate.revoked_at = now
-    certificate.revoked_reason = gettext("Replaced by %(serial)s: %(reason)s",
-                                         serial=replacement.serial, reason=reason)
+    certificate.revoked_reason = reason  # pages say "replaced by ..." in the reader's language
     certificate.revoked_by_id = actor.id if actor is not None else None
     audit(actor, "certificate.reissue", certificate, now=now, serial=certificate.serial,
           replacement=replacement.serial, reason=reason)
@@ -443,7 +442,8 @@ class PdfCheck:
     """The outcome of checking a certificate PDF."""
 
     state: str  # valid, tampered, unknown-key, not-a-certificate
-    differences: list[str] = field(default_factory=list)
+    differences: list[str] = field(default_factory=list)  # in English, for the command line
+    mismatches: list[tuple[str, str]] = field(default_factory=list)  # (what, expected): pages
     claims: dict = field(default_factory=dict)
     detail: str = ""
     status: str | None = None  # online only: valid, revoked, expired, unknown
@@ -484,18 +484,21 @@ def check_pdf(data: bytes, known: dict[str, dict], *, now: datetime | None = Non
                       claims=claims, detail=checked.detail)
     if checked.state == "malformed":
         result.differences.append("the embedded credential is damaged")
+        result.mismatches.append(("credential", ""))
     if checked.state in ("valid", "tampered"):
-        for label, value in (("holder name", claims.get("holder_name")),
-                             ("course", claims.get("course_title")),
-                             ("serial number", claims.get("serial"))):
+        for key, label, value in (("holder", "holder name", claims.get("holder_name")),
+                                  ("course", "course", claims.get("course_title")),
+                                  ("serial", "serial number", claims.get("serial"))):
             if value and _normal(value) not in page_text:
                 result.differences.append(
                     f"{label}: the credential says “{value}”, the page does not show it")
+                result.mismatches.append((key, value))
         if claims.get("score"):
             shown = claims["score"].replace(".", ",")
             if claims["score"] not in page_text and shown not in page_text:
                 result.differences.append(
                     f"score: the credential says {claims['score']}%, the page does not show it")
+                result.mismatches.append(("score", claims["score"]))
         if result.differences and result.state == "valid":
             result.state = "tampered"
     if lookup is not None and claims.get("verify_url"):

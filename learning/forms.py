@@ -3,8 +3,9 @@ putting domain errors back on fields."""
 
 from __future__ import annotations
 
-from flask_babel import gettext, ngettext
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _nl
 from flask_wtf import FlaskForm
 from wtforms import Field
 
@@ -18,6 +19,7 @@ WTFORMS_MESSAGES = (
     _l("Not a valid date value."), _l("Not a valid datetime value."),
     _l("Not a valid time value."), _l("Not a valid week value."),
     _l("Invalid email address."), _l("Invalid input."), _l("Invalid URL."),
+    _l("Invalid IP address."), _l("Invalid UUID."), _l("Invalid Mac address."),
     _l("Invalid Choice: could not coerce."),
     _l("Invalid choice(s): one or more data inputs could not be coerced."),
     _l("Field must be equal to %(other_name)s."),
@@ -34,19 +36,26 @@ WTFORMS_MESSAGES = (
     _l("The CSRF token has expired."), _l("The CSRF tokens do not match."),
 )
 WTFORMS_PLURALS = (
-    (_l("Field must be at least %(min)d character long."),
-     _l("Field must be at least %(min)d characters long.")),
+    _nl("Field must be at least %(min)d character long.",
+        "Field must be at least %(min)d characters long.", 1),
+    _nl("Field cannot be longer than %(max)d character.",
+        "Field cannot be longer than %(max)d characters.", 1),
+    _nl("Field must be exactly %(max)d character long.",
+        "Field must be exactly %(max)d characters long.", 1),
+    _nl("'%(value)s' is not a valid choice for this field.",
+        "'%(value)s' are not valid choices for this field.", 1),
 )
 
 
 class _Translations:
-    """WTForms' translation hook, answered from HọcSố's own catalogs."""
+    """WTForms' translation hook, answered from HọcSố's own catalogs. WTForms fills in the
+    values itself, so this only looks the text up (flask_babel's gettext would format it)."""
 
     def gettext(self, string):
-        return gettext(string)
+        return get_translations().gettext(string)
 
     def ngettext(self, singular, plural, n):
-        return ngettext(singular, plural, n)
+        return get_translations().ngettext(singular, plural, n)
 
 
 class Form(FlaskForm):

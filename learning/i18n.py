@@ -57,3 +57,17 @@ def format_duration(seconds: int | None) -> str:
     if minutes < 60:
         return ngettext("%(num)d minute", "%(num)d minutes", minutes)
     return gettext("%(hours)d h %(minutes)02d min", hours=minutes // 60, minutes=minutes % 60)
+
+
+def format_iso_date(value: str | None) -> str:
+    """Format an ISO date ("2026-11-26") in the current language's long form."""
+    from datetime import date
+
+    from flask_babel import format_date
+
+    if not value:
+        return ""
+    try:
+        return format_date(date.fromisoformat(value), "long")
+    except ValueError:
+        return value

@@ -68,6 +68,7 @@ def register(app: Flask) -> None:
 
     login_manager.user_loader(accounts.load_session_user)
     app.add_template_filter(i18n.format_duration, "duration")
+    app.add_template_filter(i18n.format_iso_date, "localdate")
 
     @app.context_processor
     def template_helpers():

@@ -23,7 +23,7 @@ from tests.conftest import page_text
 
 TRANSLATIONS = PROJECT_ROOT / "learning" / "translations"
 # The same keywords as the Makefile's extract-messages target (pybabel adds _, gettext, ...).
-EXTRA_KEYWORDS = ("_l", "lazy_gettext")
+EXTRA_KEYWORDS = ("_l", "lazy_gettext", "_nl:1,2", "lazy_ngettext:1,2")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[#0\- +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
 
 
