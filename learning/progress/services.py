@@ -60,8 +60,12 @@ def _apply(enrolment: Enrolment, course: Course, done: int, total: int, passed: 
 
 def recompute(user_id: int, course_id: int, *, now: datetime) -> Enrolment | None:
     """Recompute one official's figures on one course and complete it if the rule is met."""
+    # Lock the enrolment (and read it afresh) before counting: a quiz graded while the last
+    # lesson is marked done must see the other's work once it is committed, or neither would
+    # complete the course (PostgreSQL; SQLite runs writers one at a time anyway).
     enrolment = db.session.scalar(select(Enrolment).where(
-        Enrolment.user_id == user_id, Enrolment.course_id == course_id))
+        Enrolment.user_id == user_id, Enrolment.course_id == course_id)
+        .with_for_update().execution_options(populate_existing=True))
     if enrolment is None:
         return None
     course = db.session.get(Course, course_id)
