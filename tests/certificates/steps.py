@@ -142,6 +142,15 @@ def local_date(moment: datetime) -> str:
     return moment.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
 
 
+def shown_date(moment: datetime, locale: str = "vi") -> str:
+    """A moment's date as pages show it: the ministry's day, in the long form of `locale`."""
+    from datetime import date
+
+    from babel.dates import format_date
+
+    return format_date(date.fromisoformat(local_date(moment)), "long", locale=locale)
+
+
 def add_months(moment: datetime, months: int) -> datetime:
     """Move a moment by whole calendar months (negative: back), keeping the day if it exists."""
     month = moment.month - 1 + months
@@ -176,6 +185,18 @@ def fetch_pdf(client, certificate_id: int) -> bytes:
     assert response.status_code == 200, response.status_code
     assert response.mimetype == "application/pdf"
     return response.data
+
+
+def mark_cached_pdf(certificate) -> bytes:
+    """Add a comment line to the certificate's cached PDF in the media store and return the
+    marked bytes: a download that returns them was served from the cache, not rendered (two
+    renders of one certificate may well give the same bytes)."""
+    from courses import storage
+
+    path = storage.blob_path(reload(certificate).pdf_digest)
+    marked = path.read_bytes() + b"%served from the cache\n"
+    path.write_bytes(marked)
+    return marked
 
 
 def reader(data: bytes):

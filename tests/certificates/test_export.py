@@ -89,13 +89,16 @@ def test_export_without_filters_has_every_certificate(app, runner, ministry, tmp
 def test_export_reuses_the_cached_pdfs_and_caches_what_it_renders(app, runner, ministry,
                                                                    tmp_path):
     holders, issued = ministry
-    downloaded = steps.fetch_pdf(new_client(app, holders[0]), issued[0].id)
+    steps.fetch_pdf(new_client(app, holders[0]), issued[0].id)
+    cached = steps.mark_cached_pdf(issued[0])
+    assert steps.reload(issued[1]).pdf_digest is None
     out = tmp_path / "lanh-su.zip"
     assert steps.cli(runner, "export", "--department", "Bộ Ngoại giao/Cục Lãnh sự",
                      "--course", steps.SLUG, out).exit_code == 0
     files, _rows = read_zip(out)
-    assert files[f"{issued[0].serial}.pdf"] == downloaded
+    assert files[f"{issued[0].serial}.pdf"] == cached  # not rendered again
     rendered = files[f"{issued[1].serial}.pdf"]
+    assert steps.reload(issued[1]).pdf_digest
     assert steps.fetch_pdf(new_client(app, holders[1]), issued[1].id) == rendered
 
 

@@ -132,7 +132,7 @@ def test_the_reminder_command_and_the_home_page(app, runner, db, tmp_path, units
     holder = steps.official(NAMES[0], department=consular)
     certificate = steps.complete(holder, now=steps.completed_so_it_expires_in(
         10, months=24, now=clock.now()))
-    date = steps.local_date(certificate.expires_at)
+    date = steps.shown_date(certificate.expires_at)
 
     result = steps.cli(runner, "remind-expiring")
     assert result.exit_code == 0 and "Reminded about 1 certificate(s)." in result.output

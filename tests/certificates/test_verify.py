@@ -51,7 +51,7 @@ def test_a_valid_certificate_shows_only_what_it_says(app, client, issued):
     assert response.status_code == 200
     text = visible_text(response)
     assert translated("vi", "This certificate is valid") in text
-    for shown in (NAMES[0], TITLE, certificate.serial, steps.local_date(certificate.completed_at),
+    for shown in (NAMES[0], TITLE, certificate.serial, steps.shown_date(certificate.completed_at),
                   "87,5"):
         assert shown in text, shown
     for hidden in (holder.email, holder.username, "NG-04217", holder.department.name):
@@ -80,7 +80,7 @@ def test_a_revoked_certificate_says_when_and_why(app, client, db, issued):
     assert response.status_code == 200
     text = visible_text(response)
     assert translated("vi", "This certificate has been revoked") in text
-    assert f"{steps.local_date(when)}: Kết quả kiểm tra bị hủy do vi phạm quy chế" in text
+    assert f"{steps.shown_date(when)}: Kết quả kiểm tra bị hủy do vi phạm quy chế" in text
     view = client.get(f"/verify/{certificate.code}.json").get_json()
     assert (view["status"], view["revoked_on"], view["revoked_reason"]) == (
         "revoked", steps.local_date(when), "Kết quả kiểm tra bị hủy do vi phạm quy chế")
@@ -229,7 +229,8 @@ def test_an_uploaded_pdf_is_checked(app, client, db, issued):
     edited = steps.pdf_with(certificate, certificate.credential_jws, holder_name="Lê Thị Hoa")
     text = visible_text(upload(client, edited))
     assert translated("vi", "The PDF has been altered") in text
-    assert f"the credential says “{NAMES[0]}”" in text
+    assert translated("vi", "The signed credential names “%(value)s”, but the page does not "
+                            "show that name.", value=NAMES[0]) in text
 
     text = visible_text(upload(client, b"%PDF-1.7 not really"))
     assert translated("vi", "This file is not a HọcSố certificate") in text
