@@ -210,8 +210,12 @@ def counted_attempt(quiz: Quiz, attempts: list[QuizAttempt]) -> QuizAttempt | No
     return max(done, key=lambda a: (a.percent, -a.number))
 
 
-def quiz_status(user: User, quiz: Quiz, *, now: datetime) -> QuizStatus:
-    """Return attempts used and left, best and counted score, passed, open attempt."""
+def quiz_status(user: User, quiz: Quiz, *, now: datetime,
+                close_overdue: bool = False) -> QuizStatus:
+    """Return attempts used and left, best and counted score, passed, open attempt.
+
+    With `close_overdue` (callers that commit: the quiz page, starting an attempt) an
+    unfinished attempt past its time limit is graded first; read-only pages only show it."""
     attempts = list(db.session.scalars(select(QuizAttempt).where(
         QuizAttempt.quiz_id == quiz.id, QuizAttempt.user_id == user.id)))
     open_attempt = next((a for a in attempts if a.state == IN_PROGRESS), None)
@@ -219,7 +223,8 @@ def quiz_status(user: User, quiz: Quiz, *, now: datetime) -> QuizStatus:
     if enrolment is not None and enrolment.cycle_started_at is not None:
         # a recertification: only this cycle's attempts count (and are limited)
         attempts = [a for a in attempts if a.started_at >= enrolment.cycle_started_at]
-    if open_attempt is not None and open_attempt.deadline_at and open_attempt.deadline_at + GRACE < now:
+    if (close_overdue and open_attempt is not None and open_attempt.deadline_at
+            and open_attempt.deadline_at + GRACE < now):
         submit(user, open_attempt, None, now=now)
         open_attempt = None
     counted = counted_attempt(quiz, attempts)
@@ -273,7 +278,7 @@ def start_attempt(user: User, quiz: Quiz, *, now: datetime,
     """Start an attempt, or return the unfinished one (a second click resumes, never doubles)."""
     if get_enrolment(user, quiz.course) is None:
         raise PermissionDenied(_l("Enrol in the course to take its quizzes."))
-    status = quiz_status(user, quiz, now=now)
+    status = quiz_status(user, quiz, now=now, close_overdue=True)
     if status.open_attempt is not None:
         return status.open_attempt
     if status.attempts_left == 0:

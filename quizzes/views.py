@@ -59,7 +59,7 @@ def detail(slug: str, quiz_slug: str):
     course = courses.get_course(slug)
     quiz = quizzes.get_quiz(course, quiz_slug)
     enrolment = courses.get_enrolment(current_user, course)
-    status = quizzes.quiz_status(current_user, quiz, now=clock.now())
+    status = quizzes.quiz_status(current_user, quiz, now=clock.now(), close_overdue=True)
     db.session.commit()  # an overdue attempt may just have been graded
     question_count = quiz.draw_count or len([1 for _, q in quizzes.bank(quiz)
                                              if q.type != "description"])
