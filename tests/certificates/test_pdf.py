@@ -8,6 +8,7 @@ import pytest
 
 from tests.certificates import steps
 from tests.certificates.steps import BASE_URL, NAMES, NOW, TITLE
+from tests.conftest import translated
 from tests.courses.steps import new_client
 
 MINISTRY = "Bộ Ngoại giao"  # the test configuration's HOCSO_MINISTRY_NAME
@@ -166,3 +167,18 @@ def test_a_course_template_may_not_load_files_outside_the_static_folder(app, db,
             sizes.append(image.image.size)
     assert (123, 45) not in sizes
     assert "Mẫu có ảnh" in steps.pdf_text(data)
+
+
+@pytest.mark.parametrize("language, reader_language", [("vi", "en"), ("en", "vi")])
+def test_the_certificate_speaks_its_course_language_not_the_readers(app, db, tmp_path,
+                                                                   language, reader_language):
+    steps.course(tmp_path, language=language)
+    holder = steps.official(NAMES[0], preferred_language=reader_language)
+    certificate = steps.complete(holder)
+    text = steps.pdf_text(steps.fetch_pdf(new_client(app, holder), certificate.id))
+    for label in ("This certifies that", "has completed the course", "Serial number"):
+        shown = translated(language, label)
+        assert shown in text, f"{shown!r} not on the page:\n{text}"
+        assert translated(reader_language, label) not in text
+    assert translated(language, "Certificate of completion").upper() in text
+    assert steps.shown_date(NOW, language) in text
