@@ -9,7 +9,7 @@ import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from courses import services as courses
 from courses.packages import read_directory
@@ -22,6 +22,7 @@ from learning.accounts import services as accounts
 from learning.accounts.models import User
 from learning.db import db
 from learning.errors import NotFound, RuleViolation
+from learning.progress import services as progress
 
 DEMO_PASSWORD = "hocso-demo"
 ROOT = "Bộ Ngoại giao"
@@ -181,24 +182,47 @@ def seed_demo_progress(now: datetime) -> int:
         select(User).where(User.staff_number.like("BNG-%")).order_by(User.staff_number)
     ).all()
     enrolled = 0
+    records, figures = [], []
     for index, official in enumerate(officials):
         share = PROGRESS_PATTERN[index % len(PROGRESS_PATTERN)]
         if share is None:
             continue
         start = now - timedelta(days=30 - index % 20, hours=index % 7)
-        courses.enrol(official, official, course, now=start)
+        enrolment = courses.enrol(official, official, course, now=start)
         enrolled += 1
         done = round(share * len(lessons))
+        spent = 0
+        # Written in bulk (the services would recompute the course after every lesson); the
+        # figures are recomputed once per official below, by the same code as always.
         for step, lesson in enumerate(lessons[:done]):
             moment = start + timedelta(hours=step * 5 + 1)
-            courses.record_visit(official, lesson, now=moment)
-            courses.add_time(official, lesson, 300 + (step * 97 + index * 31) % 900, now=moment)
-            courses.complete_lesson(official, lesson, now=moment + timedelta(minutes=12))
+            seconds = 300 + (step * 97 + index * 31) % 900
+            spent += seconds
+            records.append({"user_id": official.id, "lesson_id": lesson.id,
+                            "course_id": course.id, "first_opened_at": moment,
+                            "last_opened_at": moment, "visits": 1 + step % 2,
+                            "time_spent_seconds": seconds,
+                            "completed_at": moment + timedelta(minutes=12)})
+        last = lessons[min(done, len(lessons) - 1)] if done else None
         if 0 < done < len(lessons):  # opened the next lesson, not finished yet
-            courses.record_visit(official, lessons[done], now=start + timedelta(hours=done * 5))
+            moment = start + timedelta(hours=done * 5)
+            records.append({"user_id": official.id, "lesson_id": last.id,
+                            "course_id": course.id, "first_opened_at": moment,
+                            "last_opened_at": moment, "visits": 1, "time_spent_seconds": 240,
+                            "completed_at": None})
+            spent += 240
+        if done:
+            enrolment.started_at = start + timedelta(hours=1)
+            enrolment.last_activity_at = start + timedelta(hours=done * 5)
+            enrolment.last_lesson_id = last.id
+            enrolment.time_spent_seconds = spent
+            figures.append((official.id, enrolment.last_activity_at))
+    if records:
+        db.session.execute(insert(LessonProgress), records)
+    for user_id, moment in figures:
+        progress.recompute(user_id, course.id, now=moment)
     db.session.flush()
     return enrolled
-
 
 
 def _take(official: User, quiz, moment: datetime, *, right: float, submit: bool = True) -> None:
