@@ -353,7 +353,7 @@ def parse_package(files: dict[str, bytes]) -> CourseSpec:
                             summary=_text_field(module_meta, "summary", module_toml, problems,
                                                 required=False), folder=folder)
         for path in sorted(p for p in files if p.startswith(folder + "/")
-                           and p.count("/") == 1 and p.endswith(".md")):
+                           and p.count("/") == 1 and p.lower().endswith(".md")):
             lesson = _parse_lesson(path, files[path], problems)
             if lesson is None:
                 continue
@@ -366,12 +366,12 @@ def parse_package(files: dict[str, bytes]) -> CourseSpec:
             seen_lessons[lesson.slug] = path
             module.lessons.append(lesson)
         lesson_files = [p for p in files if p.startswith(folder + "/") and p.count("/") == 1
-                        and p.endswith(".md")]
+                        and p.lower().endswith(".md")]
         if not lesson_files:
             problems.append(Problem(folder + "/", None, "the module has no lessons"))
         modules.append(module)
     for path in files:
-        if path.endswith(".md") and path.count("/") != 1 and path != "README.md":
+        if path.lower().endswith(".md") and path.count("/") != 1 and path != "README.md":
             problems.append(Problem(path, None, "lessons must sit directly in a module folder"))
     if not modules and not problems:
         problems.append(Problem("course.toml", None, "the package has no modules"))
