@@ -25,7 +25,7 @@ def course(db, tmp_path):
         "01-co-ban/media/doc.mp3": b"ID3" + b"\x00" * 50,
         "01-co-ban/images/so-do.svg": SVG,
         "README.md": "# Ghi chú nội bộ\n",
-        "01-co-ban/GHI-CHU.MD": "# Ghi chú viết hoa\n",
+        "01-co-ban/GHI-CHU.MD": "---\nslug: ghi-chu\ntitle: Ghi chú viết hoa\n---\nNội dung\n",
     })
     return factories.import_course(root).course
 
