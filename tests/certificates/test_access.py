@@ -7,7 +7,7 @@ import pytest
 
 from tests import factories
 from tests.certificates import steps
-from tests.certificates.steps import NAMES
+from tests.certificates.steps import BASE_URL, NAMES
 from tests.conftest import visible_text
 from tests.courses.steps import new_client
 
@@ -40,6 +40,9 @@ def test_the_holder_sees_their_certificates(app, units):
         assert browser.get(url).status_code == 200, url
     page = browser.get(f"/certificates/{units['certificate'].id}").data.decode()
     assert "/revoke" not in page and "/reissue" not in page  # the holder cannot revoke
+    # the address to share is the public one the QR code holds, whatever host served the page
+    assert f"{BASE_URL}/verify/{units['certificate'].code}" in page
+    assert "http://localhost/verify/" not in page
     mine = visible_text(browser.get("/certificates"))
     assert units["certificate"].serial in mine and units["others_certificate"].serial not in mine
 
