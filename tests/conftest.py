@@ -49,7 +49,8 @@ def database_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def _app(database_url, tmp_path_factory) -> Iterator:
     app = create_app(HOCSO_ENV="test", DATABASE_URL=database_url, SECRET_KEY="test-secret",
-                     MEDIA_DIR=str(tmp_path_factory.mktemp("media")))
+                     MEDIA_DIR=str(tmp_path_factory.mktemp("media")),
+                     INSTANCE_DIR=str(tmp_path_factory.mktemp("instance")))
     _reset_schema(app)
     app.test_client_class = Client  # every test client posts forms with a CSRF token
     yield app
