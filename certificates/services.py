@@ -470,7 +470,9 @@ def check_pdf(data: bytes, known: dict[str, dict], *, now: datetime | None = Non
     try:
         reader = PdfReader(io.BytesIO(data))
         attachments = reader.attachments
-        page_text = _normal(" ".join(page.extract_text() or "" for page in reader.pages))
+        raw_text = "\n".join(page.extract_text() or "" for page in reader.pages)
+        page_text = _normal(raw_text)
+        page_lines = "\n".join(_normal(line) for line in raw_text.splitlines())
     except (PdfReadError, ValueError, KeyError, TypeError) as error:
         return PdfCheck("not-a-certificate", detail=f"not a readable PDF ({error})")
     tokens = attachments.get("credential.jwt") or []
@@ -486,10 +488,18 @@ def check_pdf(data: bytes, known: dict[str, dict], *, now: datetime | None = Non
         result.differences.append("the embedded credential is damaged")
         result.mismatches.append(("credential", ""))
     if checked.state in ("valid", "tampered"):
-        for key, label, value in (("holder", "holder name", claims.get("holder_name")),
-                                  ("course", "course", claims.get("course_title")),
-                                  ("serial", "serial number", claims.get("serial"))):
-            if value and _normal(value) not in page_text:
+        for key, label, value, whole in (
+                ("holder", "holder name", claims.get("holder_name"), True),
+                ("course", "course", claims.get("course_title"), False),
+                ("serial", "serial number", claims.get("serial"), False)):
+            # The name stands alone on its line: "Nguyễn Thị Hương Giang" does not pass for
+            # "Nguyễn Thị Hương"; a long course title may wrap, so it is sought in the text.
+            if whole:  # at a line start, not continued by another word ("... Hương Giang")
+                shown = re.search(rf"(?m)^{re.escape(_normal(value))}(?![ \t]+\w)",
+                                  page_lines) is not None
+            else:
+                shown = _normal(value) in page_text
+            if value and not shown:
                 result.differences.append(
                     f"{label}: the credential says “{value}”, the page does not show it")
                 result.mismatches.append((key, value))
