@@ -402,11 +402,12 @@ def find_by_code(code: str) -> Certificate | None:
 
 
 def find_by_serial(actor: User, serial: str) -> Certificate | None:
-    """Return a certificate by serial, for HR and admins only (serials are guessable)."""
+    """Return a certificate by serial, for HR within scope and admins (serials are guessable)."""
     if hr_scope(actor) is False:
         raise PermissionDenied(_l("Only HR and administrators may look up serial numbers."))
-    return db.session.scalar(select(Certificate).where(
+    found = db.session.scalar(select(Certificate).where(
         Certificate.serial == (serial or "").strip().upper()))
+    return found if found is not None and can_manage(actor, found) else None
 
 
 def public_view(certificate: Certificate | None, *, now: datetime) -> dict:

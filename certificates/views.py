@@ -178,6 +178,8 @@ def verify_form():
     form = CodeForm(prefix="lookup")
     pdf_form = PdfCheckForm(prefix="upload")
     if request.method == "POST" and "lookup-code" in request.form:
+        if _limited():
+            return _too_many()
         if form.validate_on_submit():
             value = form.code.data.strip()
             if value.upper().startswith("HS-"):

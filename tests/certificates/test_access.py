@@ -104,3 +104,13 @@ def test_the_hr_list_holds_the_scope_only(app, db, units):
 
 def test_the_hr_list_is_for_hr(app, db, units):
     assert new_client(app, units["holder"]).get("/hr/certificates").status_code == 403
+
+
+def test_hr_looks_up_serial_numbers_only_within_scope(app, db, units):
+    browser = new_client(app, steps.hr_official(units["crypto"]))
+    theirs = browser.post("/verify", data={"lookup-code": units["others_certificate"].serial})
+    assert theirs.status_code == 302
+    assert theirs.headers["Location"].endswith(f"/verify/{units['others_certificate'].code}")
+    outside = browser.post("/verify", data={"lookup-code": units["certificate"].serial})
+    assert outside.status_code == 400
+    assert units["certificate"].code not in outside.data.decode()
