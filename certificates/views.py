@@ -124,40 +124,42 @@ def hr_list():
 @login_required
 def revoke(certificate_id: int):
     """Revoke a certificate with a reason."""
-    certificate = certificates.get_certificate(current_user, certificate_id)
-    form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            certificates.revoke(current_user, certificate, form.reason.data, now=clock.now())
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error, "reason")
-        else:
-            db.session.commit()
-            flash(_("Certificate %(serial)s has been revoked.", serial=certificate.serial),
-                  "success")
-            return redirect(url_for("certificates.detail", certificate_id=certificate.id))
-    return _detail_with_errors(certificate, form)
+
+    def act(certificate, reason, now):
+        certificates.revoke(current_user, certificate, reason, now=now)
+        return certificate, _("Certificate %(serial)s has been revoked.",
+                              serial=certificate.serial)
+
+    return _manage(certificate_id, act)
 
 
 @bp.route("/certificates/<int:certificate_id>/reissue", methods=["POST"])
 @login_required
 def reissue(certificate_id: int):
     """Re-issue a certificate with the holder's current name, under a new serial."""
+
+    def act(certificate, reason, now):
+        replacement = certificates.reissue(current_user, certificate, reason, now=now)
+        return replacement, _("Certificate re-issued as %(serial)s.",
+                              serial=replacement.serial)
+
+    return _manage(certificate_id, act)
+
+
+def _manage(certificate_id: int, act):
+    """Run a revoke or re-issue with the posted reason; errors go back on the reason field."""
     certificate = certificates.get_certificate(current_user, certificate_id)
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            replacement = certificates.reissue(current_user, certificate, form.reason.data,
-                                               now=clock.now())
+            shown, message = act(certificate, form.reason.data, clock.now())
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error, "reason")
         else:
             db.session.commit()
-            flash(_("Certificate re-issued as %(serial)s.", serial=replacement.serial),
-                  "success")
-            return redirect(url_for("certificates.detail", certificate_id=replacement.id))
+            flash(message, "success")
+            return redirect(url_for("certificates.detail", certificate_id=shown.id))
     return _detail_with_errors(certificate, form)
 
 
