@@ -604,7 +604,7 @@ def export_zip(actor: User | None, *, department: Department | None, course: Cou
                 rendered.append(_render_job(job))
                 if progress:
                     progress(1)
-    for (certificate, version), data in zip(missing, rendered):
+    for (certificate, version), data in zip(missing, rendered, strict=True):
         certificate.pdf_digest = storage.store(data)
         certificate.pdf_template_version = version
     if progress and len(certificates) > len(jobs):

@@ -55,7 +55,8 @@ def import_gift(file: Path, course_slug: str, module_slug: str | None):
         db.session.rollback()
         for problem in error.problems:
             click.echo(f"{file}:{problem.line or 0}: {problem.message}", err=True)
-        raise click.ClickException(f"{len(error.problems)} problem(s); nothing was imported.")
+        raise click.ClickException(
+            f"{len(error.problems)} problem(s); nothing was imported.") from None
     db.session.commit()
     click.echo(f"Imported {count} question(s) into “{quiz.title}” ({course.slug}/{quiz.slug}).")
 

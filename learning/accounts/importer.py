@@ -18,7 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select, update
 
-from learning.accounts.models import ROLES, Department, RoleGrant, User, user_search_text
+from learning.accounts.models import RoleGrant, User, user_search_text
 from learning.accounts.services import (
     PATH_SEPARATOR,
     audit,
@@ -477,7 +477,7 @@ def import_officials(
         grant_rows = [
             {"user_id": id_of[values["staff_number"]], "role": role, "scope_department_id": scope,
              "created_at": now}
-            for values, roles in zip(chunk, new_roles[start:start + BATCH])
+            for values, roles in zip(chunk, new_roles[start:start + BATCH], strict=True)
             for role, scope in roles.items()
         ]
         session.execute(insert(RoleGrant), grant_rows)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from courses.models import Course, Enrolment, Lesson, LessonProgress
 from courses.services import counts_as_done, with_enrolment
