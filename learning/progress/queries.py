@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 from courses.models import Course, Enrolment, Lesson
 from courses.queries import enrolled_courses
 from learning.accounts.models import User
