@@ -649,6 +649,17 @@ def can_retake(user: User, enrolment: Enrolment | None, *, now: datetime, days: 
                 and certificate.expires_at <= now + timedelta(days=days))
 
 
+def for_course_page(user: User, enrolment: Enrolment | None, *, now: datetime,
+                    days: int) -> tuple[Certificate | None, bool]:
+    """Return the official's latest certificate for the course (this cycle's, or the previous
+    cycle's while re-taking) and whether the course may be re-taken now."""
+    if enrolment is None:
+        return None, False
+    cycle = enrolment.cycle if enrolment.completed_at else enrolment.cycle - 1
+    return (current_certificate(user.id, enrolment.course_id, cycle),
+            can_retake(user, enrolment, now=now, days=days))
+
+
 def retake(user: User, enrolment: Enrolment, *, now: datetime, days: int) -> None:
     """Start a new cycle of the course for recertification: earlier lesson marks and quiz
     attempts stop counting (they are kept); completing again issues a new certificate linked

@@ -46,16 +46,10 @@ def connect_signals() -> None:
 
 
 def _course_certificate(app: Flask, course):
-    """Return the signed-in official's current certificate for a course and whether the
-    course may be re-taken (for the course page)."""
-    enrolment = get_enrolment(current_user, course)
-    if enrolment is None:
-        return None, False
-    certificate = certificate_services.current_certificate(
-        current_user.id, course.id, enrolment.cycle if enrolment.completed_at else
-        enrolment.cycle - 1)
-    return certificate, certificate_services.can_retake(
-        current_user, enrolment, now=clock.now(), days=app.config["CERT_REMIND_DAYS"])
+    """Template helper: the signed-in official's certificate for a course page."""
+    return certificate_services.for_course_page(
+        current_user, get_enrolment(current_user, course), now=clock.now(),
+        days=app.config["CERT_REMIND_DAYS"])
 
 
 def register(app: Flask) -> None:
