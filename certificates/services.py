@@ -13,14 +13,19 @@ import re
 import secrets
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from multiprocessing import get_context
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -29,7 +34,7 @@ from certificates.credential import build_credential, check_credential, sign_cre
 from certificates.models import Certificate, PublishedKey
 from courses import storage
 from courses.models import Course, CourseFile, Enrolment
-from learning.accounts.models import Department, User
+from learning.accounts.models import Department, RoleGrant, User
 from learning.accounts.services import (
     audit,
     can_view_official,
@@ -307,8 +312,6 @@ def pdf_context(certificate: Certificate) -> dict:
 
 
 def _zone():
-    from zoneinfo import ZoneInfo
-
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
@@ -465,9 +468,6 @@ def check_pdf(data: bytes, known: dict[str, dict], *, now: datetime | None = Non
               lookup: Callable[[str], Certificate | None] | None = None) -> PdfCheck:
     """Check a certificate PDF offline (signature and what the page shows), and online too
     when `lookup` is given (revocation, expiry). Never raises on bad input."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
     try:
         reader = PdfReader(io.BytesIO(data))
         attachments = reader.attachments
@@ -525,16 +525,15 @@ def check_pdf(data: bytes, known: dict[str, dict], *, now: datetime | None = Non
 def remind_expiring(*, now: datetime, days: int) -> int:
     """Tell holders (and the HR officials whose scope covers them) about certificates that
     expire within `days`, once per certificate; return how many certificates."""
-    from datetime import timedelta
-
     due = db.session.scalars(select(Certificate).where(
         Certificate.revoked_at.is_(None), Certificate.expires_at.is_not(None),
         Certificate.expires_at > now, Certificate.expires_at <= now + timedelta(days=days),
         Certificate.reminded_at.is_(None))).all()
     if not due:
         return 0
-    hr_officials = [u for u in db.session.scalars(select(User).where(User.is_active_account))
-                    if u.has_role("hr")]
+    hr_officials = list(db.session.scalars(
+        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(User.is_active_account.is_(True), RoleGrant.role == "hr")))
     for certificate in due:
         params = {"course": certificate.course_title, "serial": certificate.serial,
                   "expires": certificate.expires_at.astimezone(_zone()).date().isoformat(),
@@ -590,9 +589,6 @@ def export_zip(actor: User | None, *, department: Department | None, course: Cou
     rendered: list[bytes] = []
     if jobs:
         if workers > 1 and len(jobs) > 1:
-            from concurrent.futures import ProcessPoolExecutor
-            from multiprocessing import get_context
-
             with ProcessPoolExecutor(max_workers=workers,
                                      mp_context=get_context("forkserver")) as pool:
                 for data in pool.map(_render_job, jobs, chunksize=4):
@@ -640,8 +636,6 @@ def export_zip(actor: User | None, *, department: Department | None, course: Cou
 def can_retake(user: User, enrolment: Enrolment | None, *, now: datetime, days: int) -> bool:
     """Tell whether the official may re-take a completed course: its certificate has expired
     or expires within `days`."""
-    from datetime import timedelta
-
     if enrolment is None or enrolment.completed_at is None or enrolment.user_id != user.id:
         return False
     certificate = current_certificate(user.id, enrolment.course_id, enrolment.cycle)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from courses import services as courses
 from courses.models import Course
-from courses.packages import PackageError, read_directory, read_zip
+from courses.packages import PackageError, read_directory, read_zip, write_zip
 from learning import clock
 from learning.accounts.services import SYSTEM
 from learning.db import db
@@ -73,8 +73,6 @@ def export_command(slug: str, path: Path):
         raise click.ClickException(f"No course {slug!r}.")
     files = courses.export_package(course)
     if path.suffix.lower() == ".zip":
-        from courses.packages import write_zip
-
         path.write_bytes(write_zip(files, course.slug))
     else:
         if path.exists() and any(path.iterdir()):

@@ -19,8 +19,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from courses import queries as catalog, storage
+from courses import queries as catalog
 from courses import services as courses
+from courses import storage
 from courses.forms import PackageUploadForm, TimeReportForm
 from courses.packages import PackageError, read_zip, write_zip
 from learning import clock

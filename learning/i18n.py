@@ -6,8 +6,10 @@ else Vietnamese. Must not import feature packages; the profile is reached throug
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import current_app, session
-from flask_babel import gettext, ngettext
+from flask_babel import format_date, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -61,10 +63,6 @@ def format_duration(seconds: int | None) -> str:
 
 def format_iso_date(value: str | None) -> str:
     """Format an ISO date ("2026-11-26") in the current language's long form."""
-    from datetime import date
-
-    from flask_babel import format_date
-
     if not value:
         return ""
     try:

@@ -16,18 +16,18 @@ from courses import signals as course_signals
 from courses import views as courses_views
 from courses.services import get_enrolment
 from learning import clock, i18n
-from learning.progress import services as progress
-from learning.progress import signals as progress_signals
-from quizzes import cli as quizzes_cli
-from quizzes import services as quiz_services
-from quizzes import signals as quiz_signals
-from quizzes import views as quizzes_views
 from learning.accounts import cli as accounts_cli
 from learning.accounts import services as accounts
 from learning.accounts import views as accounts_views
 from learning.extensions import login_manager
+from learning.progress import services as progress
+from learning.progress import signals as progress_signals
 from learning.site import cli as site_cli
 from learning.site import views as site_views
+from quizzes import cli as quizzes_cli
+from quizzes import services as quiz_services
+from quizzes import signals as quiz_signals
+from quizzes import views as quizzes_views
 
 BLUEPRINTS = (site_views.bp, accounts_views.bp, courses_views.bp, quizzes_views.bp,
               certificates_views.bp)

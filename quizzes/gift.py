@@ -47,8 +47,15 @@ import re
 import sys
 from dataclasses import dataclass, field
 
-from quizzes.questions import (BLANK, TEXT_FORMATS, Choice, MatchPair, NumericAnswer,
-                               Question, ShortAnswer)
+from quizzes.questions import (
+    BLANK,
+    TEXT_FORMATS,
+    Choice,
+    MatchPair,
+    NumericAnswer,
+    Question,
+    ShortAnswer,
+)
 
 DEFAULT_FORMAT = "moodle"
 ANY_NUMBER = sys.float_info.max  # "any other number" is the range -ANY_NUMBER..ANY_NUMBER

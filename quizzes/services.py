@@ -25,7 +25,13 @@ from learning.db import db, insert_for
 from learning.errors import NotFound, PermissionDenied, RuleViolation
 from quizzes import gift, grading
 from quizzes.models import AttemptAnswer, Quiz, QuizAttempt, QuizQuestion
-from quizzes.package import QuizSpec, parse_quizzes, question_key
+from quizzes.package import (
+    DEFAULT_TITLES,
+    FINAL_TITLES,
+    QuizSpec,
+    parse_quizzes,
+    question_key,
+)
 from quizzes.questions import Question
 from quizzes.signals import attempt_graded
 
@@ -146,8 +152,6 @@ def quiz_for_gift(actor: User | None, course: Course, module: Module | None, *,
         Quiz.module_id == module.id if module else Quiz.module_id.is_(None),
         Quiz.is_removed.is_(False)).order_by(Quiz.id))
     if quiz is None:
-        from quizzes.package import DEFAULT_TITLES, FINAL_TITLES
-
         title = (DEFAULT_TITLES.get(course.language, DEFAULT_TITLES["en"]).format(
             name=module.title) if module else FINAL_TITLES.get(course.language, "Final test"))
         quiz = Quiz(course_id=course.id, module_id=module.id if module else None,

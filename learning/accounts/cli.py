@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import select
 from tqdm import tqdm
 
 from learning import clock
@@ -14,7 +15,6 @@ from learning.accounts import services as accounts
 from learning.accounts.models import ROLES, User
 from learning.db import db
 from learning.errors import DomainError
-from sqlalchemy import select
 
 users_cli = click.Group("users", help="Manage officials' accounts.")
 departments_cli = click.Group("departments", help="Manage the department tree.")

@@ -24,12 +24,12 @@ from learning.accounts.services import (
     audit,
     clean_name,
     department_path,
+    department_paths,
+    ensure_department_path,
     hash_password,
     normalize_username,
     require_admin,
     split_path,
-    ensure_department_path,
-    department_paths,
 )
 from learning.db import db
 from learning.text import fold

@@ -20,8 +20,8 @@ from sqlalchemy import and_, delete, func, or_, select
 
 from learning.accounts.models import ROLES, AuditEvent, Department, RoleGrant, SignInAttempt, User
 from learning.db import db
-from learning.text import fold
 from learning.errors import DomainError, NotFound, PermissionDenied, RuleViolation
+from learning.text import fold
 
 # OWASP's second recommended argon2id setting: 19 MiB, 2 passes, 1 lane.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)

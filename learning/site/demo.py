@@ -11,18 +11,18 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from courses import services as courses
-from courses.packages import read_directory
-from courses.models import Enrolment, LessonProgress
 from certificates import services as certificates
-from quizzes import services as quizzes
-from quizzes.models import QuizAttempt
-
+from courses import services as courses
+from courses.models import Enrolment, LessonProgress
+from courses.packages import read_directory
 from learning.accounts import services as accounts
 from learning.accounts.models import User
 from learning.db import db
 from learning.errors import NotFound, RuleViolation
 from learning.progress import services as progress
+from learning.text import fold
+from quizzes import services as quizzes
+from quizzes.models import QuizAttempt
 
 DEMO_PASSWORD = "hocso-demo"
 ROOT = "Bộ Ngoại giao"
@@ -97,8 +97,6 @@ OFFICIALS = (
 
 
 def _username(full_name: str, staff_number: str) -> str:
-    from learning.text import fold
-
     parts = fold(full_name).split()
     return f"{parts[-1]}.{''.join(p[0] for p in parts[:-1])}{staff_number[-2:]}"
 
