@@ -413,6 +413,22 @@ def find_by_serial(actor: User, serial: str) -> Certificate | None:
     return found if found is not None and can_manage(actor, found) else None
 
 
+def code_for_lookup(actor, value: str) -> str:
+    """Return the verification code that a typed code or serial number designates. Serial
+    numbers are guessable, so only HR (within scope) and admins may look them up; `actor` is
+    the signed-in official or Flask-Login's anonymous user."""
+    value = (value or "").strip()
+    if not value.upper().startswith("HS-"):
+        return value.lower()
+    if not actor.is_authenticated or hr_scope(actor) is False:
+        raise PermissionDenied(_l("Only HR and administrators may look up serial numbers; use "
+                                  "the code printed under the QR code."), field="code")
+    found = find_by_serial(actor, value)
+    if found is None:
+        raise RuleViolation(_l("No certificate has this serial number."), field="code")
+    return found.code
+
+
 def public_view(certificate: Certificate | None, *, now: datetime) -> dict:
     """Return what the verification page shows: only what the certificate itself shows."""
     if certificate is None:

@@ -183,21 +183,12 @@ def verify_form():
         if _limited():
             return _too_many()
         if form.validate_on_submit():
-            value = form.code.data.strip()
-            if value.upper().startswith("HS-"):
-                if not (current_user.is_authenticated and can_use_hr_pages(current_user)):
-                    attach_error(form, DomainError(_("Only HR and administrators may look up "
-                                                     "serial numbers; use the code printed "
-                                                     "under the QR code.")), "code")
-                else:
-                    found = certificates.find_by_serial(current_user, value)
-                    if found is None:
-                        attach_error(form, DomainError(_("No certificate has this serial "
-                                                         "number.")), "code")
-                    else:
-                        return redirect(url_for("certificates.verify", code=found.code))
+            try:
+                code = certificates.code_for_lookup(current_user, form.code.data)
+            except DomainError as error:
+                attach_error(form, error, "code")
             else:
-                return redirect(url_for("certificates.verify", code=value.lower()))
+                return redirect(url_for("certificates.verify", code=code))
         return render_template("certificates/verify.html", form=form, pdf_form=pdf_form), 400
     if request.method == "POST":
         if _limited():

@@ -133,8 +133,8 @@ def complete(slug: str, lesson_slug: str):
     course = courses.get_course(slug)
     lesson = courses.get_lesson(course, lesson_slug)
     ActionForm().validate_on_submit() or abort(400)
-    was_complete = courses.get_enrolment(current_user, course)
-    was_complete = bool(was_complete and was_complete.completed_at)
+    before = courses.get_enrolment(current_user, course)
+    was_complete = before is not None and before.completed_at is not None
     courses.complete_lesson(current_user, lesson, now=clock.now())
     db.session.commit()
     enrolment = courses.get_enrolment(current_user, course)
