@@ -244,6 +244,7 @@ def quiz_status(user: User, quiz: Quiz, *, now: datetime,
 
 
 def _layout(quiz: Quiz, rng: random.Random) -> list[dict]:
+    """Draw, order and shuffle the questions of a new attempt (the snapshot it keeps)."""
     questions = bank(quiz)
     descriptions = [(r, q) for r, q in questions if q.type == "description"]
     graded = [(r, q) for r, q in questions if q.type != "description"]
@@ -253,9 +254,7 @@ def _layout(quiz: Quiz, rng: random.Random) -> list[dict]:
     if quiz.shuffle_questions or quiz.draw_count:
         rng.shuffle(graded)
         questions = descriptions + graded  # texts that introduce the quiz stay on top
-    else:
-        questions = [(r, q) for r, q in questions
-                     if q.type == "description" or any(r.id == g[0].id for g in graded)]
+    # else: neither drawn nor shuffled, the bank's own order (descriptions in place)
     layout = []
     for record, question in questions:
         slot = {"question_id": record.id, "data": question.to_dict()}
