@@ -72,6 +72,6 @@ def register(app: Flask) -> None:
             "ministry_name": app.config["MINISTRY_NAME"],
             "can_use_hr_pages": accounts.can_use_hr_pages,
             "quiz_statuses": lambda course: quiz_services.statuses_by_module(
-                current_user, course, now=clock.now()),
+                current_user, course),
             "course_certificate": lambda course: _course_certificate(app, course),
         }

@@ -220,17 +220,21 @@ def quiz_status(user: User, quiz: Quiz, *, now: datetime,
 
     With `close_overdue` (callers that commit: the quiz page, starting an attempt) an
     unfinished attempt past its time limit is graded first; read-only pages only show it."""
-    attempts = list(db.session.scalars(select(QuizAttempt).where(
-        QuizAttempt.quiz_id == quiz.id, QuizAttempt.user_id == user.id)))
+    attempts = attempts_for_user(user.id, quiz)
     open_attempt = next((a for a in attempts if a.state == IN_PROGRESS), None)
-    enrolment = get_enrolment(user, quiz.course)
-    if enrolment is not None and enrolment.cycle_started_at is not None:
-        # a recertification: only this cycle's attempts count (and are limited)
-        attempts = [a for a in attempts if a.started_at >= enrolment.cycle_started_at]
     if (close_overdue and open_attempt is not None and open_attempt.deadline_at
             and open_attempt.deadline_at + GRACE < now):
         submit(user, open_attempt, None, now=now)
-        open_attempt = None
+    return _standing(quiz, attempts, get_enrolment(user, quiz.course))
+
+
+def _standing(quiz: Quiz, attempts: list[QuizAttempt], enrolment: Enrolment | None
+              ) -> QuizStatus:
+    """Compute an official's standing on a quiz from their attempts (no queries)."""
+    open_attempt = next((a for a in attempts if a.state == IN_PROGRESS), None)
+    if enrolment is not None and enrolment.cycle_started_at is not None:
+        # a recertification: only this cycle's attempts count (and are limited)
+        attempts = [a for a in attempts if a.started_at >= enrolment.cycle_started_at]
     counted = counted_attempt(quiz, attempts)
     scores = [a.percent for a in attempts if a.percent is not None]
     used = len(attempts)
@@ -526,12 +530,20 @@ def right_answers(question: Question) -> list[str]:
     return []
 
 
-def statuses_by_module(user: User, course: Course, *, now: datetime) -> dict[int | None,
-                                                                              list[QuizStatus]]:
-    """Map module id (None: the final test) to the official's standing on its quizzes."""
+def statuses_by_module(user: User, course: Course) -> dict[int | None, list[QuizStatus]]:
+    """Map module id (None: the final test) to the official's standing on its quizzes, in
+    three queries whatever the number of quizzes (course and lesson pages show them all)."""
+    quizzes = course_quizzes(course.id)
+    attempts: dict[int, list[QuizAttempt]] = {quiz.id: [] for quiz in quizzes}
+    if quizzes:
+        for attempt in db.session.scalars(select(QuizAttempt).where(
+                QuizAttempt.user_id == user.id, QuizAttempt.quiz_id.in_(list(attempts)))):
+            attempts[attempt.quiz_id].append(attempt)
+    enrolment = get_enrolment(user, course)
     result: dict[int | None, list[QuizStatus]] = {}
-    for quiz in course_quizzes(course.id):
-        result.setdefault(quiz.module_id, []).append(quiz_status(user, quiz, now=now))
+    for quiz in quizzes:
+        result.setdefault(quiz.module_id, []).append(
+            _standing(quiz, attempts[quiz.id], enrolment))
     return result
 
 
