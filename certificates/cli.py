@@ -60,38 +60,54 @@ def export(department_path, course_slug, workers, out: Path):
     click.echo(f"Wrote {count} certificate(s) and register.csv to {out}.")
 
 
-@certificates_cli.command("verify")
+VERIFY_HELP = """Check a certificate PDF: genuine only on proof.
+
+\b
+Exit status:
+   0  genuine: the PDF signature is intact and covers the whole file, the signer is
+      this platform's key, the embedded credential verifies, and (unless --offline)
+      the certificate exists, is valid and agrees with the record
+   2  usage error (e.g. the file does not exist)
+   3  not a HọcSố certificate (unreadable, too large, too many pages)
+   4  altered: no signature, a broken one, or changes after signing
+   5  signed by someone other than this platform
+   6  the embedded credential is missing or does not verify
+   7  online: the platform has no record of the certificate
+   8  online: the credential differs from the platform's record
+   9  online: the certificate has been revoked
+  10  online: the certificate has expired
+"""
+
+
+@certificates_cli.command("verify", help=VERIFY_HELP)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--offline", is_flag=True, help="Check only the PDF and its signature; do not "
-                                              "look up revocation and expiry.")
+@click.option("--offline", is_flag=True, help="Check only the file (signature, signer, "
+                                              "credential); do not look up the record.")
 @with_appcontext
 def verify(file: Path, offline: bool):
-    """Check a certificate PDF: valid, tampered (what differs) or signed by an unknown key."""
-    now = clock.now()
-    check = certificates.check_pdf(file.read_bytes(), certificates.known_keys(), now=now,
-                                   lookup=None if offline else certificates.find_by_code)
-    claims = check.claims
-    if check.state == "valid":
-        click.echo(f"valid: {claims.get('serial')} — {claims.get('holder_name')}, "
-                   f"{claims.get('course_title')}")
-    elif check.state == "tampered":
-        click.echo("tampered: " + ("; ".join(check.differences) or check.detail))
-    elif check.state == "unknown-key":
-        click.echo(f"unknown key: {check.detail}")
+    max_bytes = current_app.config["VERIFY_MAX_BYTES"]
+    try:
+        with file.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as error:
+        raise click.ClickException(f"Cannot read {file}: {error.strerror}") from None
+    verdict = certificates.check_pdf(data, max_bytes=max_bytes, now=clock.now(),
+                                     lookup=None if offline else certificates.find_by_code)
+    facts = verdict.facts
+    if verdict.genuine:
+        click.echo(f"genuine: {facts.get('serial')} — {facts.get('holder_name')}, "
+                   f"{facts.get('course_title')}")
+        click.echo("offline: revocation and expiry were not checked" if offline else
+                   "record: valid" + (f" until {verdict.record.get('expires_on')}"
+                                      if verdict.record.get("expires_on") else ""))
     else:
-        click.echo(f"not a certificate: {check.detail}")
-    if check.status is not None:
-        record = check.record or {}
-        if check.status == "revoked":
-            click.echo(f"revoked on {record.get('revoked_on')}: {record.get('revoked_reason')}")
-        elif check.status == "expired":
-            click.echo(f"expired on {record.get('expires_on')}")
-        elif check.status == "unknown":
-            click.echo("unknown to this platform's records")
-        else:
-            expiry = record.get("expires_on")
-            click.echo("status: valid" + (f" until {expiry}" if expiry else ""))
-    raise SystemExit(0 if check.ok else 1)
+        click.echo(f"{verdict.outcome}: {verdict.detail}")
+        if verdict.outcome == "revoked":
+            click.echo(f"revoked on {verdict.record.get('revoked_on')} "
+                       f"({verdict.record.get('revocation_category')})")
+        elif verdict.outcome == "expired":
+            click.echo(f"expired on {verdict.record.get('expires_on')}")
+    raise SystemExit(verdict.exit_code)
 
 
 @certificates_cli.command("remind-expiring")
@@ -108,16 +124,20 @@ def remind_expiring(days):
 
 @certificates_cli.command("revoke")
 @click.argument("serial")
-@click.option("--reason", required=True)
+@click.option("--reason", required=True, help="Why (kept for HR and administrators).")
+@click.option("--category", type=click.Choice(["withdrawn", "issued-in-error"]),
+              default="withdrawn", show_default=True,
+              help="What the public verification page says.")
 @with_appcontext
-def revoke(serial: str, reason: str):
+def revoke(serial: str, reason: str, category: str):
     """Revoke a certificate by serial number."""
     certificate = db.session.scalar(select(Certificate).where(
         Certificate.serial == serial.strip().upper()))
     if certificate is None:
         raise click.ClickException(f"No certificate {serial}.")
     try:
-        certificates.revoke(SYSTEM, certificate, reason, now=clock.now())
+        certificates.revoke(SYSTEM, certificate, reason, now=clock.now(),
+                            category=category.replace("-", "_"))
     except DomainError as error:
         raise click.ClickException(str(error.message)) from None
     db.session.commit()

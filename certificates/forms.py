@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import StringField, TextAreaField
+from wtforms import RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from learning.forms import Form
@@ -27,5 +28,11 @@ class PdfCheckForm(Form):
 class ReasonForm(Form):
     """Revoke or re-issue with a reason."""
 
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)],
+    reason = TextAreaField(_l("Reason (seen only by HR and administrators)"),
+                           validators=[DataRequired(), Length(max=1000)],
                            render_kw={"rows": 3})
+    # What the public verification page says of a revocation (a re-issue is "replaced").
+    category = RadioField(_l("When revoking, the public verification page will say"),
+                          choices=[SelectChoice("withdrawn", _l("Withdrawn")),
+                                   SelectChoice("issued_in_error", _l("Issued in error"))],
+                          default="withdrawn")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -24,6 +24,13 @@ class Certificate(db.Model):
         Index("uq_certificates_completion", "user_id", "course_id", "cycle", unique=True,
               sqlite_where=sql_text("previous_id IS NULL OR reason = 'recertification'"),
               postgresql_where=sql_text("previous_id IS NULL OR reason = 'recertification'")),
+        # A certificate is replaced (re-issued) at most once, even under concurrent requests.
+        Index("uq_certificates_replacement", "previous_id", unique=True,
+              sqlite_where=sql_text("reason = 'correction'"),
+              postgresql_where=sql_text("reason = 'correction'")),
+        CheckConstraint("revocation_category IS NULL OR revocation_category IN "
+                        "('replaced', 'issued_in_error', 'withdrawn')",
+                        name="revocation_category"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,7 +60,9 @@ class Certificate(db.Model):
     credential_jws: Mapped[str] = mapped_column(Text, default="")
     # Revocation.
     revoked_at: Mapped[datetime | None]
-    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_reason: Mapped[str | None] = mapped_column(Text)  # HR's words: HR and admins only
+    # What the public is told: replaced, issued_in_error or withdrawn.
+    revocation_category: Mapped[str | None] = mapped_column(String(20))
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
                                                                  ondelete="SET NULL"))
     # PDF cache: the rendered file (by digest in the media store) and the template it used.
@@ -79,4 +88,6 @@ class PublishedKey(db.Model):
 
     kid: Mapped[str] = mapped_column(String(40), primary_key=True)
     public_jwk: Mapped[dict] = mapped_column(JSON)
+    # The X.509 certificate chain (PEM, leaf first) the key signed PDFs with.
+    chain_pem: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]

@@ -9,21 +9,24 @@ values only, and WeasyPrint may fetch nothing but the platform's own static file
 from __future__ import annotations
 
 import hashlib
+import mimetypes
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import segno
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 from weasyprint import HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from learning.config import PROJECT_ROOT
 
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"  # 2: certificates are signed PDFs
 STATIC_DIR = (PROJECT_ROOT / "learning" / "static").resolve()
 DEFAULT_TEMPLATE = PROJECT_ROOT / "templates" / "certificates" / "pdf" / "default.html"
 _font_config: FontConfiguration | None = None
@@ -49,19 +52,29 @@ def template_version(source: str) -> str:
 
 
 class LocalURLFetcher(URLFetcher):
-    """Let WeasyPrint read only data: URLs and files under the platform's static folder."""
+    """Let WeasyPrint read only data: URLs and regular files inside the platform's static
+    folder. The path is decided as the operating system will open it: query and fragment
+    dropped, %-escapes decoded, symbolic links and '..' resolved; then it must still lie
+    under the static folder, and that resolved file is what is read."""
 
     def __init__(self):
         super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
 
     def fetch(self, url, headers=None):
-        if url.startswith("file://"):
-            path = Path(unquote(url[len("file://"):].split("?", 1)[0])).resolve()
-            if not path.is_relative_to(STATIC_DIR):
-                raise ValueError(f"certificate templates may not load {url!r}")
-        elif not url.startswith("data:"):
+        scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme != "file":
             raise ValueError(f"certificate templates may not load {url!r}")
-        return super().fetch(url, headers)
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            raise ValueError(f"certificate templates may not load {url!r}")
+        path = Path(os.path.realpath(url2pathname(parts.path)))
+        if not path.is_relative_to(STATIC_DIR) or not path.is_file():
+            raise ValueError(f"certificate templates may not load {url!r}")
+        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(),
+                                  headers={"Content-Type": media_type})
 
 
 def qr_image(payload: str) -> Markup:

@@ -17,9 +17,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from certificates import keys
+from certificates import signing
 from certificates import services as certificates
 from certificates.forms import CodeForm, PdfCheckForm, ReasonForm
 from courses import services as courses
@@ -28,10 +29,22 @@ from learning import clock, ratelimit
 from learning.accounts.services import can_use_hr_pages
 from learning.db import db
 from learning.errors import DomainError
-from learning.forms import ActionForm, attach_error
+from learning.forms import ActionForm, attach_error, upload_limit
 from learning.notifications import mark_read
 
 bp = Blueprint("certificates", __name__)
+# What the PDF check found, as the page says it (the command line prints the English detail).
+OUTCOMES = {
+    "genuine": _l("The PDF is genuine: its signature, signer and credential all check out"),
+    "not-a-certificate": _l("This file is not a HọcSố certificate"),
+    "altered": _l("The PDF has been altered: it is not the file HọcSố signed"),
+    "unknown-signer": _l("The PDF was not signed by HọcSố"),
+    "bad-credential": _l("The credential inside the PDF does not verify"),
+    "unknown-record": _l("HọcSố has no record of this certificate"),
+    "record-differs": _l("The certificate differs from HọcSố's record"),
+    "revoked": _l("The PDF is genuine, but the certificate has been revoked"),
+    "expired": _l("The PDF is genuine, but the certificate has expired"),
+}
 
 
 def _limited() -> bool:
@@ -44,8 +57,8 @@ def _limited() -> bool:
 
 
 def _too_many():
-    return render_template("certificates/verify.html", form=CodeForm(), pdf_form=PdfCheckForm(),
-                           throttled=True), 429
+    return _verify_page(CodeForm(prefix="lookup", formdata=None),
+                        PdfCheckForm(prefix="upload", formdata=None), 429, throttled=True)
 
 
 # --- holder ----------------------------------------------------------------------------------
@@ -71,7 +84,8 @@ def detail(certificate_id: int):
     return render_template(
         "certificates/detail.html", certificate=certificate, now=clock.now(), chain=chain,
         view=certificates.public_view(certificate, now=clock.now()),
-        can_manage=certificates.can_manage(current_user, certificate), form=ReasonForm())
+        can_manage=certificates.can_manage(current_user, certificate), form=ReasonForm(),
+        revocation_labels=certificates.CATEGORY_LABELS)
 
 
 @bp.route("/certificates/<int:certificate_id>.pdf")
@@ -79,7 +93,7 @@ def detail(certificate_id: int):
 def pdf(certificate_id: int):
     """Download the certificate's PDF (rendered once per template version)."""
     certificate = certificates.get_certificate(current_user, certificate_id)
-    data = certificates.pdf_bytes(current_user, certificate)
+    data = certificates.pdf_bytes(current_user, certificate, now=clock.now())
     db.session.commit()
     return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{certificate.serial}.pdf"',
@@ -91,7 +105,9 @@ def pdf(certificate_id: int):
 def credential(certificate_id: int):
     """Download the signed Open Badges credential (an enveloped VC-JWT, as JSON)."""
     certificate = certificates.get_certificate(current_user, certificate_id)
-    _, payload, _, _ = keys.read_jws(certificate.credential_jws)
+    if certificates.ensure_current_credential(certificate, now=clock.now()):
+        db.session.commit()  # once, for a certificate issued by an earlier release
+    _, payload, _, _ = signing.read_jws(certificate.credential_jws)
     body = {
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "type": "EnvelopedVerifiableCredential",
@@ -125,8 +141,9 @@ def hr_list():
 def revoke(certificate_id: int):
     """Revoke a certificate with a reason."""
 
-    def act(certificate, reason, now):
-        certificates.revoke(current_user, certificate, reason, now=now)
+    def act(certificate, form, now):
+        certificates.revoke(current_user, certificate, form.reason.data, now=now,
+                            category=form.category.data)
         return certificate, _("Certificate %(serial)s has been revoked.",
                               serial=certificate.serial)
 
@@ -138,8 +155,9 @@ def revoke(certificate_id: int):
 def reissue(certificate_id: int):
     """Re-issue a certificate with the holder's current name, under a new serial."""
 
-    def act(certificate, reason, now):
-        replacement = certificates.reissue(current_user, certificate, reason, now=now)
+    def act(certificate, form, now):
+        replacement = certificates.reissue(current_user, certificate, form.reason.data,
+                                           now=now)
         return replacement, _("Certificate re-issued as %(serial)s.",
                               serial=replacement.serial)
 
@@ -152,7 +170,7 @@ def _manage(certificate_id: int, act):
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            shown, message = act(certificate, form.reason.data, clock.now())
+            shown, message = act(certificate, form, clock.now())
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error, "reason")
@@ -169,17 +187,26 @@ def _detail_with_errors(certificate, form):
     return render_template(
         "certificates/detail.html", certificate=certificate, now=clock.now(), chain=[],
         view=certificates.public_view(certificate, now=clock.now()), can_manage=True,
-        form=form), 400
+        form=form, revocation_labels=certificates.CATEGORY_LABELS), 400
 
 
 # --- verification (public) -------------------------------------------------------------------
 
+def _verify_page(form, pdf_form, status=200, **values):
+    return render_template("certificates/verify.html", form=form, pdf_form=pdf_form,
+                           outcome_labels=OUTCOMES,
+                           revocation_labels=certificates.CATEGORY_LABELS, **values), status
+
+
 @bp.route("/verify", methods=["GET", "POST"])
+@upload_limit("VERIFY_MAX_BYTES")  # a certificate is a few dozen KB: refuse more unread
 def verify_form():
     """Check a certificate by its code, by serial (HR), or by uploading its PDF."""
+    max_bytes = current_app.config["VERIFY_MAX_BYTES"]
     form = CodeForm(prefix="lookup")
     pdf_form = PdfCheckForm(prefix="upload")
-    if request.method == "POST" and "lookup-code" in request.form:
+    looking_up = request.method == "POST" and "lookup-code" in request.form
+    if looking_up:
         if _limited():
             return _too_many()
         if form.validate_on_submit():
@@ -189,18 +216,25 @@ def verify_form():
                 attach_error(form, error, "code")
             else:
                 return redirect(url_for("certificates.verify", code=code))
-        return render_template("certificates/verify.html", form=form, pdf_form=pdf_form), 400
+        return _verify_page(form, pdf_form, 400)
     if request.method == "POST":
         if _limited():
             return _too_many()
         if not pdf_form.validate_on_submit():
-            return render_template("certificates/verify.html", form=form,
-                                   pdf_form=pdf_form), 400
-        check = certificates.check_pdf(pdf_form.pdf.data.read(), certificates.known_keys(),
-                                       now=clock.now(), lookup=certificates.find_by_code)
-        return render_template("certificates/verify.html", form=form, pdf_form=pdf_form,
-                               check=check)
-    return render_template("certificates/verify.html", form=form, pdf_form=pdf_form)
+            return _verify_page(form, pdf_form, 400)
+        verdict = certificates.check_pdf(pdf_form.pdf.data.read(max_bytes + 1),
+                                         max_bytes=max_bytes, now=clock.now(),
+                                         lookup=certificates.find_by_code)
+        return _verify_page(form, pdf_form, check=verdict)
+    return _verify_page(form, pdf_form)
+
+
+@bp.route("/verify/signing-certificate.pem")
+def signing_certificate():
+    """The X.509 certificate (and chain) that signs the platform's certificate PDFs."""
+    signer = certificates.signer()
+    return Response(signer.chain_pem, mimetype="application/x-pem-file", headers={
+        "Content-Disposition": 'attachment; filename="hocso-signing-certificate.pem"'})
 
 
 @bp.route("/verify/<code>.json")
@@ -220,7 +254,8 @@ def verify(code: str):
     if _limited():
         return _too_many()
     view = certificates.public_view(certificates.find_by_code(code), now=clock.now())
-    return render_template("certificates/verified.html", view=view, code=code), (
+    return render_template("certificates/verified.html", view=view, code=code,
+                           revocation_labels=certificates.CATEGORY_LABELS), (
         200 if view["status"] != "unknown" else 404)
 
 
@@ -228,19 +263,19 @@ def verify(code: str):
 def did_document():
     """The platform's did:web document: the keys that sign its credentials."""
     _publish_current_key()
-    return jsonify(keys.did_document(certificates.issuer_did(),
-                                     list(certificates.known_keys().values())))
+    return jsonify(signing.did_document(certificates.issuer_did(),
+                                        list(certificates.known_keys().values())))
 
 
 @bp.route("/.well-known/jwks.json")
 def jwks():
     """The platform's public signing keys as a JWK set."""
     _publish_current_key()
-    return jsonify({"keys": list(certificates.known_keys().values())})
+    return jsonify({"keys": certificates.jwks()})
 
 
 def _publish_current_key() -> None:
-    certificates.publish_key(certificates.signing_key(), now=clock.now())
+    certificates.publish_key(certificates.signer(), now=clock.now())
     db.session.commit()
 
 

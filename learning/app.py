@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -57,6 +57,8 @@ def create_app(**overrides) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
+    # Before CSRF protection reads the form: a view may accept smaller uploads than the site.
+    app.before_request(_bound_upload)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(schema.MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
@@ -76,6 +78,14 @@ def create_app(**overrides) -> Flask:
     _register_schema_guard(app)
     _register_security_headers(app)
     return app
+
+
+def _bound_upload():
+    """Apply a view's own upload cap (`learning.forms.upload_limit`) before the body is read."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    key = getattr(view, "upload_limit", None)
+    if key:
+        request.max_content_length = current_app.config[key] + 64 * 1024
 
 
 def _render_error(code: int, message=None):

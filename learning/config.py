@@ -77,12 +77,15 @@ def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
         "BASE_URL": env.get("HOCSO_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "SIGNING_KEY_PEM": env.get("HOCSO_SIGNING_KEY"),
         "SIGNING_KEY_FILE": env.get("HOCSO_SIGNING_KEY_FILE"),
+        "SIGNING_CERT_FILE": env.get("HOCSO_SIGNING_CERT_FILE"),
         "INSTANCE_DIR": str(PROJECT_ROOT / "instance"),
         "CERT_SIGNER_NAME": env.get("HOCSO_CERT_SIGNER_NAME", "Nguyễn Văn Hùng"),
         "CERT_SIGNER_TITLE": env.get("HOCSO_CERT_SIGNER_TITLE",
                                      "Cục trưởng Cục Cơ yếu - Công nghệ thông tin"),
         "CERT_REMIND_DAYS": int(env.get("HOCSO_CERT_REMIND_DAYS", "30")),
         "VERIFY_LIMIT": int(env.get("HOCSO_VERIFY_LIMIT", "60")),
+        # An uploaded PDF larger than this is refused unread (a certificate is ~30-100 KB).
+        "VERIFY_MAX_BYTES": int(env.get("HOCSO_VERIFY_MAX_KB", "512")) * 1024,
         "VERIFY_WINDOW": timedelta(minutes=10),
         "PROXY_COUNT": int(env.get("HOCSO_PROXY_COUNT", "0")),
     }

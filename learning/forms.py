@@ -70,6 +70,17 @@ class ActionForm(Form):
     """A form with only its CSRF token, for buttons that change state."""
 
 
+def upload_limit(config_key: str):
+    """Mark a view as accepting request bodies of at most `config[config_key]` bytes (plus
+    room for the form's other fields); the app checks it before anything reads the body."""
+
+    def mark(view):
+        view.upload_limit = config_key
+        return view
+
+    return mark
+
+
 def attach_error(form: Form, error: DomainError, default_field: str | None = None) -> None:
     """Show a domain error under the field it concerns, or as a form-level error."""
     name = error.field or default_field

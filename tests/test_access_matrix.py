@@ -182,6 +182,8 @@ MATRIX = [
      expect(404, 404, 404, 404, 404)),
     ("GET", "/.well-known/did.json", "/.well-known/did.json", None,
      expect(200, 200, 200, 200, 200)),
+    ("GET", "/verify/signing-certificate.pem", "/verify/signing-certificate.pem", None,
+     expect(200, 200, 200, 200, 200)),
     ("GET", "/.well-known/jwks.json", "/.well-known/jwks.json", None,
      expect(200, 200, 200, 200, 200)),
     ("POST", "/courses/<slug>/retake", "/courses/{course}/retake", {},

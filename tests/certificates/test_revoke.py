@@ -68,18 +68,29 @@ def test_hr_within_scope_revokes_with_a_reason(app, client, runner, setting):
     [event] = audit_events("certificate.revoke")
     assert (event.actor_id, event.target_type, event.target_id, event.at) == (
         hr.id, "certificate", certificate.id, revoked.revoked_at)
-    assert json.loads(event.details) == {"serial": certificate.serial, "reason": REASON}
+    assert json.loads(event.details) == {"serial": certificate.serial, "reason": REASON,
+                                         "category": "withdrawn"}
 
+    # The public learns the date and the category; HR's words stay with HR.
     day = steps.local_date(revoked.revoked_at)
-    page = visible_text(client.get(f"/verify/{certificate.code}"))
+    response = client.get(f"/verify/{certificate.code}")
+    page = visible_text(response)
     assert translated("vi", "This certificate has been revoked") in page
-    assert f"{steps.shown_date(revoked.revoked_at)}: {REASON}" in page
-    view = client.get(f"/verify/{certificate.code}.json").get_json()
-    assert (view["status"], view["revoked_on"], view["revoked_reason"]) == ("revoked", day,
-                                                                            REASON)
+    assert f"{steps.shown_date(revoked.revoked_at)}: {translated('vi', 'Withdrawn')}" in page
+    assert REASON not in response.data.decode()
+    response = client.get(f"/verify/{certificate.code}.json")
+    view = response.get_json()
+    assert (view["status"], view["revoked_on"], view["revocation_category"]) == (
+        "revoked", day, "withdrawn")
+    assert REASON not in response.data.decode()
     result = steps.cli(runner, "verify", setting["pdf"])
-    assert result.exit_code != 0
-    assert f"revoked on {day}: {REASON}" in result.output
+    assert result.exit_code == certificates.EXIT_CODES["revoked"] == 9
+    assert f"revoked on {day} (withdrawn)" in result.output and REASON not in result.output
+    # HR sees the reason on the certificate's page; the holder sees only the category.
+    assert REASON in visible_text(new_client(app, hr).get(f"/certificates/{certificate.id}"))
+    holder_page = new_client(app, setting["holder"]).get(f"/certificates/{certificate.id}")
+    assert REASON not in holder_page.data.decode()
+    assert translated("vi", "Withdrawn") in visible_text(holder_page)
     # the holder sees it revoked in their list
     mine = visible_text(new_client(app, setting["holder"]).get("/certificates"))
     assert translated("vi", "Revoked") in mine

@@ -21,8 +21,8 @@ from tests.courses.steps import new_client
 
 CODE_ALPHABET = set("abcdefghijkmnpqrstuvwxyz23456789")  # 32 symbols: 5 bits each
 PUBLIC_FIELDS = {"status", "serial", "holder", "course", "course_version", "completed_on",
-                 "score", "issued_on", "expires_on", "issuer", "revoked_on", "revoked_reason",
-                 "replaced_by"}
+                 "score", "issued_on", "expires_on", "issuer", "revoked_on",
+                 "revocation_category", "replaced_by"}
 
 
 @pytest.fixture
@@ -69,21 +69,44 @@ def test_a_valid_certificate_shows_only_what_it_says(app, client, issued):
         assert hidden not in response.data.decode(), hidden
 
 
-def test_a_revoked_certificate_says_when_and_why(app, client, db, issued):
+REASON = "Kết quả kiểm tra bị hủy do vi phạm quy chế"
+
+
+@pytest.mark.parametrize("category", ["withdrawn", "issued_in_error"])
+def test_a_revoked_certificate_says_when_and_in_which_category(app, client, db, issued,
+                                                               category):
     _holder, certificate = issued
     when = clock.now()
-    certificates.revoke(steps.hr_official(), steps.reload(certificate),
-                        "Kết quả kiểm tra bị hủy do vi phạm quy chế", now=when)
+    certificates.revoke(steps.hr_official(), steps.reload(certificate), REASON, now=when,
+                        category=category)
     db.session.commit()
 
     response = client.get(f"/verify/{certificate.code}")
     assert response.status_code == 200
     text = visible_text(response)
     assert translated("vi", "This certificate has been revoked") in text
-    assert f"{steps.shown_date(when)}: Kết quả kiểm tra bị hủy do vi phạm quy chế" in text
+    label = {"withdrawn": "Withdrawn", "issued_in_error": "Issued in error"}[category]
+    assert f"{steps.shown_date(when)}: {translated('vi', label)}" in text
+    assert REASON not in response.data.decode()
+    response = client.get(f"/verify/{certificate.code}.json")
+    view = response.get_json()
+    assert (view["status"], view["revoked_on"], view["revocation_category"]) == (
+        "revoked", steps.local_date(when), category)
+    assert REASON not in response.data.decode()
+
+
+def test_a_replaced_certificate_says_replaced_and_names_its_successor(app, client, db,
+                                                                     issued):
+    _holder, certificate = issued
+    replacement = certificates.reissue(steps.hr_official(), steps.reload(certificate),
+                                       "Sửa tên theo quyết định", now=clock.now())
+    db.session.commit()
     view = client.get(f"/verify/{certificate.code}.json").get_json()
-    assert (view["status"], view["revoked_on"], view["revoked_reason"]) == (
-        "revoked", steps.local_date(when), "Kết quả kiểm tra bị hủy do vi phạm quy chế")
+    assert (view["status"], view["revocation_category"], view["replaced_by"]) == (
+        "revoked", "replaced", replacement.serial)
+    text = visible_text(client.get(f"/verify/{certificate.code}"))
+    assert translated("vi", "Replaced by a corrected certificate") in text
+    assert "Sửa tên theo quyết định" not in text
 
 
 def test_an_expired_certificate_says_so(app, client, db, tmp_path):
@@ -223,14 +246,16 @@ def test_an_uploaded_pdf_is_checked(app, client, db, issued):
     response = upload(client, data)
     assert response.status_code == 200
     text = visible_text(response)
-    assert translated("vi", "The PDF is genuine and the certificate is valid") in text
+    assert translated("vi", "The PDF is genuine: its signature, signer and credential all "
+                            "check out") in text
     assert NAMES[0] in text and certificate.serial in text
 
+    # A page made with the platform's own template but not signed by it tells nothing.
     edited = steps.pdf_with(certificate, certificate.credential_jws, holder_name="Lê Thị Hoa")
-    text = visible_text(upload(client, edited))
-    assert translated("vi", "The PDF has been altered") in text
-    assert translated("vi", "The signed credential names “%(value)s”, but the page does not "
-                            "show that name.", value=NAMES[0]) in text
+    response = upload(client, edited)
+    text = visible_text(response)
+    assert translated("vi", "The PDF has been altered: it is not the file HọcSố signed") in text
+    assert "Lê Thị Hoa" not in text and NAMES[0] not in text
 
     text = visible_text(upload(client, b"%PDF-1.7 not really"))
     assert translated("vi", "This file is not a HọcSố certificate") in text
@@ -240,6 +265,7 @@ def test_an_uploaded_pdf_is_checked(app, client, db, issued):
     db.session.commit()
     text = visible_text(upload(client, data))
     assert translated("vi", "The PDF is genuine, but the certificate has been revoked") in text
+    assert "Cấp nhầm" not in text
 
 
 def test_an_upload_must_be_a_pdf_file(app, client, issued):

@@ -1,0 +1,126 @@
+"""A certificate's PDF: the values its template receives, rendering, the PAdES signature and
+the cache (one signed file per template version)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from flask import current_app
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from certificates import keys, render, signing
+from certificates.issue import can_view, ensure_current_credential, snapshot_of
+from certificates.models import Certificate
+from courses import storage
+from courses.models import Course, CourseFile
+from learning.accounts.models import User
+from learning.db import db
+from learning.errors import NotFound
+
+
+def zone() -> ZoneInfo:
+    """Return the ministry's time zone (dates on certificates and verification pages)."""
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def _labels(language: str) -> dict[str, str]:
+    with force_locale(language):
+        return {
+            "title": gettext("Certificate of completion"),
+            "platform": gettext("HọcSố — digital skills for the ministry's officials"),
+            "certifies": gettext("This certifies that"),
+            "staff_number": gettext("Staff number"),
+            "completed": gettext("has completed the course"),
+            "completed_on": gettext("Completed on"),
+            "score": gettext("Final score"),
+            "version": gettext("Version"),
+            "valid_until": gettext("Valid until"),
+            "serial": gettext("Serial number"),
+            "verify_at": gettext("Check this certificate at"),
+        }
+
+
+def pdf_context(certificate: Certificate) -> dict:
+    """Return the plain values the certificate template receives."""
+    language = certificate.language
+    base = current_app.config["BASE_URL"]
+    local = certificate.completed_at.astimezone(zone())
+    issued = certificate.issued_at.astimezone(zone())
+    labels = _labels(language)
+    with force_locale(language):
+        issued_line = gettext("Hà Nội, %(date)s", date=format_date(issued, "long",
+                                                                   locale=language))
+    return {
+        **{k: v for k, v in snapshot_of(certificate).items() if isinstance(v, (str, type(None)))},
+        "language": language, "labels": labels, "ministry_name": certificate.issuer_name,
+        "completed_on": format_date(local, "long", locale=language),
+        "expires_on": format_date(certificate.expires_at.astimezone(zone()), "long",
+                                  locale=language) if certificate.expires_at else None,
+        "score_text": (format_decimal(certificate.score, "#,##0.#", locale=language) + "%")
+        if certificate.score is not None else None,
+        "verify_url": f"{base}/verify/{certificate.code}",
+        "issued_on_line": issued_line,
+    }
+
+
+def template_source(certificate: Certificate) -> str:
+    """Return the certificate template for the course (its own, or the default)."""
+    course = db.session.get(Course, certificate.course_id)
+    if course is not None and course.certificate_template:
+        record = db.session.scalar(select(CourseFile).where(
+            CourseFile.course_id == course.id, CourseFile.path == course.certificate_template))
+        if record is not None:
+            return storage.read(record.digest).decode("utf-8")
+    return render.default_template()
+
+
+def cache_version(source: str) -> str:
+    """Return the cache key of a signed PDF: the template and the signing key."""
+    return render.template_version(source + "\0" + keys.signer().kid)
+
+
+def sign_rendered(certificate: Certificate, pdf: bytes) -> bytes:
+    """Return the rendered PDF with the platform's PAdES signature."""
+    with force_locale(certificate.language):
+        reason = gettext("Certificate of completion") + f" {certificate.serial}"
+    return signing.sign_pdf(pdf, keys.signer(), reason=reason, location=current_app.config[
+        "MINISTRY_NAME"], name=certificate.issuer_name)
+
+
+def cached_pdf(certificate: Certificate, version: str) -> bytes | None:
+    """Return the cached signed PDF if it was made with this template and key."""
+    if certificate.pdf_digest and certificate.pdf_template_version == version:
+        try:
+            return storage.read(certificate.pdf_digest)
+        except FileNotFoundError:
+            return None  # the media store was emptied: render again
+    return None
+
+
+def store_pdf(certificate: Certificate, data: bytes, version: str) -> None:
+    """Keep the signed PDF in the media store and remember which version it is."""
+    certificate.pdf_digest = storage.store(data)
+    certificate.pdf_template_version = version
+
+
+def pdf_bytes(actor: User | None, certificate: Certificate, *, now: datetime) -> bytes:
+    """Return the certificate's signed PDF, rendered once per template version and key."""
+    if not can_view(actor, certificate):
+        raise NotFound(_l("No such certificate."))
+    ensure_current_credential(certificate, now=now)
+    keys.publish_key(keys.signer(), now=now)
+    source = template_source(certificate)
+    version = cache_version(source)
+    cached = cached_pdf(certificate, version)
+    if cached is not None:
+        return cached
+    rendered = render.render_pdf(pdf_context(certificate), source, certificate.credential_jws)
+    data = sign_rendered(certificate, rendered)
+    store_pdf(certificate, data, version)
+    db.session.flush()
+    return data
