@@ -1,8 +1,9 @@
 """GIFT conformance: every file of the shared corpus imports without problems and agrees with the
 parse tree that GIFT-grammar-PEG.js (the corpus's source) expects for it.
 
-The corpus lives beside the repository (`../shared/corpus/gift/`, or `HOCSO_GIFT_CORPUS`); a
-missing corpus fails the run, it never skips. Each `.gift`/`.txt` file is its own test case.
+The corpus is vendored in `tests/quizzes/corpus/` (MIT, its LICENSE and README beside it), so the
+suite reads nothing outside the repository; a missing corpus fails the run, it never skips. Each
+`.gift`/`.txt` file is its own test case.
 
 Their parse trees use that parser's field names, so `as_theirs` adapts our questions to them.
 Normalisations, each for a stated reason (applied by `normalise`):
@@ -26,7 +27,6 @@ Where that parser and Moodle disagree, Moodle wins: see MOODLE_WINS.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -35,13 +35,12 @@ import pytest
 from quizzes.gift import ANY_NUMBER, GiftResult, parse_gift
 from quizzes.questions import NumericAnswer, Question
 
-REPO = Path(__file__).resolve().parents[2]
 CORPUS_FILES = 51  # the corpus README: "51 GIFT files"
 
 
 def corpus_dir() -> Path:
-    """Return the corpus folder: HOCSO_GIFT_CORPUS, else ../shared/corpus/gift beside the repo."""
-    return Path(os.environ.get("HOCSO_GIFT_CORPUS") or REPO.parent / "shared" / "corpus" / "gift")
+    """Return the corpus folder vendored beside this file."""
+    return Path(__file__).resolve().parent / "corpus"
 
 
 def corpus_files() -> list[Path]:
@@ -56,7 +55,7 @@ def read_corpus_file(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-MISSING = f"GIFT corpus not found at {corpus_dir()} (set HOCSO_GIFT_CORPUS to its folder)"
+MISSING = f"GIFT corpus not found at {corpus_dir()}"
 FILES = corpus_files() or [pytest.param(None, id="corpus-missing")]
 
 TYPES = {"single": "MC", "multiple": "MC", "truefalse": "TF", "short": "Short",
