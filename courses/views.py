@@ -110,8 +110,7 @@ def lesson(slug: str, lesson_slug: str):
     """The lesson player: the lesson, the module sidebar, previous/next, mark as done."""
     course = courses.get_course(slug)
     lesson = courses.get_lesson(course, lesson_slug)
-    enrolment = courses.get_enrolment(current_user, course)
-    if enrolment is None:
+    if not courses.can_open_lessons(current_user, course):  # the rule its files follow too
         flash(_("Enrol in the course to open its lessons."), "info")
         return redirect(url_for("courses.detail", slug=slug))
     courses.record_visit(current_user, lesson, now=clock.now())
@@ -169,9 +168,10 @@ def report_time(slug: str, lesson_slug: str):
 @bp.route("/courses/<slug>/files/<path:path>")
 @login_required
 def course_file(slug: str, path: str):
-    """Serve an image, audio, video or caption file of the course (with range requests)."""
+    """Serve an image, audio, video or caption file of the course (with range requests) to
+    those who may open its lessons."""
     course = courses.get_course(slug, include_unpublished=current_user.has_role("admin"))
-    record = courses.get_course_file(course, path)
+    record = courses.get_course_file(current_user, course, path)
     response = send_file(storage.blob_path(record.digest), mimetype=record.media_type,
                          conditional=True, etag=record.digest, max_age=3600,
                          download_name=path.rsplit("/", 1)[-1])
