@@ -23,7 +23,7 @@ from courses import queries as catalog
 from courses import services as courses
 from courses import storage
 from courses.forms import PackageUploadForm, TimeReportForm
-from courses.packages import PackageError, read_zip, write_zip
+from courses.packages import PackageError, printable, read_zip, write_zip
 from learning import clock
 from learning.accounts.services import require_admin
 from learning.db import db
@@ -227,5 +227,7 @@ def admin_export(slug: str):
     course = courses.get_course(slug, include_unpublished=True)
     data = write_zip(courses.export_package(course), course.slug)
     # The version is free text ("1.0 – bản nháp"): send_file quotes the name for the header.
+    # Imports refuse control characters; one stored before that must not break the header.
+    name = printable(f"{course.slug}-{course.version}").replace("\\", "-")
     return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
-                     download_name=f"{course.slug}-{course.version}.zip")
+                     download_name=f"{name}.zip")
