@@ -1,5 +1,5 @@
 """GIFT import and export (quizzes/gift.py): each construct, the problems a malformed file gets
-(with their lines), and round trips over the shared corpus and over hand-built questions."""
+(with their lines), and round trips over the vendored corpus and over hand-built questions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""GIFT conformance: every file of the shared corpus imports without problems and agrees with the
+"""GIFT conformance: every file of the vendored corpus imports without problems and agrees with the
 parse tree that GIFT-grammar-PEG.js (the corpus's source) expects for it.
 
 The corpus is vendored in `tests/quizzes/corpus/` (MIT, its LICENSE and README beside it), so the
