@@ -343,3 +343,15 @@ def test_export_of_a_version_stored_before_the_check_still_downloads(client, log
     assert "\r" not in response.headers["Content-Disposition"]
     assert read_zip(response.data, 10**8)["course.toml"].startswith(b'slug = "cu"')
     assert visible_text(client.get("/admin/courses"))  # the page still lists it
+
+
+def test_the_cli_refuses_a_damaged_zip_by_entry_without_a_traceback(runner, db, tmp_path):
+    path = tmp_path / "goi.zip"
+    path.write_bytes(crc_damaged())
+    result = runner.invoke(args=["courses", "import", str(path)])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"{path}: refused, 1 problem(s):\n  01-co-ban/so-do.png: is damaged: its content " \
+           "does not match its checksum" in result.stderr
+    assert "Traceback" not in result.output
+    assert course_count(db) == 0
