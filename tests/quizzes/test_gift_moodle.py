@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from quizzes.gift import ANY_NUMBER, parse_gift
+from quizzes.gift import ANY_NUMBER, export_gift, parse_gift
 from quizzes.questions import BLANK, Choice, MatchPair, NumericAnswer, ShortAnswer
 from tests.quizzes import steps
 from tests.quizzes.test_cli import bank
@@ -77,3 +77,14 @@ def test_moodle_fixture_imports_into_a_quiz(runner, db, tmp_path):
     assert [q.title for q in bank("khoa-moodle", "kiem-tra")][1:] == [
         "Q8", "Moodle activities", "Q2", "colours", "Q5", "Shortanswer", "Q1", "2-08 TSL",
         "2-08 TSL"]
+
+
+def test_moodle_fixture_survives_a_round_trip():
+    first = parse_gift(FIXTURE.read_text(encoding="utf-8")).questions
+    exported = export_gift(first)
+    assert exported.problems == []
+    assert "to everything.{FALSE#42 is the Ultimate Answer." in exported.text
+    second = parse_gift(exported.text)
+    assert [str(p) for p in second.problems] == []
+    assert [{**q.to_dict(), "line": None} for q in second.questions] == \
+        [{**q.to_dict(), "line": None} for q in first]
