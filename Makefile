@@ -8,7 +8,10 @@ WORKERS ?= 2
 export FLASK_APP := wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install translations migrate demo bench lint extract-messages clean
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: run test install translations migrate demo bench lint extract-messages clean \
+	system-packages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +20,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP) translations
+
+# The Debian packages in debian-packages.txt (the list `.ci/run` installs too).
+system-packages:
+	$(SUDO) apt-get update
+	$(SUDO) apt-get install -y --no-install-recommends $$(grep -v '^#' debian-packages.txt)
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d learning/translations

@@ -6,11 +6,16 @@ Pure with respect to the database: turns bytes into a `CourseSpec` or a list of 
 
 from __future__ import annotations
 
+import errno
 import io
+import lzma
+import os
 import posixpath
 import re
+import stat
 import tomllib
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -34,6 +39,17 @@ MEDIA_TYPES = {
 }
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
 MAX_FILES = 5000
+# Longest text the database keeps for each field (courses/models.py), and for a topic.
+MAX_LENGTHS = {"slug": 80, "title": 300, "version": 40, "family": 80, "summary": 2000,
+               "topic": 100, "path": 500}
+# Control characters: C0, DEL and C1, line and paragraph separators, and the bidirectional
+# overrides and isolates that make a title read differently from what it holds. A version goes
+# into HTTP headers and certificates, so none of these belongs in a one-line field.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029"
+                             "\u202a-\u202e\u2066-\u2069]")  # a summary may break lines
+ZIP_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2,
+                         zipfile.ZIP_LZMA})
 
 
 @dataclass
@@ -104,37 +120,147 @@ def _ignored(path: str) -> bool:
     return any(part.startswith((".", "_")) for part in PurePosixPath(path).parts)
 
 
+def printable(text: str) -> str:
+    """Return `text` with control characters shown as escapes (for problem reports)."""
+    return CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+LINK = ("is a symbolic link: a package must hold its files themselves (a link could publish a "
+        "file of the server)")
+
+
 def read_directory(root: Path) -> dict[str, bytes]:
-    """Read every package file below `root` (paths relative, '/'-separated)."""
-    files = {}
-    for item in sorted(root.rglob("*")):
-        relative = item.relative_to(root).as_posix()
-        if item.is_file() and not _ignored(relative):
-            files[relative] = item.read_bytes()
+    """Read every package file below `root` (paths relative, '/'-separated).
+
+    Refuses symbolic links (to files or folders, inside the package or not) and anything that is
+    not a plain file or folder, naming each: `key.png -> instance/signing-key.pem` would publish
+    the server's key. Without links, no path can lead outside the package. Folders and files are
+    opened relative to their parent's descriptor and never through a link, so swapping a file
+    for a link during the import does not help either. `root` itself may be reached through a
+    link (a deployment's `current -> releases/...`): the admin names it on the command line.
+    """
+    try:
+        top = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as error:
+        raise PackageError([Problem(str(root), None, f"cannot be read as a package folder "
+                                                     f"({error.strerror})")]) from None
+    files: dict[str, bytes] = {}
+    problems: list[Problem] = []
+    try:
+        _read_folder(top, "", files, problems)
+    finally:
+        os.close(top)
+    if problems:
+        raise PackageError(problems)
     return files
 
 
+def _read_folder(folder: int, prefix: str, files: dict[str, bytes],
+                 problems: list[Problem]) -> None:
+    with os.scandir(folder) as entries:
+        names = sorted(entry.name for entry in entries)
+    for name in names:
+        relative = prefix + name
+        if _ignored(relative):
+            continue
+        shown = printable(relative)
+        try:
+            mode = os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode
+            if stat.S_ISLNK(mode):
+                problems.append(Problem(shown, None, LINK))
+            elif stat.S_ISDIR(mode):
+                inner = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW,
+                                dir_fd=folder)
+                try:
+                    _read_folder(inner, relative + "/", files, problems)
+                finally:
+                    os.close(inner)
+            elif stat.S_ISREG(mode):
+                handle = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=folder)
+                with os.fdopen(handle, "rb") as stream:
+                    files[relative] = stream.read()
+            else:
+                problems.append(Problem(shown, None, "is not a plain file (a device, pipe or "
+                                                     "socket)"))
+        except OSError as error:  # ELOOP: it became a link after it was looked at
+            problems.append(Problem(shown, None, LINK if error.errno == errno.ELOOP
+                                    else f"cannot be read ({error.strerror})"))
+
+
 def read_zip(data: bytes, max_bytes: int) -> dict[str, bytes]:
-    """Read a zipped package; a single top folder is stripped. Refuses unsafe archives."""
+    """Read a zipped package; a single top folder is stripped.
+
+    Refuses, naming the entry, whatever a sound package never holds: unsafe or repeated paths,
+    symbolic links, encrypted entries, compression methods other than stored, deflate, bzip2 and
+    lzma, and damaged data (a bad checksum, or an entry larger or smaller than it declares). The
+    declared sizes are added up before anything is unpacked, and each entry is read through a
+    stream that stops at its declared size, so a zip bomb costs at most `max_bytes`.
+    """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise PackageError([Problem("(zip)", None, "not a zip archive")]) from None
-    problems, files, total = [], {}, 0
-    entries = [info for info in archive.infolist() if not info.is_dir()]
-    if len(entries) > MAX_FILES:
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
+            NotImplementedError, OverflowError):
+        raise PackageError([Problem("(zip)", None, "not a zip archive (or a damaged "
+                                                   "one)")]) from None
+    problems: list[Problem] = []
+    files: dict[str, bytes] = {}
+    seen: set[str] = set()
+    total = 0
+    if sum(1 for info in infos if not info.is_dir()) > MAX_FILES:
         raise PackageError([Problem("(zip)", None, f"more than {MAX_FILES} files")])
-    for info in entries:
+    for info in infos:
         name = info.filename.replace("\\", "/")
+        shown = printable(name)
         normal = posixpath.normpath(name)
         if normal.startswith(("/", "../")) or normal == ".." or ":" in normal.split("/")[0]:
-            problems.append(Problem(name, None, "unsafe path in the archive"))
+            problems.append(Problem(shown, None, "unsafe path in the archive"))
+            continue
+        if _ignored(normal) or "__MACOSX" in normal:
+            continue
+        if stat.S_ISLNK(info.external_attr >> 16):
+            problems.append(Problem(shown, None, LINK))
+            continue
+        if info.is_dir():
+            continue
+        if normal in seen:
+            problems.append(Problem(shown, None, "is in the archive twice"))
+            continue
+        seen.add(normal)
+        if info.flag_bits & 0x1:
+            problems.append(Problem(shown, None, "is encrypted: zip the package without a "
+                                                 "password"))
+            continue
+        if info.compress_type not in ZIP_METHODS:
+            problems.append(Problem(shown, None, f"uses compression method "
+                                                 f"{info.compress_type}, which cannot be read "
+                                                 "here: zip the package with ordinary (deflate) "
+                                                 "compression"))
             continue
         total += info.file_size
         if total > max_bytes:
             raise PackageError([Problem("(zip)", None, "the unpacked package is too large")])
-        if not _ignored(normal) and "__MACOSX" not in normal:
-            files[normal] = archive.read(info)
+        problem = None
+        try:
+            with archive.open(info) as stream:
+                # zipfile stops at the declared size and then checks the CRC; asking for one
+                # byte more never unpacks more than the entry claims.
+                content = stream.read(info.file_size + 1)
+            if len(content) != info.file_size:
+                problem = "is damaged: its size differs from what the archive declares"
+        except zipfile.BadZipFile as error:
+            problem = ("is damaged: its content does not match its checksum (or its declared "
+                       "size)" if "CRC" in str(error) else f"is damaged ({error})")
+        except EOFError:
+            problem = "is damaged: it ends before its declared size"
+        except (zlib.error, lzma.LZMAError, OSError, ValueError):
+            problem = "is damaged: its compressed data cannot be unpacked"
+        except (NotImplementedError, RuntimeError) as error:
+            problem = f"cannot be read here ({error})"
+        if problem:
+            problems.append(Problem(shown, None, problem))
+        else:
+            files[normal] = content
     if problems:
         raise PackageError(problems)
     tops = {path.split("/", 1)[0] for path in files}
@@ -182,14 +308,32 @@ def _line_of(text: str, needle: str) -> int | None:
     return text.count("\n", 0, index) + 1 if index >= 0 else None
 
 
-def _text_field(data: dict, key: str, path: str, problems, required=True, line=None) -> str:
+def _text_problem(key: str, text: str, multiline: bool = False,
+                  limit_key: str | None = None) -> str | None:
+    """Say what is wrong with a text field's value: a control character or its length."""
+    control = (CONTROL_IN_TEXT if multiline else CONTROL).search(text)
+    if control:
+        return (f"“{key}” holds a control character (U+{ord(control.group()):04X}, at "
+                f"character {control.start() + 1}): write it on one line, in plain text")
+    limit = MAX_LENGTHS.get(limit_key or key)
+    if limit and len(text.strip()) > limit:
+        return f"“{key}” is longer than {limit} characters"
+    return None
+
+
+def _text_field(data: dict, key: str, path: str, problems, required=True, line=None,
+                multiline=False) -> str:
     value = data.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             problems.append(Problem(path, line, f"“{key}” is required"))
         return ""
-    if not isinstance(value, (str, int, float)):
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         problems.append(Problem(path, line, f"“{key}” must be text"))
+        return ""
+    problem = _text_problem(key, str(value), multiline)
+    if problem:
+        problems.append(Problem(path, line, problem))
         return ""
     return str(value).strip()
 
@@ -204,7 +348,7 @@ def _minutes(data: dict, key: str, path: str, problems, default: int, line=None)
 
 def _slug(data: dict, path: str, problems, line=None) -> str:
     slug = _text_field(data, "slug", path, problems, line=line)
-    if slug and not SLUG.match(slug):
+    if slug and not SLUG.fullmatch(slug):
         problems.append(Problem(path, line, f"slug “{slug}” may use only a-z, 0-9 and single "
                                             "hyphens"))
     return slug
@@ -313,6 +457,12 @@ def parse_package(files: dict[str, bytes]) -> CourseSpec:
         problems.append(Problem("course.toml", line.get("topics"),
                                 "topics must be a list of texts"))
         topics = []
+    for topic in topics:
+        problem = _text_problem("topics", topic, limit_key="topic")
+        if problem:
+            problems.append(Problem("course.toml", line.get("topics"), problem))
+            topics = []
+            break
     completion = meta.get("completion", {})
     rule = completion.get("rule", "all_lessons") if isinstance(completion, dict) else None
     if rule not in COMPLETION_RULES:
@@ -325,7 +475,20 @@ def parse_package(files: dict[str, bytes]) -> CourseSpec:
     for path in files:
         suffix = PurePosixPath(path).suffix.lower()
         if suffix not in MEDIA_TYPES:
-            problems.append(Problem(path, None, f"file type “{suffix or path}” is not allowed"))
+            problems.append(Problem(printable(path), None,
+                                    f"file type “{printable(suffix or path)}” is not allowed"))
+        if CONTROL.search(path):
+            problems.append(Problem(printable(path), None, "the file name holds a control "
+                                                           "character"))
+        elif len(path) > MAX_LENGTHS["path"]:
+            problems.append(Problem(path, None, f"the path is longer than "
+                                                f"{MAX_LENGTHS['path']} characters"))
+        else:
+            try:
+                path.encode("utf-8")
+            except UnicodeEncodeError:  # a folder name in another encoding than UTF-8
+                problems.append(Problem(path.encode("utf-8", "replace").decode(), None,
+                                        "the file name is not UTF-8"))
 
     module_dirs = sorted({path.split("/", 1)[0] for path in files if "/" in path})
     modules: list[ModuleSpec] = []
@@ -351,7 +514,9 @@ def parse_package(files: dict[str, bytes]) -> CourseSpec:
         seen_modules.setdefault(module_slug, module_toml)
         module = ModuleSpec(slug=module_slug, title=module_title,
                             summary=_text_field(module_meta, "summary", module_toml, problems,
-                                                required=False), folder=folder)
+                                                required=False, multiline=True,
+                                                line=module_line.get("summary")),
+                            folder=folder)
         for path in sorted(p for p in files if p.startswith(folder + "/")
                            and p.count("/") == 1 and p.lower().endswith(".md")):
             lesson = _parse_lesson(path, files[path], problems)
@@ -378,7 +543,8 @@ def parse_package(files: dict[str, bytes]) -> CourseSpec:
 
     spec = CourseSpec(
         slug=slug, title=title, summary=_text_field(meta, "summary", "course.toml", problems,
-                                                    required=False),
+                                                    required=False, multiline=True,
+                                                    line=line.get("summary")),
         language=language, version=version,
         estimated_minutes=0, topics=[t.strip() for t in topics if t.strip()], family=family,
         completion_rule=rule, modules=modules, files=files,

@@ -227,12 +227,23 @@ def lesson_html(lesson: Lesson) -> str:
     return lesson.body_html
 
 
-def get_course_file(course: Course, path: str) -> CourseFile:
-    """Return a media file of the course package or raise NotFound."""
+def can_open_lessons(user: User, course: Course) -> bool:
+    """Tell whether the official may open the course's lessons, and so its files: an enrolled
+    official in a published course; in an unpublished one, only an admin (to check it)."""
+    if not course.is_published:
+        return user.has_role("admin")
+    return get_enrolment(user, course) is not None
+
+
+def get_course_file(actor: User, course: Course, path: str) -> CourseFile:
+    """Return a media file of the course package to someone who may open its lessons; raise
+    NotFound for package sources and unknown paths, PermissionDenied for everyone else."""
     record = db.session.scalar(select(CourseFile).where(
         CourseFile.course_id == course.id, CourseFile.path == path))
     if record is None or path.lower().endswith((".md", ".toml", ".gift", ".html")):  # sources: never
         raise NotFound(_l("No such file."))
+    if not can_open_lessons(actor, course):
+        raise PermissionDenied(_l("Enrol in the course to open its lessons."))
     return record
 
 

@@ -23,7 +23,7 @@ from courses import queries as catalog
 from courses import services as courses
 from courses import storage
 from courses.forms import PackageUploadForm, TimeReportForm
-from courses.packages import PackageError, read_zip, write_zip
+from courses.packages import PackageError, printable, read_zip, write_zip
 from learning import clock
 from learning.accounts.services import require_admin
 from learning.db import db
@@ -110,8 +110,7 @@ def lesson(slug: str, lesson_slug: str):
     """The lesson player: the lesson, the module sidebar, previous/next, mark as done."""
     course = courses.get_course(slug)
     lesson = courses.get_lesson(course, lesson_slug)
-    enrolment = courses.get_enrolment(current_user, course)
-    if enrolment is None:
+    if not courses.can_open_lessons(current_user, course):  # the rule its files follow too
         flash(_("Enrol in the course to open its lessons."), "info")
         return redirect(url_for("courses.detail", slug=slug))
     courses.record_visit(current_user, lesson, now=clock.now())
@@ -169,9 +168,10 @@ def report_time(slug: str, lesson_slug: str):
 @bp.route("/courses/<slug>/files/<path:path>")
 @login_required
 def course_file(slug: str, path: str):
-    """Serve an image, audio, video or caption file of the course (with range requests)."""
+    """Serve an image, audio, video or caption file of the course (with range requests) to
+    those who may open its lessons."""
     course = courses.get_course(slug, include_unpublished=current_user.has_role("admin"))
-    record = courses.get_course_file(course, path)
+    record = courses.get_course_file(current_user, course, path)
     response = send_file(storage.blob_path(record.digest), mimetype=record.media_type,
                          conditional=True, etag=record.digest, max_age=3600,
                          download_name=path.rsplit("/", 1)[-1])
@@ -227,5 +227,7 @@ def admin_export(slug: str):
     course = courses.get_course(slug, include_unpublished=True)
     data = write_zip(courses.export_package(course), course.slug)
     # The version is free text ("1.0 – bản nháp"): send_file quotes the name for the header.
+    # Imports refuse control characters; one stored before that must not break the header.
+    name = printable(f"{course.slug}-{course.version}").replace("\\", "-")
     return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
-                     download_name=f"{course.slug}-{course.version}.zip")
+                     download_name=f"{name}.zip")

@@ -13,8 +13,10 @@ Reading rules:
 - Escapes: ``\\~ \\= \\# \\{ \\} \\: \\\\`` and ``\\n`` (a line break). Any other backslash is kept.
 - Texts keep the author's line breaks and indentation (Markdown needs them; Moodle keeps the
   breaks too); only leading and trailing whitespace is trimmed.
-- Missing word: with text after the answer block, the question text is
-  ``before + " " + BLANK + " " + after`` (each part trimmed) and ``embedded`` is True.
+- Missing word: with text after the answer block, the block is replaced by BLANK where it
+  stands and the spacing is kept as written (``equals {=four =4}.`` reads ``equals _____.``),
+  whatever the question's type, as Moodle does (``$answertext``/"_____" in format.php); then
+  ``embedded`` is True. Only leading and trailing whitespace of the whole text is trimmed.
 - Types as Moodle decides them: ``{}`` essay, ``{#...}`` numeric, any ``~`` multiple choice
   (``single`` when some answer starts with ``=``, else ``multiple``), ``=`` with ``->`` matching,
   ``T``/``TRUE``/``F``/``FALSE`` true/false (any letter case here; Moodle wants capitals), anything
@@ -335,12 +337,15 @@ def _read_question(src: _Source) -> Question:
         raise _Invalid(src.line(extra), "a second answer block: a question has one {…} (write "
                                         "\\{ and \\} for literal braces)")
     fmt, i = _read_format(src, i, opening, DEFAULT_FORMAT)
-    before, after = src.stripped(i, opening), src.stripped(closing + 1, end)
-    text = " ".join(part for part in (before, BLANK, after) if part) if after else before
+    embedded = bool(src.stripped(closing + 1, end))
+    if embedded:  # Moodle: substr_replace($text, "_____", ...), then trim
+        text = (src.text[i:opening] + BLANK + src.text[closing + 1:end]).strip(_WS)
+    else:
+        text = src.stripped(i, opening)
     if not text:
         raise _Invalid(src.line(opening), "the question has no text")
     question = Question(type="essay", text=text, title=title, text_format=fmt,
-                        embedded=bool(after))
+                        embedded=embedded)
 
     body_end = closing
     separator = src.rfind("####", opening + 1, closing)
@@ -363,11 +368,6 @@ def _read_question(src: _Source) -> Question:
         _read_truefalse(src, question, start, body_end)
     else:
         _read_short(src, question, start, body_end, opening)
-    if question.embedded and question.type not in ("single", "multiple", "short", "numeric"):
-        kind = {"essay": "an essay", "truefalse": "a true/false", "matching": "a matching"}
-        raise _Invalid(src.line(closing + 1), f"text after the answers: {kind[question.type]} "
-                                              "question cannot have a missing word (put {…} at "
-                                              "the end)")
     return question
 
 
@@ -629,11 +629,12 @@ def _write_question(question: Question, notes: list[str]) -> str:
     if question.embedded:
         if text.count(BLANK) != 1:
             raise _Invalid(0, f"a missing-word question needs exactly one {BLANK} in its text")
-        before, after = (part.strip(_WS) for part in text.split(BLANK))
-        if not after:
+        # The spacing beside the gap is the author's: "{=four =4}." reads back as "_____.".
+        before, after = text.split(BLANK)
+        if not after.strip(_WS):
             notes.append(f"GIFT cannot put the missing word at the very end; exported as a "
                          f"question whose text ends with {BLANK}")
-            before = text
+            before, after = text, ""
     if question.type == "description":
         if question.general_feedback.strip(_WS):
             notes.append("GIFT has no general feedback for a description; not exported")
@@ -649,14 +650,13 @@ def _write_question(question: Question, notes: list[str]) -> str:
         inner = "".join(answers)
         if question.type == "numeric" and inner.startswith("=") and not inner.startswith("=%"):
             inner = inner[1:]  # "{#1822:5}"
-        gap = " " if after and before else ""
-        lines.append(f"{head}{gap}{opener}{inner}}}" + (f" {_escape(after)}" if after else ""))
+        lines.append(f"{head}{opener}{inner}}}{_escape(after)}")
     else:
-        lines.append(f"{head} {opener}" if head else opener)
+        lines.append(f"{head} {opener}" if head and not after else head + opener)
         lines.extend(f"\t{answer}" for answer in answers)
         if general:
             lines.append(f"\t####{general}")
-        lines.append("}" + (f" {_escape(after)}" if after else ""))
+        lines.append("}" + _escape(after))
     return "\n".join(lines)
 
 

@@ -12,8 +12,8 @@ Types and their answer data:
 - ``ordering``: ``order`` lists the items in the right order.
 - ``essay``: free text, stored, not auto-graded.
 - ``description``: text only, no answer, no points.
-A missing-word question ("Grant is {...} in Grant's tomb") is a ``single``/``multiple``/``short``
-/``numeric`` question whose ``text`` holds the blank as BLANK and ``embedded`` is True.
+A missing-word question ("Grant is {...} in Grant's tomb") is a question of any answering type
+(as in Moodle's GIFT) whose ``text`` holds the blank as BLANK and ``embedded`` is True.
 """
 
 from __future__ import annotations

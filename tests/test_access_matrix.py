@@ -94,6 +94,8 @@ MATRIX = [
      expect(LOGIN, 302, 302, 302, 302)),  # not enrolled: back to the course page
     ("GET", "/courses/<slug>/lessons/<lesson_slug>", "/courses/{course}/lessons/b", None,
      expect(LOGIN, 302, 302, 302, 302)),  # not enrolled: back to the course page
+    ("GET", "/courses/<slug>/files/<path:path>", "/courses/{course}/files/01-co-ban/so-do.png",
+     None, expect(LOGIN, 403, 403, 403, 403)),  # not enrolled: no lessons, so no files
     ("GET", "/courses/<slug>", "/courses/khong-co", None, expect(LOGIN, 404, 404, 404, 404)),
     ("POST", "/courses/<slug>/enrol", "/courses/{course}/enrol", {},
      expect(LOGIN, 302, 302, 302, 302)),
@@ -108,7 +110,7 @@ MATRIX = [
     ("GET", "/courses/<slug>/lessons/<lesson_slug>/done", "/courses/{course}/lessons/a/done",
      None, NOT_GET),
     ("GET", "/courses/<slug>/files/<path:path>", "/courses/{course}/files/01-co-ban/phu-de.vtt",
-     None, PAGE),
+     None, PAGE),  # enrolled (the enrol row above)
     ("GET", "/courses/<slug>/files/<path:path>", "/courses/{course}/files/01-co-ban/01-a.md",
      None, expect(LOGIN, 404, 404, 404, 404)),  # package sources are never served
     ("GET", "/courses/<slug>/files/<path:path>", "/courses/{course}/files/course.toml", None,
@@ -212,7 +214,8 @@ def objects(tmp_path, me: User | None) -> dict[str, int | str]:
     db.session.commit()
     package = factories.write_package(
         tmp_path / "course", factories.course_package("ma-tran", lessons=("a", "b")),
-        files={"01-co-ban/phu-de.vtt": "WEBVTT\n\n00:00.000 --> 00:02.000\nChữ ký số\n"})
+        files={"01-co-ban/phu-de.vtt": "WEBVTT\n\n00:00.000 --> 00:02.000\nChữ ký số\n",
+               "01-co-ban/so-do.png": b"\x89PNG\r\n\x1a\n"})
     course = factories.import_course(package).course
 
     quiz_course = quiz_steps.quiz_course(tmp_path, "khoa-kiem-tra",
