@@ -1,6 +1,7 @@
 """Signing in: finding the account a typed name designates, checking it, counting failures.
 
-Throttling counts failed sign-ins in the database, so it holds across workers and hosts.
+Throttling counts failed sign-ins in the database, so it holds across workers and hosts, and
+counts under a lock (`learning.ratelimit.lock`), so parallel guesses cannot slip past the limit.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import and_, delete, func, or_, select
 from learning.accounts.models import SignInAttempt, User
 from learning.accounts.passwords import check_password
 from learning.accounts.users import normalize_username
+from learning import ratelimit
 from learning.db import db
 from learning.errors import DomainError
 
@@ -113,9 +115,19 @@ def authenticate(
     user = find_user_for_sign_in(typed)
     # Count per account, whether its username, email or staff number was typed.
     username = user.username if user is not None else typed
-    check_throttle(username, ip, now=now, user_limit=user_limit, ip_limit=ip_limit, window=window)
+    ip = ip or "-"
+    limits = {"user_limit": user_limit, "ip_limit": ip_limit, "window": window}
+    # A first look without locks: a locked account or address costs no password hash.
+    check_throttle(username, ip, now=now, **limits)
     ok = check_password(user, password)
-    db.session.add(SignInAttempt(username=username, ip=ip or "-", at=now, succeeded=ok))
+    # Hashing takes tens of milliseconds: parallel guesses would all pass the look above before
+    # any of them is recorded. Look again under both counting locks (always address first, so two
+    # sign-ins never wait for each other crosswise) and record the attempt before they are
+    # released at commit; a refusal here must be rolled back by the caller.
+    ratelimit.lock("sign-in-address", ip, now=now)
+    ratelimit.lock("sign-in-account", username, now=now)
+    check_throttle(username, ip, now=now, **limits)
+    db.session.add(SignInAttempt(username=username, ip=ip, at=now, succeeded=ok))
     _forget_old_attempts(now)
     if not ok:
         db.session.flush()
@@ -133,4 +145,5 @@ def _forget_old_attempts(now: datetime) -> None:
     """Keep the attempts table small: a day of history is plenty for throttling."""
     if secrets.randbelow(50) == 0:
         db.session.execute(delete(SignInAttempt).where(SignInAttempt.at < now - timedelta(days=1)))
+        ratelimit.forget_old(now)
 

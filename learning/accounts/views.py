@@ -89,7 +89,7 @@ def login():
                 window=config["THROTTLE_WINDOW"],
             )
         except accounts.Throttled as error:
-            db.session.commit()
+            db.session.rollback()  # a refused try is not counted, and its locks are released
             form.form_errors.append(error.message)
             status = 429
         except DomainError as error:
