@@ -27,6 +27,16 @@ def _sqlite_url_absolute(url: str) -> str:
     return prefix + str(PROJECT_ROOT / path)
 
 
+def _positive_int(env, name: str, default: int) -> int:
+    """Read a whole number above zero from the environment, or refuse to start."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) == 0:
+        raise ConfigError(f"{name} must be a whole number above 0; got {raw!r}.")
+    return int(raw)
+
+
 def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
     """Build the Flask config mapping from environment variables and explicit overrides."""
     env = os.environ if environ is None else environ
@@ -48,6 +58,8 @@ def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
         "DATABASE_URL", DEFAULT_DATABASE_URL
     )
     production = hocso_env == "production"
+    session_idle = timedelta(minutes=_positive_int(env, "HOCSO_SESSION_IDLE_MINUTES", 120))
+    session_lifetime = timedelta(hours=_positive_int(env, "HOCSO_SESSION_LIFETIME_HOURS", 12))
     config = {
         "HOCSO_ENV": hocso_env,
         "SECRET_KEY": secret,
@@ -60,7 +72,13 @@ def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # Server-side sessions (learning/accounts/sessions.py) end after this long without a
+        # request, and after this long in any case; the cookie lives no longer than a session.
+        "SESSION_IDLE_TIMEOUT": session_idle,
+        "SESSION_LIFETIME": session_lifetime,
+        "PERMANENT_SESSION_LIFETIME": session_lifetime,
+        # How stale a session's last-seen time may get before a request writes it again.
+        "SESSION_TOUCH_INTERVAL": timedelta(minutes=1),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: long forms must not expire
         "MAX_CONTENT_LENGTH": int(env.get("HOCSO_MAX_UPLOAD_MB", "512")) * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "vi",

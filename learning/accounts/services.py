@@ -40,7 +40,12 @@ from learning.accounts.scope import (
     require_admin,
     require_view_official,
 )
-from learning.accounts.sessions import load_session_user
+from learning.accounts.sessions import (
+    end_session,
+    end_sessions,
+    load_session_user,
+    start_session,
+)
 from learning.accounts.signin import (
     AccountInactive,
     InvalidCredentials,
@@ -70,6 +75,7 @@ __all__ = [
     "all_departments", "audit", "authenticate", "can_use_hr_pages", "can_view_official",
     "change_own_password", "check_password", "check_throttle", "clean_name",
     "count_officials_by_department", "create_department", "create_user", "delete_department",
+    "end_session", "end_sessions", "start_session",
     "department_path", "department_paths", "ensure_department_path", "find_user_for_sign_in",
     "generate_temporary_password", "get_department", "get_user", "hash_password", "hr_scope",
     "is_admin", "list_officials", "load_session_user", "normalize_email", "normalize_username",

@@ -15,6 +15,7 @@ from learning.accounts.departments import clean_name, get_department
 from learning.accounts.models import ROLES, Department, RoleGrant, User
 from learning.accounts.passwords import set_password, validate_new_password
 from learning.accounts.scope import SYSTEM, officials_in_scope_condition, require_admin
+from learning.accounts.sessions import end_sessions
 from learning.db import db
 from learning.errors import NotFound, RuleViolation
 from learning.text import fold
@@ -173,8 +174,8 @@ def set_active(actor: User | None, user: User, active: bool, *, now: datetime) -
     if not active and actor is not SYSTEM and actor.id == user.id:
         raise RuleViolation(_l("You cannot deactivate your own account."))
     user.is_active_account = active
-    if not active:  # end the account's sessions now
-        user.password_changed_at = now
+    if not active:  # signed-in browsers stop working now, not at their next sign-in
+        end_sessions(user, now=now, reason="deactivated")
     audit(actor, "user.activate" if active else "user.deactivate", user, now=now)
 
 
