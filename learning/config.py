@@ -1,8 +1,10 @@
-"""Configuration read from the environment; owns no state beyond the returned mapping."""
+"""Configuration read from the environment; owns no state beyond the returned mapping, except
+the development and test SECRET_KEY, created once in the instance folder (never in the source)."""
 
 from __future__ import annotations
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,6 +12,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "test", "production")
 DEFAULT_DATABASE_URL = "sqlite:///instance/hocso.db"
 LANGUAGES = ("vi", "en", "ko")
+SECRET_KEY_FILENAME = "secret-key"
 
 
 class ConfigError(RuntimeError):
@@ -25,6 +28,41 @@ def _sqlite_url_absolute(url: str) -> str:
     if path.startswith("/"):
         return url
     return prefix + str(PROJECT_ROOT / path)
+
+
+def _read_secret(path: Path, source: str) -> str:
+    try:
+        secret = path.read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise ConfigError(f"{source}: cannot read {path}: {error.strerror}.") from None
+    if not secret:
+        raise ConfigError(f"{source}: {path} is empty; delete it or put a long random key in it.")
+    return secret
+
+
+def instance_secret_key(directory: Path) -> str:
+    """Return the development key kept in `directory`, creating a random one (mode 0600) once."""
+    path = directory / SECRET_KEY_FILENAME
+    if path.exists():
+        return _read_secret(path, "the instance secret key")
+    directory.mkdir(parents=True, exist_ok=True)
+    # Write a private temporary file, then link it into place: the link fails if another
+    # process got there first, so every process of one instance ends up with the same key and
+    # nobody ever reads a half-written file.
+    draft = directory / f".{SECRET_KEY_FILENAME}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+    finally:
+        draft.unlink()
+    return _read_secret(path, "the instance secret key")
 
 
 def _positive_int(env, name: str, default: int) -> int:
@@ -46,14 +84,19 @@ def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
             f"HOCSO_ENV must be one of {', '.join(ENVIRONMENTS)}; got {hocso_env!r}."
         )
     secret = overrides.pop("SECRET_KEY", None) or env.get("SECRET_KEY")
+    if not secret and env.get("SECRET_KEY_FILE"):
+        secret = _read_secret(Path(env["SECRET_KEY_FILE"]), "SECRET_KEY_FILE")
     if not secret:
         if hocso_env == "production":
             raise ConfigError(
                 "SECRET_KEY is not set. In production HọcSố needs a long random SECRET_KEY "
                 "in the environment, e.g. export SECRET_KEY=$(python3 -c "
-                "'import secrets; print(secrets.token_hex(32))')"
+                "'import secrets; print(secrets.token_hex(32))'), or SECRET_KEY_FILE naming "
+                "a file that holds it."
             )
-        secret = "dev-only-insecure-key-" + hocso_env
+        # Never a key written in the source: anyone could sign a cookie with that.
+        secret = instance_secret_key(
+            Path(overrides.get("INSTANCE_DIR") or PROJECT_ROOT / "instance"))
     database_url = overrides.pop("DATABASE_URL", None) or env.get(
         "DATABASE_URL", DEFAULT_DATABASE_URL
     )
