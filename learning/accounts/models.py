@@ -107,6 +107,18 @@ class User(UserMixin, db.Model):
             raise RuntimeError("start a server session (accounts.sessions) before login_user")
         return self.session_token
 
+    # UserMixin compares get_id(), now a session token: two loads of one account are still equal.
+    def __eq__(self, other):
+        if not isinstance(other, User):
+            return NotImplemented
+        return self is other or (self.id is not None and self.id == other.id)
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = UserMixin.__hash__  # identity, as before (defining __eq__ would unset it)
+
     @property
     def roles(self) -> set[str]:
         """Return the names of the roles this official holds."""

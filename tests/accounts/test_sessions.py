@@ -228,3 +228,13 @@ def test_page_views_write_the_last_seen_time_at_most_once_a_minute(app, client, 
                    for s in statements)
     assert session_rows(db, official)[0].last_seen_at == seen
 
+
+
+def test_an_account_equals_itself_loaded_twice_without_a_session(app, db, official):
+    """Flask-Login's UserMixin compared session ids; accounts compare by who they are."""
+    with app.app_context():  # another database session: another object for the same row
+        again = db.session.get(type(official), official.id)
+        assert again is not official
+        assert again == official and again in [official] and not again != official
+    other = factories.UserFactory(username="bao.dq")
+    assert other != official and official not in [other]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-import pytest
 from sqlalchemy import func, select
 
 from learning.accounts.models import SignInAttempt
@@ -57,9 +56,9 @@ def test_parallel_guesses_from_many_addresses_get_only_the_account_limit(app, db
     assert failures(db, username="huong.nt") == limit
 
 
-@pytest.mark.parametrize("ip_limit", [20])
-def test_parallel_guesses_from_one_address_get_only_the_address_limit(app, db, ip_limit):
-    assert app.config["THROTTLE_IP_FAILURES"] == ip_limit
+def test_parallel_guesses_from_one_address_get_only_the_address_limit(app, db):
+    ip_limit = app.config["THROTTLE_IP_FAILURES"]
+    assert ip_limit < PARALLEL
     statuses = sign_in_all_at_once(
         app, [(f"ghost{n}", "203.0.113.5") for n in range(PARALLEL)])
     assert statuses == Counter({401: ip_limit, 429: PARALLEL - ip_limit})
