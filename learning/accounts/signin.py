@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, or_, select
 
+from learning import ratelimit
 from learning.accounts.models import SignInAttempt, User
 from learning.accounts.passwords import check_password
 from learning.accounts.users import normalize_username
-from learning import ratelimit
 from learning.db import db
 from learning.errors import DomainError
 
