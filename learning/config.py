@@ -1,8 +1,10 @@
-"""Configuration read from the environment; owns no state beyond the returned mapping."""
+"""Configuration read from the environment; owns no state beyond the returned mapping, except
+the development and test SECRET_KEY, created once in the instance folder (never in the source)."""
 
 from __future__ import annotations
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,6 +12,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "test", "production")
 DEFAULT_DATABASE_URL = "sqlite:///instance/hocso.db"
 LANGUAGES = ("vi", "en", "ko")
+SECRET_KEY_FILENAME = "secret-key"
 
 
 class ConfigError(RuntimeError):
@@ -27,6 +30,51 @@ def _sqlite_url_absolute(url: str) -> str:
     return prefix + str(PROJECT_ROOT / path)
 
 
+def _read_secret(path: Path, source: str) -> str:
+    try:
+        secret = path.read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise ConfigError(f"{source}: cannot read {path}: {error.strerror}.") from None
+    if not secret:
+        raise ConfigError(f"{source}: {path} is empty; delete it or put a long random key in it.")
+    return secret
+
+
+def instance_secret_key(directory: Path) -> str:
+    """Return the development key kept in `directory`, creating a random one (mode 0600) once."""
+    path = directory / SECRET_KEY_FILENAME
+    if path.exists():
+        return _read_secret(path, "the instance secret key")
+    directory.mkdir(parents=True, exist_ok=True)
+    # Write a private temporary file, then link it into place: the link fails if another
+    # process got there first, so every process of one instance ends up with the same key and
+    # nobody ever reads a half-written file.
+    draft = directory / f".{SECRET_KEY_FILENAME}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+    finally:
+        draft.unlink()
+    return _read_secret(path, "the instance secret key")
+
+
+def _positive_int(env, name: str, default: int) -> int:
+    """Read a whole number above zero from the environment, or refuse to start."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) == 0:
+        raise ConfigError(f"{name} must be a whole number above 0; got {raw!r}.")
+    return int(raw)
+
+
 def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
     """Build the Flask config mapping from environment variables and explicit overrides."""
     env = os.environ if environ is None else environ
@@ -36,18 +84,25 @@ def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
             f"HOCSO_ENV must be one of {', '.join(ENVIRONMENTS)}; got {hocso_env!r}."
         )
     secret = overrides.pop("SECRET_KEY", None) or env.get("SECRET_KEY")
+    if not secret and env.get("SECRET_KEY_FILE"):
+        secret = _read_secret(Path(env["SECRET_KEY_FILE"]), "SECRET_KEY_FILE")
     if not secret:
         if hocso_env == "production":
             raise ConfigError(
                 "SECRET_KEY is not set. In production HọcSố needs a long random SECRET_KEY "
                 "in the environment, e.g. export SECRET_KEY=$(python3 -c "
-                "'import secrets; print(secrets.token_hex(32))')"
+                "'import secrets; print(secrets.token_hex(32))'), or SECRET_KEY_FILE naming "
+                "a file that holds it."
             )
-        secret = "dev-only-insecure-key-" + hocso_env
+        # Never a key written in the source: anyone could sign a cookie with that.
+        secret = instance_secret_key(
+            Path(overrides.get("INSTANCE_DIR") or PROJECT_ROOT / "instance"))
     database_url = overrides.pop("DATABASE_URL", None) or env.get(
         "DATABASE_URL", DEFAULT_DATABASE_URL
     )
     production = hocso_env == "production"
+    session_idle = timedelta(minutes=_positive_int(env, "HOCSO_SESSION_IDLE_MINUTES", 120))
+    session_lifetime = timedelta(hours=_positive_int(env, "HOCSO_SESSION_LIFETIME_HOURS", 12))
     config = {
         "HOCSO_ENV": hocso_env,
         "SECRET_KEY": secret,
@@ -60,7 +115,13 @@ def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # Server-side sessions (learning/accounts/sessions.py) end after this long without a
+        # request, and after this long in any case; the cookie lives no longer than a session.
+        "SESSION_IDLE_TIMEOUT": session_idle,
+        "SESSION_LIFETIME": session_lifetime,
+        "PERMANENT_SESSION_LIFETIME": session_lifetime,
+        # How stale a session's last-seen time may get before a request writes it again.
+        "SESSION_TOUCH_INTERVAL": timedelta(minutes=1),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: long forms must not expire
         "MAX_CONTENT_LENGTH": int(env.get("HOCSO_MAX_UPLOAD_MB", "512")) * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "vi",

@@ -1,4 +1,8 @@
-"""Rate limits counted in the database, so they hold across worker processes and hosts."""
+"""Rate limits counted in the database, so they hold across worker processes and hosts.
+
+Counting is check-then-insert, which parallel requests would race through; `lock` serialises the
+requests of one key for the rest of their transaction, on SQLite and on PostgreSQL alike.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Index, String, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from learning.db import db
+from learning.db import db, insert_for
 
 
 class RateLimitHit(db.Model):
@@ -23,15 +27,43 @@ class RateLimitHit(db.Model):
     at: Mapped[datetime]
 
 
+class RateLimitLock(db.Model):
+    """One row per counted key; writing it is what makes a count and its record atomic."""
+
+    __tablename__ = "rate_limit_locks"
+
+    bucket: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(254), primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
+def lock(bucket: str, key: str, *, now: datetime) -> None:
+    """Hold `key`'s counting lock until the transaction ends; parallel holders wait here."""
+    # An upsert writes the row either way. PostgreSQL keeps that row locked until commit, and a
+    # waiting transaction's next statement sees what the holder committed (READ COMMITTED).
+    # SQLite has one writer at a time: this write, the transaction's first (the driver begins
+    # transactions at the first write), waits for the write lock and then reads the newest data.
+    statement = insert_for(db.session, RateLimitLock).values(bucket=bucket, key=key, at=now)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["bucket", "key"], set_={"at": statement.excluded.at}))
+
+
+def forget_old(now: datetime) -> None:
+    """Delete counted requests and locks older than a day (no limit looks further back)."""
+    db.session.execute(delete(RateLimitHit).where(RateLimitHit.at < now - timedelta(days=1)))
+    db.session.execute(delete(RateLimitLock).where(RateLimitLock.at < now - timedelta(days=1)))
+
+
 def hit(bucket: str, key: str, *, limit: int, window: timedelta, now: datetime) -> bool:
     """Count a request; return False when `key` already made `limit` requests in the window."""
+    lock(bucket, key, now=now)
     used = db.session.scalar(select(func.count()).select_from(RateLimitHit).where(
         RateLimitHit.bucket == bucket, RateLimitHit.key == key,
         RateLimitHit.at > now - window)) or 0
     if used >= limit:
         return False
     db.session.add(RateLimitHit(bucket=bucket, key=key, at=now))
-    if secrets.randbelow(100) == 0:  # keep the table small
-        db.session.execute(delete(RateLimitHit).where(RateLimitHit.at < now - timedelta(days=1)))
+    if secrets.randbelow(100) == 0:  # keep the tables small
+        forget_old(now)
     db.session.flush()
     return True

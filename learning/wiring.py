@@ -5,7 +5,7 @@ Every cross-feature subscription is connected here, so the whole flow reads in o
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_login import current_user
 
 from certificates import cli as certificates_cli
@@ -52,6 +52,14 @@ def _course_certificate(app: Flask, course):
         days=app.config["CERT_REMIND_DAYS"])
 
 
+def _load_session_user(token: str):
+    """Flask-Login's loader: the official of the live server session the cookie designates."""
+    config = current_app.config  # not a closure over one app: tests create several
+    return accounts.load_session_user(
+        token, now=clock.now(), idle=config["SESSION_IDLE_TIMEOUT"],
+        lifetime=config["SESSION_LIFETIME"], touch_every=config["SESSION_TOUCH_INTERVAL"])
+
+
 def register(app: Flask) -> None:
     """Attach blueprints, CLI commands and template helpers to `app`."""
     for blueprint in BLUEPRINTS:
@@ -60,7 +68,7 @@ def register(app: Flask) -> None:
         app.cli.add_command(group)
     connect_signals()
 
-    login_manager.user_loader(accounts.load_session_user)
+    login_manager.user_loader(_load_session_user)
     app.add_template_filter(i18n.format_duration, "duration")
     app.add_template_filter(i18n.format_iso_date, "localdate")
 

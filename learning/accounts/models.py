@@ -1,4 +1,5 @@
-"""Accounts: officials (users), the department tree, role grants, sign-in attempts, audit log."""
+"""Accounts: officials (users), the department tree, role grants, sign-in attempts, server
+sessions, audit log."""
 
 from __future__ import annotations
 
@@ -95,13 +96,28 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # type: ignore[override]
         return bool(self.is_active_account)
 
+    # The random token of the server session this request runs in (set by the sessions service,
+    # never stored on the account): Flask-Login puts `get_id()` in the session cookie.
+    session_token = None  # type: str | None  (not a mapped column)
+
     def get_id(self) -> str:
-        """Return the session id: user id plus password epoch, so a reset ends old sessions."""
-        # Microseconds: a reset within the same second as the last change must still end sessions.
-        stamp = (
-            int(self.password_changed_at.timestamp() * 1_000_000) if self.password_changed_at else 0
-        )
-        return f"{self.id}:{stamp}"
+        """Return the token of this official's current server session (what the cookie carries)."""
+        if not self.session_token:
+            # Never fall back to the account id: a cookie must designate one revocable session.
+            raise RuntimeError("start a server session (accounts.sessions) before login_user")
+        return self.session_token
+
+    # UserMixin compares get_id(), now a session token: two loads of one account are still equal.
+    def __eq__(self, other):
+        if not isinstance(other, User):
+            return NotImplemented
+        return self is other or (self.id is not None and self.id == other.id)
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = UserMixin.__hash__  # identity, as before (defining __eq__ would unset it)
 
     @property
     def roles(self) -> set[str]:
@@ -167,6 +183,29 @@ class SignInAttempt(db.Model):
     ip: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
     succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class UserSession(db.Model):
+    """One signed-in browser: the session cookie carries a random token whose hash is stored here.
+
+    A session works until it is ended (sign-out, password change or reset, deactivation) or has
+    been idle or alive too long; ended rows are kept a while as a record of who was signed in.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SHA-256 of the token: a copy of this table does not let anyone into a live session.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+    user: Mapped[User] = relationship()
 
 
 class AuditEvent(db.Model):

@@ -89,7 +89,7 @@ def login():
                 window=config["THROTTLE_WINDOW"],
             )
         except accounts.Throttled as error:
-            db.session.commit()
+            db.session.rollback()  # a refused try is not counted, and its locks are released
             form.form_errors.append(error.message)
             status = 429
         except DomainError as error:
@@ -97,9 +97,11 @@ def login():
             form.form_errors.append(error.message)
             status = 401
         else:
+            accounts.start_session(user, now=clock.now(), ip=request.remote_addr or "",
+                                   user_agent=request.user_agent.string)
             db.session.commit()
-            session.clear()
-            login_user(user)
+            session.clear()  # nothing from before sign-in carries over (session fixation)
+            login_user(user)  # the cookie gets the new session's token, nothing else
             session.permanent = True
             session[i18n.SESSION_KEY] = user.preferred_language
             if user.must_change_password:
@@ -116,6 +118,9 @@ def logout():
     """Sign out (a POST with a CSRF token, so no other site can sign anyone out)."""
     ActionForm().validate_on_submit() or abort(400)
     language = i18n.select_locale()
+    if current_user.is_authenticated:  # end it on the server: a copied cookie stops working
+        accounts.end_session(current_user.session_token, now=clock.now())
+        db.session.commit()
     logout_user()
     session.clear()
     session[i18n.SESSION_KEY] = language
@@ -138,18 +143,24 @@ def change_password():
     """Let an official change their own password."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        # The object, not the proxy: Flask-Login keeps what login_user is given in `g`, and a
+        # proxy to itself recurses without end.
+        user = current_user._get_current_object()
+        now = clock.now()
         try:
             accounts.change_own_password(
-                current_user, form.current_password.data, form.new_password.data,
-                now=clock.now(), min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+                user, form.current_password.data, form.new_password.data,
+                now=now, min_length=current_app.config["PASSWORD_MIN_LENGTH"],
             )
         except DomainError as error:
             attach_error(form, error)
         else:
+            # The change ended every session of the official, this one too; this browser
+            # continues in a new one, so a copy of the old cookie is worth nothing.
+            accounts.start_session(user, now=now, ip=request.remote_addr or "",
+                                   user_agent=request.user_agent.string)
             db.session.commit()
-            # The session id carries the password epoch. Pass the user, not the proxy: Flask-Login
-            # keeps what it is given in `g`, and a proxy to itself recurses without end.
-            login_user(current_user._get_current_object())
+            login_user(user)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("site.index"))
     status = 400 if request.method == "POST" else 200

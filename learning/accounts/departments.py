@@ -1,0 +1,162 @@
+"""The department tree: names, materialised paths, creation, moves and deletion."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from learning.accounts.audit import audit
+from learning.accounts.models import Department, RoleGrant, User
+from learning.accounts.scope import require_admin
+from learning.db import db
+from learning.errors import NotFound, RuleViolation
+
+PATH_SEPARATOR = "/"
+
+def clean_name(value: str) -> str:
+    """Return a name with NFC normalisation and collapsed white space."""
+    return " ".join(unicodedata.normalize("NFC", value or "").split())
+
+
+def split_path(path: str) -> list[str]:
+    """Split a department path such as 'Bộ/Cục/Phòng' into clean segment names."""
+    return [clean_name(part) for part in (path or "").split(PATH_SEPARATOR) if clean_name(part)]
+
+
+def department_path(department: Department, by_id: dict[int, Department] | None = None) -> str:
+    """Return the readable path of a department, e.g. 'Bộ Ngoại giao/Cục Lãnh sự'."""
+    names = []
+    node = department
+    while node is not None:
+        names.append(node.name)
+        if by_id is not None:
+            node = by_id.get(node.parent_id) if node.parent_id else None
+        else:
+            node = node.parent
+    return PATH_SEPARATOR.join(reversed(names))
+
+
+def all_departments() -> list[Department]:
+    """Return every department, parents before children, siblings by name."""
+    departments = db.session.scalars(select(Department)).all()
+    by_id = {d.id: d for d in departments}
+    return sorted(departments, key=lambda d: department_path(d, by_id).casefold())
+
+
+def department_paths() -> dict[str, Department]:
+    """Map every department's casefolded path to the department."""
+    departments = db.session.scalars(select(Department)).all()
+    by_id = {d.id: d for d in departments}
+    return {department_path(d, by_id).casefold(): d for d in departments}
+
+
+def _sibling_exists(name: str, parent: Department | None, exclude_id: int | None = None) -> bool:
+    condition = (
+        Department.parent_id == parent.id if parent is not None else Department.parent_id.is_(None)
+    )
+    query = select(Department.id).where(condition, func.lower(Department.name) == name.lower())
+    if exclude_id is not None:
+        query = query.where(Department.id != exclude_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _new_department(name: str, parent: Department | None) -> Department:
+    department = Department(name=name, parent=parent, path="")
+    db.session.add(department)
+    db.session.flush()
+    department.path = (parent.path if parent else PATH_SEPARATOR) + f"{department.id}/"
+    return department
+
+
+def create_department(
+    actor: User | None, name: str, parent: Department | None, *, now: datetime
+) -> Department:
+    """Add a department under `parent` (or a new root)."""
+    require_admin(actor)
+    name = clean_name(name)
+    if not name:
+        raise RuleViolation(_l("Enter a name."), field="name")
+    if _sibling_exists(name, parent):
+        raise RuleViolation(_l("A department with this name already exists here."), field="name")
+    department = _new_department(name, parent)
+    audit(actor, "department.create", department, now=now, name=name)
+    return department
+
+
+def update_department(
+    actor: User | None,
+    department: Department,
+    *,
+    name: str,
+    parent: Department | None,
+    now: datetime,
+) -> None:
+    """Rename and/or move a department with its whole subtree."""
+    require_admin(actor)
+    name = clean_name(name)
+    if not name:
+        raise RuleViolation(_l("Enter a name."), field="name")
+    if parent is not None and parent.is_within(department):
+        raise RuleViolation(
+            _l("A department cannot be moved below itself."), field="parent_id"
+        )
+    if _sibling_exists(name, parent, exclude_id=department.id):
+        raise RuleViolation(_l("A department with this name already exists here."), field="name")
+    old_path = department.path
+    department.name = name
+    if department.parent_id != (parent.id if parent else None):
+        department.parent = parent
+        new_path = (parent.path if parent else PATH_SEPARATOR) + f"{department.id}/"
+        for node in db.session.scalars(
+            select(Department).where(Department.path.startswith(old_path))
+        ):
+            node.path = new_path + node.path[len(old_path):]
+    audit(actor, "department.update", department, now=now, name=name)
+
+
+def delete_department(actor: User | None, department: Department, *, now: datetime) -> None:
+    """Delete an empty department (no units below it, no officials in it)."""
+    require_admin(actor)
+    if department.children:
+        raise RuleViolation(_l("Delete or move the units below this department first."))
+    in_use = db.session.scalar(
+        select(func.count()).select_from(User).where(User.department_id == department.id)
+    ) or db.session.scalar(
+        select(func.count())
+        .select_from(RoleGrant)
+        .where(RoleGrant.scope_department_id == department.id)
+    )
+    if in_use:
+        raise RuleViolation(_l("Officials or HR scopes still use this department."))
+    audit(actor, "department.delete", department, now=now, name=department.name)
+    db.session.delete(department)
+
+
+def ensure_department_path(path: str, existing: dict[str, Department] | None = None) -> Department:
+    """Return the department at `path`, creating missing levels (used by import and demo)."""
+    existing = department_paths() if existing is None else existing
+    parent = None
+    walked: list[str] = []
+    for name in split_path(path):
+        walked.append(name)
+        key = PATH_SEPARATOR.join(walked).casefold()
+        node = existing.get(key)
+        if node is None:
+            node = _new_department(name, parent)
+            existing[key] = node
+        parent = node
+    if parent is None:
+        raise RuleViolation(_l("Enter a department path."), field="department")
+    return parent
+
+
+def get_department(department_id: int) -> Department:
+    """Return a department or raise NotFound."""
+    department = db.session.get(Department, department_id)
+    if department is None:
+        raise NotFound(_l("No such department."))
+    return department
+

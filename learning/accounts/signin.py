@@ -1,0 +1,149 @@
+"""Signing in: finding the account a typed name designates, checking it, counting failures.
+
+Throttling counts failed sign-ins in the database, so it holds across workers and hosts, and
+counts under a lock (`learning.ratelimit.lock`), so parallel guesses cannot slip past the limit.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, delete, func, or_, select
+
+from learning import ratelimit
+from learning.accounts.models import SignInAttempt, User
+from learning.accounts.passwords import check_password
+from learning.accounts.users import normalize_username
+from learning.db import db
+from learning.errors import DomainError
+
+
+class Throttled(DomainError):
+    """Too many recent failed sign-ins for this account or address."""
+
+    def __init__(self, message, retry_after: datetime):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class InvalidCredentials(DomainError):
+    """Unknown username or wrong password (deliberately not told apart)."""
+
+
+class AccountInactive(DomainError):
+    """The account was deactivated by an administrator."""
+
+
+def _throttle_until(
+    condition, *, limit: int, window: timedelta, now: datetime
+) -> datetime | None:
+    """Return when throttling ends if at least `limit` failures match `condition` in the window."""
+    times = db.session.scalars(
+        select(SignInAttempt.at)
+        .where(condition, SignInAttempt.succeeded.is_(False), SignInAttempt.at > now - window)
+        .order_by(SignInAttempt.at.desc())
+        .limit(limit)
+    ).all()
+    if len(times) < limit:
+        return None
+    return times[-1] + window
+
+
+def _last_success(username: str) -> datetime | None:
+    return db.session.scalar(
+        select(func.max(SignInAttempt.at)).where(
+            SignInAttempt.username == username, SignInAttempt.succeeded.is_(True)
+        )
+    )
+
+
+def check_throttle(
+    username: str, ip: str, *, now: datetime, user_limit: int, ip_limit: int, window: timedelta
+) -> None:
+    """Raise Throttled when this account or this address failed too often recently."""
+    until = _throttle_until(SignInAttempt.ip == ip, limit=ip_limit, window=window, now=now)
+    if until and until > now:
+        raise Throttled(
+            _l("Too many failed sign-ins from this computer. Try again in %(minutes)d minutes.",
+               minutes=_minutes_left(until, now)),
+            until,
+        )
+    since = _last_success(username)
+    condition = SignInAttempt.username == username
+    if since is not None:
+        condition = and_(condition, SignInAttempt.at > since)
+    until = _throttle_until(condition, limit=user_limit, window=window, now=now)
+    if until and until > now:
+        raise Throttled(
+            _l("Too many failed sign-ins for this account. Try again in %(minutes)d minutes.",
+               minutes=_minutes_left(until, now)),
+            until,
+        )
+
+
+def _minutes_left(until: datetime, now: datetime) -> int:
+    return max(1, -(-int((until - now).total_seconds()) // 60))
+
+
+def find_user_for_sign_in(identifier: str) -> User | None:
+    """Find the account a typed username, email or staff number designates."""
+    return db.session.scalar(
+        select(User).where(
+            or_(
+                func.lower(User.username) == identifier,
+                func.lower(User.email) == identifier,
+                func.lower(User.staff_number) == identifier,
+            )
+        ).limit(1)
+    )
+
+
+def authenticate(
+    identifier: str,
+    password: str,
+    *,
+    ip: str,
+    now: datetime,
+    user_limit: int = 5,
+    ip_limit: int = 20,
+    window: timedelta = timedelta(minutes=15),
+) -> User:
+    """Check a sign-in, record the attempt and return the official, or raise why not."""
+    typed = normalize_username(identifier)
+    user = find_user_for_sign_in(typed)
+    # Count per account, whether its username, email or staff number was typed.
+    username = user.username if user is not None else typed
+    ip = ip or "-"
+    limits = {"user_limit": user_limit, "ip_limit": ip_limit, "window": window}
+    # A first look without locks: a locked account or address costs no password hash.
+    check_throttle(username, ip, now=now, **limits)
+    ok = check_password(user, password)
+    # Hashing takes tens of milliseconds: parallel guesses would all pass the look above before
+    # any of them is recorded. Look again under both counting locks (always address first, so two
+    # sign-ins never wait for each other crosswise) and record the attempt before they are
+    # released at commit; a refusal here must be rolled back by the caller.
+    ratelimit.lock("sign-in-address", ip, now=now)
+    ratelimit.lock("sign-in-account", username, now=now)
+    check_throttle(username, ip, now=now, **limits)
+    db.session.add(SignInAttempt(username=username, ip=ip, at=now, succeeded=ok))
+    _forget_old_attempts(now)
+    if not ok:
+        db.session.flush()
+        raise InvalidCredentials(_l("The username or password is not correct."))
+    if not user.is_active:
+        raise AccountInactive(
+            _l("This account has been deactivated. Please contact your administrator.")
+        )
+    user.last_sign_in_at = now
+    db.session.flush()
+    return user
+
+
+def _forget_old_attempts(now: datetime) -> None:
+    """Keep the attempts table small: a day of history is plenty for throttling."""
+    if secrets.randbelow(50) == 0:
+        db.session.execute(delete(SignInAttempt).where(SignInAttempt.at < now - timedelta(days=1)))
+        ratelimit.forget_old(now)
+
