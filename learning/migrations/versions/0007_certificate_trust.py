@@ -1,7 +1,7 @@
 """certificate trust: PDF signing chains, public revocation categories, one replacement each
 
 Revision ID: 0007_certificate_trust
-Revises: 0005_certificates
+Revises: 0006_sessions
 Create Date: 2026-12-02
 
 Existing revocations get a public category: a certificate with a re-issued replacement was
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0007_certificate_trust'
-down_revision = '0005_certificates'
+down_revision = '0006_sessions'
 branch_labels = None
 depends_on = None
 
