@@ -10,11 +10,13 @@ for it (`HOCSO_SIGNING_CERT_FILE`). Several hosts must share both.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import io
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -369,6 +371,17 @@ def _pyhanko_signer(signer: Signer) -> signers.SimpleSigner:
                                 cert_registry=SimpleCertificateStore.from_certs(certificates))
 
 
+def run_coroutine(make_coroutine):
+    """Run pyHanko's async API to completion from synchronous code, also when this thread
+    already runs an event loop (asyncio.run refuses that): then in a helper thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coroutine())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
+
+
 def sign_pdf(pdf: bytes, signer: Signer, *, reason: str, location: str, name: str) -> bytes:
     """Return the PDF with a PAdES baseline (B-B) certification signature that allows no
     change: any later edit, overlay, added page or metadata change breaks it in any reader."""
@@ -377,4 +390,5 @@ def sign_pdf(pdf: bytes, signer: Signer, *, reason: str, location: str, name: st
         field_name=SIGNATURE_FIELD, subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256", certify=True, docmdp_permissions=fields.MDPPerm.NO_CHANGES,
         reason=reason, location=location, name=name)
-    return signers.sign_pdf(writer, metadata, signer=_pyhanko_signer(signer)).getvalue()
+    pdf_signer = signers.PdfSigner(metadata, signer=_pyhanko_signer(signer))
+    return run_coroutine(lambda: pdf_signer.async_sign_pdf(writer)).getvalue()

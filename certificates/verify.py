@@ -24,7 +24,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget, StreamDecodeLimits
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
 
@@ -232,8 +232,9 @@ def _check_signature(reader: PdfFileReader, known: dict[str, dict]) -> None:
         raise _Refused("altered", "the PDF carries no digital signature")
     if len(signatures) > 1:
         raise _Refused("altered", "the PDF was signed again after the platform signed it")
-    status = validate_pdf_signature(
-        signatures[0], ValidationContext(trust_roots=_trust_roots(), allow_fetching=False))
+    context = ValidationContext(trust_roots=_trust_roots(), allow_fetching=False)
+    status = signing.run_coroutine(
+        lambda: async_validate_pdf_signature(signatures[0], context))
     if not status.intact or not status.valid:
         raise _Refused("altered", "the signature does not match the file's content")
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:

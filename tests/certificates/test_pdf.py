@@ -175,7 +175,10 @@ def test_the_certificate_speaks_its_course_language_not_the_readers(app, db, tmp
     steps.course(tmp_path, language=language)
     holder = steps.official(NAMES[0], preferred_language=reader_language)
     certificate = steps.complete(holder)
-    text = steps.pdf_text(steps.fetch_pdf(new_client(app, holder), certificate.id))
+    data = steps.fetch_pdf(new_client(app, holder), certificate.id)
+    # Every language's certificate passes the upload cap of /verify with room to spare.
+    assert len(data) < app.config["VERIFY_MAX_BYTES"] / 2, len(data)
+    text = steps.pdf_text(data)
     for label in ("This certifies that", "has completed the course", "Serial number"):
         shown = translated(language, label)
         assert shown in text, f"{shown!r} not on the page:\n{text}"
