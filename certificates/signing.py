@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 RSA_BITS = 3072
@@ -361,14 +362,38 @@ def verify_jws(token: str, public_key) -> dict:
 
 # --- PDF signatures (PAdES) ------------------------------------------------------------------
 
+class _LoadedKeySigner(signers.SimpleSigner):
+    """pyHanko's SimpleSigner parses (and so validates) the private key again for every
+    signature, about 0.35 s for RSA-3072; this one signs with the key already loaded."""
+
+    def __init__(self, private, **kwargs):
+        super().__init__(**kwargs)
+        self._private = private
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        if isinstance(self._private, rsa.RSAPrivateKey):
+            return self._private.sign(data, padding.PKCS1v15(),
+                                      get_pyca_cryptography_hash(digest_algorithm))
+        return self._private.sign(data)  # Ed25519
+
+
+_PYHANKO_SIGNERS: dict[str, _LoadedKeySigner] = {}
+
+
 def _pyhanko_signer(signer: Signer) -> signers.SimpleSigner:
-    certificates = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
-                    for c in signer.chain]
-    key = asn1_keys.PrivateKeyInfo.load(signer.private.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
-    return signers.SimpleSigner(signing_cert=certificates[0], signing_key=key,
-                                cert_registry=SimpleCertificateStore.from_certs(certificates))
+    """Return pyHanko's signer for the platform's key and chain (built once per process)."""
+    cache_key = signer.kid + ":" + signer.chain_pem
+    cached = _PYHANKO_SIGNERS.get(cache_key)
+    if cached is None:
+        certificates = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+                        for c in signer.chain]
+        key = asn1_keys.PrivateKeyInfo.load(signer.private.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()))
+        cached = _LoadedKeySigner(signer.private, signing_cert=certificates[0], signing_key=key,
+                                  cert_registry=SimpleCertificateStore.from_certs(certificates))
+        _PYHANKO_SIGNERS[cache_key] = cached
+    return cached
 
 
 def run_coroutine(make_coroutine):

@@ -4,6 +4,7 @@ Runs against a throwaway SQLite database in a temp folder (or DATABASE_URL when 
 - officials import: 10,000 CSV rows;
 - certificate rendering: median ms per certificate (warm), and certificates per second for a
   batch of BENCH_BATCH (default 1,000) rendered by the export's worker processes;
+- signing: median ms to add the PAdES signature, and to verify a signed PDF offline;
 - rendering memory: RSS growth over BENCH_MEMORY renders with the shared FontConfiguration,
   against WeasyPrint's default API (a new font configuration per render).
 """
@@ -88,7 +89,8 @@ def bench_certificates(app, tmp: Path) -> None:
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
-    from certificates import render, services
+    from certificates import export, keys, render, services, signing
+    from learning.db import db
 
     with app.test_request_context():
         source = render.default_template()
@@ -102,10 +104,29 @@ def bench_certificates(app, tmp: Path) -> None:
         times.append((time.perf_counter() - started) * 1000)
     print(f"certificate: median {statistics.median(times):.1f} ms per PDF (warm, one process; "
           f"p90 {sorted(times)[int(len(times) * 0.9)]:.1f} ms)")
+    # The PAdES signature added to each rendered PDF, and a full offline verification.
+    unsigned = render.render_pdf(*jobs[0])
+    signer = keys.signer()
+    keys.publish_key(signer, now=datetime.now(timezone.utc))
+    db.session.commit()
+    signed, sign_times, check_times = b"", [], []
+    for _ in range(30):
+        started = time.perf_counter()
+        signed = signing.sign_pdf(unsigned, signer, reason="bench", location="Hà Nội",
+                                  name="Bộ Ngoại giao")
+        sign_times.append((time.perf_counter() - started) * 1000)
+    for _ in range(30):
+        started = time.perf_counter()
+        services.check_pdf(signed, max_bytes=app.config["VERIFY_MAX_BYTES"],
+                           now=datetime.now(timezone.utc))
+        check_times.append((time.perf_counter() - started) * 1000)
+    print(f"signature: median {statistics.median(sign_times):.1f} ms to sign a PDF; "
+          f"median {statistics.median(check_times):.1f} ms to verify one offline "
+          f"(signature, signer, credential)")
     workers = os.cpu_count() or 2
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
-        size = sum(len(pdf) for pdf in pool.map(services._render_job, jobs, chunksize=8))
+        size = sum(len(pdf) for pdf in pool.map(export._render_job, jobs, chunksize=8))
     elapsed = time.perf_counter() - started
     print(f"certificate batch: {BATCH} PDFs in {elapsed:.1f} s with {workers} processes = "
           f"{BATCH / elapsed:.1f} certificates/s ({size / BATCH / 1024:.0f} KiB each)")
