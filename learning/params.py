@@ -4,8 +4,8 @@ Owns the URL converters that replace Flask's `int`, `string` and `path`, the req
 whose query arguments never carry an integer or a character the database would choke on, and
 the helpers views use to read integer query arguments. Must not import feature packages.
 
-Why: SQLite refuses integers beyond signed 64 bits (OverflowError), PostgreSQL refuses them as
-OFFSET/LIMIT and refuses NUL in text ("A string literal cannot contain NUL"); either used to end
+Why: SQLite refuses integers beyond signed 64 bits (OverflowError), PostgreSQL refuses integers
+beyond its INTEGER columns' 32 bits and NUL in text ("A string literal cannot contain NUL"); either used to end
 as a 500 page. Values that cannot name anything become a 404 (path) or are ignored (query).
 """
 
@@ -18,8 +18,11 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter, ValidationError
 from werkzeug.utils import cached_property
 
-DB_INT_MIN = -(2**63)
-DB_INT_MAX = 2**63 - 1
+# Every integer column (ids included) is INTEGER: 64 bits on SQLite but 32 on PostgreSQL, where
+# SQLAlchemy sends parameters as `%(id)s::INTEGER`, so 2**31 already fails there ("integer out of
+# range"). The common range is the one a value must fit to be looked up anywhere.
+DB_INT_MIN = -(2**31)
+DB_INT_MAX = 2**31 - 1
 _DB_INT_DIGITS = len(str(DB_INT_MAX))
 
 # NUL cannot be stored in PostgreSQL text; the other C0 controls (tab, LF and CR excepted) and
@@ -39,7 +42,7 @@ def strip_unstorable(text: str) -> str:
 
 
 def db_int(value) -> int:
-    """Convert `value` to an int the database can store; raise ValueError otherwise.
+    """Convert `value` to an int every integer column can hold; raise ValueError otherwise.
 
     Usable as werkzeug's `type=` (which turns ValueError into the default). Long digit strings
     are refused before int() so that Python's 4,300-digit limit is never reached either.
@@ -85,7 +88,7 @@ class Request(FlaskRequest):
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:...>` whose values fit the database's signed 64-bit integers (else 404)."""
+    """`<int:...>` whose values fit the database's integer columns (else 404)."""
 
     def to_python(self, value: str) -> int:
         """Return the integer in the path, or refuse the match (404) when out of range."""
