@@ -87,8 +87,9 @@ def short(value, limit: int = 160) -> str:
 class Checker:
     """Send requests and collect every 5xx or ERROR log with the route and values that did it."""
 
-    def __init__(self, client, caplog, role):
+    def __init__(self, client, caplog, role, collect: list | None = None):
         self.client, self.caplog, self.role = client, caplog, role
+        self.collect = collect  # a list: gather every failure instead of stopping at the first
 
     def __call__(self, method: str, url: str, rule: str, **kwargs):
         self.caplog.clear()
@@ -110,8 +111,11 @@ class Checker:
                     trace = logging.Formatter().formatException(record.exc_info)
                     detail += "\n" + trace[-1500:]
             data = kwargs.get("data")
-            pytest.fail(f"{self.role}: {method} {rule} as {short(url)} with "
-                        f"{short(data)} -> {status}\n{detail}", pytrace=False)
+            failure = (f"{self.role}: {method} {rule} as {short(url)} with {short(data)} -> "
+                       f"{status}\n{detail}")
+            if self.collect is None:
+                pytest.fail(failure, pytrace=False)
+            self.collect.append(failure)
         return status, body
 
 
@@ -360,3 +364,84 @@ def test_hostile_forms(app, client, caplog, role, tmp_path):
             check("POST", action, rule, data=hostile_payload(data, action, form))
 
     sweep()
+
+
+# --- course packages -------------------------------------------------------------------------
+
+# course.toml values an author's editor could leave in a package.
+HOSTILE_PACKAGES = {
+    "crlf-version": {"version": "1.0\r\nX-Injected: 1"},
+    "nul-title": {"title": "Kỹ năng\x00số"},
+    "control-title": {"title": "Kỹ năng\x01số\x1f"},
+    "long-version": {"version": "9" * 5000},
+    "rtl-emoji-title": {"title": "😀\u202e\u200fعربى " + "x" * 2000},
+}
+
+
+def zipped(root) -> bytes:
+    """The package folder `root` as the zip an administrator uploads."""
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(root).as_posix())
+    return buffer.getvalue()
+
+
+def test_hostile_course_packages(app, client, caplog, tmp_path):
+    """A well-formed package with hostile course.toml values is refused or imported, and every
+    page of the course it made then opens, all below 500."""
+    sign_in_as(client, "admin")
+    failures: list[str] = []
+    check = Checker(client, caplog, "admin", collect=failures)
+    slug_rules = [rule for rule in swept_rules(app, "admin")
+                  if "GET" in rule.methods and "slug" in rule.arguments
+                  and "quiz_slug" not in rule.arguments]
+    for index, (name, fields) in enumerate(HOSTILE_PACKAGES.items()):
+        slug = f"thu-{index}"
+        root = factories.write_package(tmp_path / name, factories.course_package(
+            slug, lessons=("a",), **fields))
+        check("POST", "/admin/courses", f"/admin/courses ({name})",
+              data={"package": (io.BytesIO(zipped(root)), f"{name}.zip")},
+              content_type="multipart/form-data")
+        for rule in slug_rules:
+            url = build_url(rule, {"slug": slug, "lesson_slug": "a", "path": "a.png"})
+            check("GET", url, f"{rule.rule} ({name})")
+    for url in ("/admin/courses", "/courses", "/"):
+        check("GET", url, url)
+    assert not failures, f"{len(failures)} server error(s):\n\n" + "\n\n".join(failures)
+
+
+# --- quiz answers ----------------------------------------------------------------------------
+
+def test_hostile_quiz_answers(app, client, caplog, tmp_path):
+    """Hostile answers to every question type are saved, shown again and graded below 500."""
+    from tests.quizzes import steps as quiz_steps
+
+    sign_in_as(client, "learner")
+    check = Checker(client, caplog, "learner")
+    course = quiz_steps.quiz_course(tmp_path, "khoa-kiem-tra", module_quiz=quiz_steps.EVERY_TYPE)
+    check("POST", f"/courses/{course.slug}/enrol", "/courses/<slug>/enrol", data={})
+    attempt_id = quiz_steps.start(client, course.slug, "moi-loai-cau-hoi")
+    page = f"/attempts/{attempt_id}"
+    _, body = check("GET", page, "/attempts/<int:attempt_id>")
+    [form] = [form for form in page_forms(body, page) if urlsplit(form["action"]).path == page]
+    answers = [name for name in form["fields"] if name not in ("csrf_token", "action", "page")]
+    assert len(answers) >= 7, answers  # one field per question at least
+    for value in (*FORM_HOSTILE, *HOSTILE_INTS[:6]):
+        check("POST", page, "/attempts/<int:attempt_id>",
+              data={**dict.fromkeys(answers, value), "action": "save", "page": value})
+        check("GET", page, "/attempts/<int:attempt_id>")
+
+    @SETTINGS
+    @given(data=st.data())
+    def sweep(data):
+        payload = {name: data.draw(hostile_values, label=name) for name in answers}
+        check("POST", page, "/attempts/<int:attempt_id>", data={**payload, "action": "save"})
+
+    sweep()
+    check("POST", page, "/attempts/<int:attempt_id>",
+          data={**dict.fromkeys(answers, "a\x00b"), "action": "submit"})
+    check("GET", f"{page}/result", "/attempts/<int:attempt_id>/result")
