@@ -70,8 +70,8 @@ def _is_int(value) -> bool:
 
 def refuse_unstorable(form, field) -> None:
     """Stop a field's validation when its value cannot be stored: a character the database
-    refuses (NUL, controls) or an integer beyond its 64 bits. Runs before every other check,
-    inline `validate_<field>` methods included, so no query ever sees such a value."""
+    refuses (NUL, controls) or an integer no INTEGER column holds. First in every field's chain,
+    before inline `validate_<field>` methods, so that no query ever sees such a value."""
     typed = [value for value in field.raw_data or () if isinstance(value, str)]
     if any(has_unstorable(value) for value in typed):
         field.errors.clear()  # "Not a valid choice" would hide the actual problem
