@@ -114,3 +114,10 @@ def test_a_nul_in_a_hidden_field_is_dropped(client, db):
                                            "next": "/account\x00"})
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/account")
+
+
+@pytest.mark.parametrize("target", ["/account\r\nX-Injected: 1", "/account\x7f"])
+def test_a_next_address_with_a_line_break_goes_home(client, target):
+    response = client.post("/language", data={"language": "en", "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"

@@ -34,6 +34,7 @@ HOSTILE_INTS = (
 )
 HOSTILE_TEXT = (
     "\x00", "a\x00b", "..", "../../../etc/passwd", "%", "%00", "\r\nX-Injected: 1", "\x01\x1f",
+    "/account\r\nX-Injected: 1", "/\\example.org", "//example.org", "/%0d%0a",
     "x" * 10_000, "😀🇻🇳", "\u202e\u200fعربى", "\ufeff", "\ufffe", "' OR 1=1 --",
     "<script>alert(1)</script>", "{{7*7}}", " ", "",
 )
@@ -43,9 +44,10 @@ HOSTILE = HOSTILE_INTS + HOSTILE_TEXT
 PATH_HOSTILE = ("2147483648", "9223372036854775808", "-1", "1" * 5000, "\x00", "a\x00b", "..",
                 "%", "x" * 10_000, "😀\u202e\u200fعربى")
 QUERY_HOSTILE = ("2147483648", "99999999999999999999", "-1", "1" * 5000, "a\x00b",
-                 "x" * 10_000 + "😀")
+                 "x" * 10_000 + "😀", "/account\r\nX-Injected: 1")
 FORM_HOSTILE = ("2147483648", "-9223372036854775809", "1" * 5000, "\x00", "\x01\x1f",
-                "x" * 10_000, "\r\nX-Injected: 1", "😀\u202e\u200fعربى")
+                "x" * 10_000, "\r\nX-Injected: 1", "/account\r\nX-Injected: 1",
+                "😀\u202e\u200fعربى")
 
 # Text Hypothesis invents besides the catalogue: any code point that can travel in a URL or a
 # form (lone surrogates cannot be encoded to UTF-8 by any client).
@@ -53,6 +55,7 @@ hostile_values = st.one_of(
     st.sampled_from(HOSTILE),
     st.integers(min_value=-(2**80), max_value=2**80).map(str),
     st.text(st.characters(exclude_categories=("Cs",)), max_size=30),
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=30).map("/".__add__),
 )
 
 # Which object of `objects()` a path argument names, for the form sweep (valid URLs, so the

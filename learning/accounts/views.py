@@ -50,6 +50,8 @@ def safe_next(target: str | None, fallback: str) -> str:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return fallback
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):  # CR/LF cannot go in a header
+        return fallback
     return target
 
 
