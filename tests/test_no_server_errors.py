@@ -359,6 +359,11 @@ def test_hostile_forms(app, client, caplog, role, tmp_path):
                      b"no boundary here\x00\xff"):
             check("POST", action, rule, data=body, headers={"X-CSRFToken": token},
                   content_type="multipart/form-data; boundary=xyz")
+        # Every field at once as bytes that are not UTF-8, NUL included.
+        body = "&".join(f"{quote(name)}=%FF%FE%00%C0%AF" for name in form["fields"]
+                        if name != "csrf_token").encode()
+        check("POST", action, rule, data=body, headers={"X-CSRFToken": token},
+              content_type="application/x-www-form-urlencoded")
 
     @SETTINGS
     @given(data=st.data())
