@@ -284,8 +284,8 @@ def check_rows(
             progress(500)
         if not any(c.strip() for c in cells):
             continue
-        # A workbook cell can carry NUL or control characters (as _x0000_ escapes), which the
-        # database or a later export would refuse: report them like any other bad cell.
+        # Whatever reader made the records, a cell with NUL or control characters would be
+        # refused by the database (or break a later export): report it like any bad cell.
         unstorable = [RowError(line, INVALID_CHARACTERS, name) for name in mapping
                       if has_unstorable(cell(cells, name) or "")]
         if unstorable:
