@@ -71,6 +71,10 @@ class QueryArgs(ImmutableMultiDict):
         """Return the value for `key` converted by `type` (int is bounded), or `default`."""
         return super().get(key, default, db_int if type is int else type)
 
+    def getlist(self, key, type=None):
+        """Return every value for `key` converted by `type` (int is bounded; others dropped)."""
+        return super().getlist(key, db_int if type is int else type)
+
 
 class Request(FlaskRequest):
     """Flask's request with storable, bounded query arguments (see the module docstring)."""
