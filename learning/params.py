@@ -4,9 +4,10 @@ Owns the URL converters that replace Flask's `int`, `string` and `path`, the req
 whose query arguments never carry an integer or a character the database would choke on, and
 the helpers views use to read integer query arguments. Must not import feature packages.
 
-Why: SQLite refuses integers beyond signed 64 bits (OverflowError), PostgreSQL refuses integers
-beyond its INTEGER columns' 32 bits and NUL in text ("A string literal cannot contain NUL"); either used to end
-as a 500 page. Values that cannot name anything become a 404 (path) or are ignored (query).
+Why: SQLite refuses integers beyond signed 64 bits (OverflowError); PostgreSQL refuses integers
+beyond its INTEGER columns' 32 bits and NUL in text ("A string literal cannot contain NUL").
+Either used to end as a 500 page. Values that cannot name anything now become a 404 (path) or
+are ignored (query).
 """
 
 from __future__ import annotations

@@ -28,9 +28,9 @@ from tests.test_access_matrix import ROLE_GRANTS, objects
 ROLES = ("anonymous", "learner", "hr", "admin")
 
 HOSTILE_INTS = (
-    "2147483647", "2147483648", "-2147483649", "9223372036854775807", "9223372036854775808", "-9223372036854775809",
-    "18446744073709551616", "99999999999999999999", "1" * 5000, "-1", "0", "2**63", "1e309",
-    "007", "1_000", "١٢٣", "１２３",
+    "2147483647", "2147483648", "-2147483649", "9223372036854775807", "9223372036854775808",
+    "-9223372036854775809", "18446744073709551616", "99999999999999999999", "1" * 5000, "-1",
+    "0", "2**63", "1e309", "007", "1_000", "١٢٣", "１２３",
 )
 HOSTILE_TEXT = (
     "\x00", "a\x00b", "..", "../../../etc/passwd", "%", "%00", "\r\nX-Injected: 1", "\x01\x1f",
@@ -66,7 +66,7 @@ VALID_ARGUMENTS = {
     "quiz_slug": "quiz", "code": "certificate_code",
 }
 LITERAL_ARGUMENTS = {"lesson_slug": "a", "path": "01-co-ban/phu-de.vtt"}
-# Query arguments tried on every page besides those of the pages' own GET forms.
+# Query arguments tried on every page, besides the fields of the pages' own GET forms.
 QUERY_KEYS = ("page", "next", "parent", "department", "course", "q", "language", "topic")
 # Signing out would end the session the rest of the sweep needs.
 SKIP_SIGNED_IN = {"accounts.logout"}
@@ -74,7 +74,8 @@ SKIP_SIGNED_IN = {"accounts.logout"}
 # Each example sends one request per route (or form): a few examples per role keep the file
 # within a few minutes on two cores (PostgreSQL). HOCSO_SWEEP_EXAMPLES=200 for a longer hunt.
 SETTINGS = settings(
-    max_examples=int(os.environ.get("HOCSO_SWEEP_EXAMPLES", "4")), deadline=None, derandomize=True, database=None,
+    max_examples=int(os.environ.get("HOCSO_SWEEP_EXAMPLES", "4")), deadline=None,
+    derandomize=True, database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
@@ -242,6 +243,13 @@ def test_hostile_urls(app, client, caplog, role, tmp_path):
     ids = objects(tmp_path, me)
     check = Checker(client, caplog, role)
     rules = swept_rules(app, role)
+    keys = list(QUERY_KEYS)
+    for rule in rules:  # the search and filter boxes' names, as their pages send them
+        if "GET" in rule.methods:
+            url = valid_url(rule, ids)
+            status, body = check("GET", url, rule.rule)
+            keys += [name for form in page_forms(body, url) if form["method"] == "GET"
+                     for name in form["fields"] if name not in keys]
 
     # The fixed catalogue: each value in every argument of every route, and in every query
     # argument of every page (opened at a valid URL, so that the view reads its query).
@@ -253,7 +261,7 @@ def test_hostile_urls(app, client, caplog, role, tmp_path):
         if "GET" in rule.methods:
             url = valid_url(rule, ids)
             for value in QUERY_HOSTILE:
-                check("GET", f"{url}?{urlencode(dict.fromkeys(QUERY_KEYS, value))}", rule.rule)
+                check("GET", f"{url}?{urlencode(dict.fromkeys(keys, value))}", rule.rule)
 
     @SETTINGS
     @given(data=st.data())
@@ -261,7 +269,7 @@ def test_hostile_urls(app, client, caplog, role, tmp_path):
         for rule in rules:
             values = {name: data.draw(hostile_values, label=f"{rule.rule} <{name}>")
                       for name in rule.arguments}
-            query = data.draw(st.lists(st.tuples(st.sampled_from(QUERY_KEYS) | hostile_values,
+            query = data.draw(st.lists(st.tuples(st.sampled_from(keys) | hostile_values,
                                                  hostile_values), max_size=4),
                               label=f"{rule.rule} query")
             url = build_url(rule, values) + "?" + urlencode(query)
