@@ -30,6 +30,7 @@ from learning.accounts.services import can_use_hr_pages
 from learning.db import db
 from learning.errors import DomainError
 from learning.forms import ActionForm, attach_error, upload_limit
+from learning.params import db_int
 from learning.notifications import mark_read
 
 bp = Blueprint("certificates", __name__)
@@ -128,7 +129,7 @@ def hr_list():
     """Certificates of the officials within the HR official's scope."""
     if not can_use_hr_pages(current_user):
         abort(403)
-    course_id = request.args.get("course", type=int)
+    course_id = request.args.get("course", type=db_int)
     query = request.args.get("q", "").strip()
     items = certificates.list_in_scope(current_user, course_id=course_id, query=query)
     courses = db.session.scalars(db.select(Course).order_by(Course.title)).all()

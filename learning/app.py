@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from learning import i18n, schema
+from learning import i18n, params, schema
 from learning.config import PROJECT_ROOT, load_config
 from learning.db import db
 from learning.errors import NotFound, PermissionDenied
@@ -48,6 +48,10 @@ def create_app(**overrides) -> Flask:
         instance_path=str(PROJECT_ROOT / "instance"),
     )
     app.config.update(load_config(**overrides))
+    # Before any blueprint adds its rules: every <int:...>, <name> and <path:...> then refuses
+    # (404) what the database could not look up, and query arguments arrive storable.
+    app.url_map.converters.update(params.CONVERTERS)
+    app.request_class = params.Request
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         (PROJECT_ROOT / "instance").mkdir(exist_ok=True)
 

@@ -7,9 +7,11 @@ from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _nl
 from flask_wtf import FlaskForm
-from wtforms import Field
+from wtforms import Field, HiddenField
+from wtforms.validators import StopValidation
 
 from learning.errors import DomainError
+from learning.params import DB_INT_MAX, DB_INT_MIN, has_unstorable, strip_unstorable
 
 # WTForms' and Flask-WTF's own messages, listed so that our catalogs carry them in every
 # language (WTForms ships no Vietnamese catalog).
@@ -58,12 +60,48 @@ class _Translations:
         return get_translations().ngettext(singular, plural, n)
 
 
+INVALID_CHARACTERS = _l("Remove the invalid characters.")
+NUMBER_OUT_OF_RANGE = _l("This number is out of range.")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def refuse_unstorable(form, field) -> None:
+    """Stop a field's validation when its value cannot be stored: a character the database
+    refuses (NUL, controls) or an integer no INTEGER column holds. First in every field's chain,
+    before inline `validate_<field>` methods, so that no query ever sees such a value."""
+    typed = [value for value in field.raw_data or () if isinstance(value, str)]
+    if any(has_unstorable(value) for value in typed):
+        field.errors.clear()  # "Not a valid choice" would hide the actual problem
+        raise StopValidation(str(INVALID_CHARACTERS))
+    values = field.data if isinstance(field.data, list | tuple) else [field.data]
+    if any(_is_int(value) and not DB_INT_MIN <= value <= DB_INT_MAX for value in values):
+        field.errors.clear()
+        raise StopValidation(str(NUMBER_OUT_OF_RANGE))
+
+
 class Form(FlaskForm):
-    """Base of every HọcSố form: WTForms' messages come in the user's language."""
+    """Base of every HọcSố form: WTForms' messages come in the user's language, and no field
+    lets through a value the database cannot store (a per-field error, the form keeps its
+    data); hidden fields, which nobody types, just lose such characters."""
 
     class Meta:
         def get_translations(self, form):
             return _Translations()
+
+        def bind_field(self, form, unbound_field, options):
+            field = unbound_field.bind(form=form, **options)
+            if isinstance(field, HiddenField):
+                field.filters = (*field.filters, _storable_text)
+            else:
+                field.validators = [refuse_unstorable, *field.validators]
+            return field
+
+
+def _storable_text(value):
+    return strip_unstorable(value) if isinstance(value, str) else value
 
 
 class ActionForm(Form):

@@ -15,6 +15,7 @@ from learning.db import db
 from learning.errors import DomainError
 from learning.forms import ActionForm
 from learning.markdown import is_remote, render, sanitize_html
+from learning.params import db_int
 from quizzes import services as quizzes
 from quizzes.forms import read_page
 from quizzes.questions import Question
@@ -94,7 +95,7 @@ def attempt(attempt_id: int):
     if attempt.state == quizzes.SUBMITTED:
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
     pages = _pages(attempt)
-    page = min(max(request.values.get("page", 0, type=int), 0), len(pages) - 1)
+    page = min(max(request.values.get("page", 0, type=db_int), 0), len(pages) - 1)
     form = ActionForm()
     if request.method == "POST":
         if not form.validate_on_submit():

@@ -6,6 +6,7 @@ Rows are written in bulk (a few statements per thousand rows), so 10,000 rows ta
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -32,6 +33,7 @@ from learning.accounts.services import (
     split_path,
 )
 from learning.db import db
+from learning.params import has_unstorable
 from learning.text import fold
 
 # Header names we accept for each field (compared folded: case and diacritics ignored).
@@ -109,14 +111,31 @@ class ImportFileError(Exception):
 
 # --- reading ---------------------------------------------------------------------------------
 
+NOT_TEXT = _l("The file is not text in UTF-8, or in UTF-16 with a byte order mark. In Excel, "
+              "save it as “CSV UTF-8” or “Unicode Text” and choose it again.")
+INVALID_CHARACTERS = _l("Remove the invalid characters.")
+
+
 def decode_text(data: bytes) -> str:
-    """Decode a CSV file: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1258."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1258", errors="replace")
+    """Decode a CSV file: UTF-8 (with or without BOM), UTF-16 LE/BE with BOM, else Windows-1258;
+    raise ImportFileError for anything else (UTF-16 without BOM, a binary file)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")  # reads the byte order from the mark
+        except UnicodeDecodeError:  # an odd number of bytes, a lone surrogate
+            raise ImportFileError(NOT_TEXT) from None
+    elif b"\x00" in data:
+        # Valid UTF-8 would keep them, but no text file has NUL bytes: UTF-16 without its mark
+        # (every other byte of Latin text is NUL), a workbook renamed .csv, or binary.
+        raise ImportFileError(NOT_TEXT)
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:  # files saved by older Vietnamese Windows settings
+            text = data.decode("cp1258", errors="replace")
+    if has_unstorable(text):  # control characters: not a text file in any of these encodings
+        raise ImportFileError(NOT_TEXT)
+    return text
 
 
 def read_csv_text(text: str) -> list[tuple[int, list[str]]]:
@@ -264,6 +283,13 @@ def check_rows(
         if progress and done % 500 == 0:
             progress(500)
         if not any(c.strip() for c in cells):
+            continue
+        # Whatever reader made the records, a cell with NUL or control characters would be
+        # refused by the database (or break a later export): report it like any bad cell.
+        unstorable = [RowError(line, INVALID_CHARACTERS, name) for name in mapping
+                      if has_unstorable(cell(cells, name) or "")]
+        if unstorable:
+            errors.extend(unstorable)
             continue
         row_errors: list[RowError] = []
         staff = clean_name(cell(cells, "staff_number") or "")

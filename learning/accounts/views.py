@@ -36,6 +36,7 @@ from learning.accounts.forms import (
 from learning.db import db
 from learning.errors import DomainError, RuleViolation
 from learning.forms import ActionForm, attach_error
+from learning.params import db_int, page_number
 
 bp = Blueprint("accounts", __name__)
 PAGE_SIZE = 50
@@ -48,6 +49,8 @@ def safe_next(target: str | None, fallback: str) -> str:
         return fallback
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):  # CR/LF cannot go in a header
         return fallback
     return target
 
@@ -233,8 +236,8 @@ def admin_users():
 
 def _officials_page(template: str):
     query = request.args.get("q", "").strip()
-    department_id = request.args.get("department", type=int) or None
-    page = max(request.args.get("page", 1, type=int), 1)
+    department_id = request.args.get("department", type=db_int) or None
+    page = page_number(request.args, PAGE_SIZE)
     users, total = accounts.list_officials(
         current_user, query=query, department_id=department_id,
         limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
@@ -356,8 +359,8 @@ def admin_department_new():
     """Create a department."""
     accounts.require_admin(current_user)
     form = _department_form()
-    if request.method == "GET" and request.args.get("parent", type=int):
-        form.parent_id.data = request.args.get("parent", type=int)
+    if request.method == "GET" and request.args.get("parent", type=db_int):
+        form.parent_id.data = request.args.get("parent", type=db_int)
     if form.validate_on_submit():
         parent = accounts.get_department(form.parent_id.data) if form.parent_id.data else None
         try:
