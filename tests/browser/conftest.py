@@ -47,10 +47,27 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+def _buffered(app):
+    """Read each response whole before sending it: when the browser drops a connection
+    mid-send, werkzeug's server never closes the response (an open static file, a
+    ResourceWarning at some later test)."""
+
+    def wsgi(environ, start_response):
+        iterable = app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_server(_app) -> Iterator[str]:
     """Serve the test application on a free port of 127.0.0.1; yields its base URL."""
-    server = make_server("127.0.0.1", 0, _app, threaded=True, request_handler=_QuietHandler)
+    server = make_server("127.0.0.1", 0, _buffered(_app), threaded=True,
+                         request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="hocso-live-server", daemon=True)
     thread.start()
     try:
