@@ -59,3 +59,28 @@ def test_the_tick_of_a_done_current_lesson_is_readable(web, ministry):
         "[...document.querySelectorAll('.hint')].map(e => parseFloat(getComputedStyle(e)"
         ".fontSize))")
     assert all(size >= 16 for size in hint_sizes), hint_sizes
+
+
+def test_a_lessons_wide_code_and_table_take_keyboard_focus_on_a_phone(web, ministry):
+    page = web.new_page(viewport={"width": 390, "height": 844})
+    sign_in(page, ministry.username)
+    visit(page, f"/courses/{COURSE}/lessons/a")
+    # A table wider than the phone, as an author's long row makes one.
+    page.evaluate("""() => {
+      const cell = document.querySelector('.lesson-body table td');
+      cell.textContent = 'https://vanban.mofa.gov.vn/' + 'tra-cuu'.repeat(1) + 'X'.repeat(150);
+      window.dispatchEvent(new Event('resize'));
+    }""")
+    page.wait_for_selector(".lesson-body table[tabindex='0']")  # after the resize debounce
+    for selector in (".lesson-body pre", ".lesson-body table"):
+        box = page.locator(selector).first
+        assert box.evaluate("el => el.scrollWidth > el.clientWidth"), selector
+        assert box.get_attribute("tabindex") == "0", selector
+        box.focus()
+        before = box.evaluate("el => el.scrollLeft")
+        for _ in range(20):  # keyboard scrolling is animated: give it time
+            page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(50)
+            if box.evaluate("el => el.scrollLeft") > before:
+                break
+        assert box.evaluate("el => el.scrollLeft") > before, selector

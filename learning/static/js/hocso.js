@@ -62,6 +62,18 @@
         });
       }
     });
+    // A lesson's code blocks and tables scroll in place: focusable while they do, so the
+    // arrow keys reach what is cut off (their own role stays: a table is still a table).
+    document.querySelectorAll(".lesson-body pre, .lesson-body table").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.dataset.scrollRegion = "1";
+      } else if (!scrolls && box.dataset.scrollRegion) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("data-scroll-region");
+      }
+    });
   }
   update();
   if (document.fonts && document.fonts.ready) { document.fonts.ready.then(update); }
