@@ -3,7 +3,7 @@ the cache (one signed file per template version)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -42,7 +42,20 @@ def _labels(language: str) -> dict[str, str]:
             "valid_until": gettext("Valid until"),
             "serial": gettext("Serial number"),
             "verify_at": gettext("Check this certificate at"),
+            # The national title and motto (Quốc hiệu, Tiêu ngữ) head Vietnamese certificates.
+            "national_title": gettext("SOCIALIST REPUBLIC OF VIET NAM"),
+            "national_motto": gettext("Independence - Freedom - Happiness"),
         }
+
+
+def decree_30_date(day: date) -> str:
+    """Return a date as Vietnamese official documents write it (Decree 30/2020/NĐ-CP, Annex
+    I): "ngày 05 tháng 3 năm 2025". Days below 10 and months 1 and 2 take a leading zero, so
+    that no digit can be added in front of them; months 3 to 9 cannot become another month
+    that way and are written as they are."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    # The decree's own wording: Vietnamese on every Vietnamese document, never translated.
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
 def pdf_context(certificate: Certificate) -> dict:
@@ -52,9 +65,13 @@ def pdf_context(certificate: Certificate) -> dict:
     local = certificate.completed_at.astimezone(zone())
     issued = certificate.issued_at.astimezone(zone())
     labels = _labels(language)
+    official_form = language == "vi"  # the national title and Decree 30's date
+    issued_date = decree_30_date(issued.date()) if official_form else format_date(
+        issued, "long", locale=language)
     with force_locale(language):
-        issued_line = gettext("Hà Nội, %(date)s", date=format_date(issued, "long",
-                                                                   locale=language))
+        # The place comes from the configuration: a translation must not move the ministry.
+        issued_line = gettext("%(place)s, %(date)s", place=current_app.config["CERT_PLACE"],
+                              date=issued_date)
     return {
         **{k: v for k, v in snapshot_of(certificate).items() if isinstance(v, (str, type(None)))},
         "language": language, "labels": labels, "ministry_name": certificate.issuer_name,
@@ -65,6 +82,8 @@ def pdf_context(certificate: Certificate) -> dict:
         if certificate.score is not None else None,
         "verify_url": f"{base}/verify/{certificate.code}",
         "issued_on_line": issued_line,
+        "national_title": labels["national_title"] if official_form else None,
+        "national_motto": labels["national_motto"] if official_form else None,
     }
 
 

@@ -26,7 +26,8 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from learning.config import PROJECT_ROOT
 
-RENDER_VERSION = "2"  # 2: certificates are signed PDFs
+# 2: certificates are signed PDFs; 3: the national title and Decree 30 date on Vietnamese ones
+RENDER_VERSION = "3"
 STATIC_DIR = (PROJECT_ROOT / "learning" / "static").resolve()
 DEFAULT_TEMPLATE = PROJECT_ROOT / "templates" / "certificates" / "pdf" / "default.html"
 _font_config: FontConfiguration | None = None

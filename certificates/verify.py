@@ -84,12 +84,16 @@ def find_by_serial(actor: User, serial: str) -> Certificate | None:
 
 
 def code_for_lookup(actor, value: str) -> str:
-    """Return the verification code that a typed code or serial number designates. Serial
-    numbers are guessable, so only HR (within scope) and admins may look them up; `actor` is
-    the signed-in official or Flask-Login's anonymous user."""
+    """Return the verification code of the certificate a typed code or serial number
+    designates; a code no certificate has is an error on the field, as an unknown serial is.
+    Serial numbers are guessable, so only HR (within scope) and admins may look them up;
+    `actor` is the signed-in official or Flask-Login's anonymous user."""
     value = (value or "").strip()
     if not value.upper().startswith("HS-"):
-        return value.lower()
+        found = find_by_code(value)
+        if found is None:
+            raise RuleViolation(_l("No certificate has this code."), field="code")
+        return found.code
     if not actor.is_authenticated or hr_scope(actor) is False:
         raise PermissionDenied(_l("Only HR and administrators may look up serial numbers; use "
                                   "the code printed under the QR code."), field="code")

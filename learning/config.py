@@ -143,6 +143,8 @@ def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
         "CERT_SIGNER_NAME": env.get("HOCSO_CERT_SIGNER_NAME", "Nguyễn Văn Hùng"),
         "CERT_SIGNER_TITLE": env.get("HOCSO_CERT_SIGNER_TITLE",
                                      "Cục trưởng Cục Cơ yếu - Công nghệ thông tin"),
+        # Where certificates say they were issued ("Hà Nội, ngày 05 tháng 3 năm 2025").
+        "CERT_PLACE": env.get("HOCSO_CERT_PLACE", "Hà Nội"),
         "CERT_REMIND_DAYS": int(env.get("HOCSO_CERT_REMIND_DAYS", "30")),
         "VERIFY_LIMIT": int(env.get("HOCSO_VERIFY_LIMIT", "60")),
         # An uploaded PDF larger than this is refused unread (a certificate is ~30-100 KB).

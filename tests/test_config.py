@@ -68,6 +68,8 @@ def test_defaults():
     assert config["BABEL_DEFAULT_TIMEZONE"] == "Asia/Ho_Chi_Minh"
     assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{PROJECT_ROOT / 'instance/hocso.db'}"
     assert (config["THROTTLE_USER_FAILURES"], config["THROTTLE_IP_FAILURES"]) == (5, 20)
+    assert config["CERT_PLACE"] == "Hà Nội"
+    assert load_config(environ={"HOCSO_CERT_PLACE": "Đà Nẵng"})["CERT_PLACE"] == "Đà Nẵng"
 
 
 def test_a_relative_sqlite_path_is_resolved_against_the_project():

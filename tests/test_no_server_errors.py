@@ -212,9 +212,13 @@ class FormParser(HTMLParser):
 
 
 def page_forms(body: bytes, page_url: str) -> list[dict]:
-    """The forms of an HTML page, with their actions made absolute paths."""
+    """The forms of an HTML page, with their actions made absolute paths (none in a PDF, zip
+    or JSON download: random binary bytes can trip Python's HTML parser)."""
+    text = body.decode("utf-8", "replace")
+    if not text.lstrip()[:15].lower().startswith("<!doctype html"):
+        return []
     parser = FormParser()
-    parser.feed(body.decode("utf-8", "replace"))
+    parser.feed(text)
     for form in parser.forms:
         target = urljoin(page_url, form["action"] or page_url)
         parts = urlsplit(target)

@@ -210,6 +210,31 @@ def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() or "" for page in reader(data).pages)
 
 
+def text_box(data: bytes, text: str) -> tuple[float, float, float, float]:
+    """Where `text` (on one line) is printed on the first page, as a PDF reader finds it:
+    (left, bottom, right, top) in points from the page's lower-left corner."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(data)
+    try:
+        page = document[0]
+        textpage = page.get_textpage()
+        searcher = textpage.search(text, match_case=True)
+        try:
+            found = searcher.get_next()
+            assert found is not None, f"{text!r} is not printed on the page"
+            index, count = found
+            boxes = [textpage.get_charbox(i) for i in range(index, index + count)]
+        finally:
+            searcher.close()
+            textpage.close()
+            page.close()
+    finally:
+        document.close()
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
 def page_fonts(data: bytes) -> list[tuple[str, list[str]]]:
     """(font name, embedded font-file keys) of every font the pages' resources use."""
     found = []

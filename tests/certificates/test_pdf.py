@@ -4,8 +4,11 @@ its cache: rendered once per template, again when the course's own template chan
 
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
+
 import pytest
 
+from certificates.pdf import decree_30_date
 from tests.certificates import steps
 from tests.certificates.steps import BASE_URL, NAMES, NOW, TITLE
 from tests.conftest import translated
@@ -71,6 +74,100 @@ def test_an_english_course_gives_an_english_certificate(app, db, tmp_path):
         assert shown in text, f"{shown!r} not on the page:\n{text}"
     assert "tháng" not in text
     assert steps.reader(data).trailer["/Root"]["/Lang"] == "en"
+    # no national title, motto or Decree 30 date: the English layout and long date
+    for absent in (NATIONAL_TITLE, MOTTO, "CỘNG HÒA", "Độc lập", "SOCIALIST REPUBLIC",
+                   "ngày"):
+        assert absent not in text, f"{absent!r} on an English certificate:\n{text}"
+    assert "Hà Nội, March 3, 2025" in text
+
+
+NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+
+
+def test_a_vietnamese_certificate_has_the_national_title_and_the_decree_30_date(app, db,
+                                                                              tmp_path):
+    steps.course(tmp_path, validity=24)
+    holder = steps.official()
+    certificate = steps.complete(holder)  # at NOW: 3 March 2025, 15:00 in Hà Nội
+    data = steps.fetch_pdf(new_client(app, holder), certificate.id)
+
+    text = steps.pdf_text(data)
+    for shown in (NATIONAL_TITLE, MOTTO, "Hà Nội, ngày 03 tháng 3 năm 2025"):
+        assert shown in text, f"{shown!r} not on the page:\n{text}"
+    # top down: the national title, the motto under it, then the issuing ministry
+    tops = [steps.text_box(data, shown)[3] for shown in (NATIONAL_TITLE, MOTTO,
+                                                         MINISTRY.upper())]
+    assert tops == sorted(tops, reverse=True), tops
+    assert len(steps.reader(data).pages) == 1
+
+
+@pytest.fixture
+def place(app):
+    """Set HOCSO_CERT_PLACE for one test (and put it back)."""
+    saved = app.config["CERT_PLACE"]
+
+    def _set(value: str):
+        app.config["CERT_PLACE"] = value
+
+    yield _set
+    app.config["CERT_PLACE"] = saved
+
+
+def test_the_place_comes_from_the_configuration_and_the_date_is_the_ministrys(app, db,
+                                                                             tmp_path, place):
+    place("Thành phố Hồ Chí Minh")
+    steps.course(tmp_path)
+    holder = steps.official()
+    # 20:00 UTC on 31 January is 03:00 on 1 February in Việt Nam
+    certificate = steps.complete(holder, now=datetime(2025, 1, 31, 20, 0, tzinfo=timezone.utc))
+    text = steps.pdf_text(steps.fetch_pdf(new_client(app, holder), certificate.id))
+    assert "Thành phố Hồ Chí Minh, ngày 01 tháng 02 năm 2025" in text, text
+    assert "Hà Nội" not in text
+
+
+@pytest.mark.parametrize("day, written", [
+    (date(2026, 12, 2), "ngày 02 tháng 12 năm 2026"),
+    (date(2025, 1, 5), "ngày 05 tháng 01 năm 2025"),
+    (date(2025, 2, 28), "ngày 28 tháng 02 năm 2025"),
+    # Decree 30 pads only months 1 and 2 (a digit put before them makes 11 or 12)
+    (date(2025, 3, 3), "ngày 03 tháng 3 năm 2025"),
+    (date(2024, 9, 10), "ngày 10 tháng 9 năm 2024"),
+    (date(2027, 11, 30), "ngày 30 tháng 11 năm 2027"),
+])
+def test_dates_are_written_as_decree_30_says(day, written):
+    assert decree_30_date(day) == written
+
+
+LONG_NAMES = {"vi": "Tôn Nữ Hoàng Thị Phương Khuê Nguyễn Phước Bảo Ngọc Trâm",
+              "en": "Alexandra Catherine Montgomery-Whitfield Featherstonehaugh",
+              "ko": "남궁 알렉산드라 캐서린 몽고메리 휘트필드 페더스톤호 민서"}
+LONG_TITLES = {
+    "vi": "Kỹ năng số, chuyển đổi số và bảo đảm an toàn, an ninh thông tin mạng trong hoạt "
+          "động công vụ của cán bộ, công chức, viên chức ngành ngoại giao giai đoạn 2025–2030",
+    "en": "Digital skills, digital transformation and the security of networked information "
+          "in the daily work of the officials and public employees of the diplomatic service",
+    "ko": "외교 분야 공무원 및 공공 직원을 위한 공무 수행 중의 디지털 역량, 디지털 전환 및 네트워크 "
+          "정보 보안 확보 과정: 기초부터 실무까지, 2025–2030년 교육 과정",
+}
+
+
+@pytest.mark.parametrize("language", ["vi", "en", "ko"])
+def test_a_long_name_and_course_title_stay_on_one_page_clear_of_the_signature(app, db, tmp_path,
+                                                                             language):
+    steps.course(tmp_path, validity=24, language=language, title=LONG_TITLES[language])
+    holder = steps.official(LONG_NAMES[language])
+    certificate = steps.complete(holder)
+    data = steps.fetch_pdf(new_client(app, holder), certificate.id)
+
+    assert len(steps.reader(data).pages) == 1
+    text = " ".join(steps.pdf_text(data).split())
+    for word in (*LONG_NAMES[language].split(), *LONG_TITLES[language].split()):
+        assert word in text, f"{word!r} not on the page:\n{text}"
+    # the body's last line (the expiry) ends above the first line of the signature block
+    expiry = steps.text_box(data, translated(language, "Valid until"))
+    signature = steps.text_box(data, "Hà Nội, ")
+    assert expiry[1] > signature[3], (expiry, signature)
 
 
 def test_a_course_without_quizzes_shows_no_score(app, db, tmp_path):

@@ -234,6 +234,38 @@ def test_the_form_looks_up_a_code(app, client, issued):
     assert look_up(client, "").status_code == 400
 
 
+def code_input(response) -> str:
+    """The <input> of the /verify form's code field, as the page has it."""
+    match = re.search(r'<input[^>]*\bid="lookup-code"[^>]*>', response.data.decode())
+    assert match, "no code field on the page"
+    return match.group(0)
+
+
+@pytest.mark.parametrize("language", ["vi", "en", "ko"])
+@pytest.mark.parametrize("typed", ["abcd-wrong", "abcdefghijkmnpqrstuv"])
+def test_a_wrong_code_keeps_what_was_typed_and_says_so_beside_the_field(app, db, issued,
+                                                                       language, typed):
+    browser = new_client(app, steps.official("Lê Văn Khách", preferred_language=language))
+    response = look_up(browser, typed)
+    assert response.status_code == 400  # the form again, not a redirect to /verify/<code>
+    assert field_error(response, "lookup-code") == translated(
+        language, "No certificate has this code.")
+    field = code_input(response)
+    assert f'value="{typed}"' in field
+    assert 'aria-invalid="true"' in field
+    assert re.search(r'aria-describedby="[^"]*\blookup-code-error\b', field), field
+
+
+def test_a_wrong_code_counts_toward_the_limit(app, client, limit, issued):
+    _holder, certificate = issued
+    limit(2)
+    assert look_up(client, "abcd-wrong").status_code == 400
+    assert look_up(client, certificate.code).status_code == 302
+    refused = look_up(client, "abcd-wrong")
+    assert refused.status_code == 429
+    assert field_error(refused, "lookup-code") is None
+
+
 def upload(client, data: bytes, filename: str = "chung-chi.pdf"):
     return client.post("/verify", data={"upload-pdf": (io.BytesIO(data), filename)},
                        content_type="multipart/form-data")
