@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import current_app
 from flask_babel import force_locale, gettext
@@ -21,6 +20,7 @@ from courses.models import Course, CourseFile
 from learning.accounts.models import User
 from learning.db import db
 from learning.errors import NotFound
+from learning.i18n import format_long_date
 
 
 def zone() -> ZoneInfo:
@@ -53,14 +53,14 @@ def pdf_context(certificate: Certificate) -> dict:
     issued = certificate.issued_at.astimezone(zone())
     labels = _labels(language)
     with force_locale(language):
-        issued_line = gettext("Hà Nội, %(date)s", date=format_date(issued, "long",
-                                                                   locale=language))
+        issued_line = gettext("Hà Nội, %(date)s",
+                              date=format_long_date(issued, locale=language))
     return {
         **{k: v for k, v in snapshot_of(certificate).items() if isinstance(v, (str, type(None)))},
         "language": language, "labels": labels, "ministry_name": certificate.issuer_name,
-        "completed_on": format_date(local, "long", locale=language),
-        "expires_on": format_date(certificate.expires_at.astimezone(zone()), "long",
-                                  locale=language) if certificate.expires_at else None,
+        "completed_on": format_long_date(local, locale=language),
+        "expires_on": format_long_date(certificate.expires_at.astimezone(zone()),
+                                       locale=language) if certificate.expires_at else None,
         "score_text": (format_decimal(certificate.score, "#,##0.#", locale=language) + "%")
         if certificate.score is not None else None,
         "verify_url": f"{base}/verify/{certificate.code}",

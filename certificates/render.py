@@ -26,7 +26,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from learning.config import PROJECT_ROOT
 
-RENDER_VERSION = "2"  # 2: certificates are signed PDFs
+RENDER_VERSION = "3"  # 2: certificates are signed PDFs; 3: dates the Vietnamese way
 STATIC_DIR = (PROJECT_ROOT / "learning" / "static").resolve()
 DEFAULT_TEMPLATE = PROJECT_ROOT / "templates" / "certificates" / "pdf" / "default.html"
 _font_config: FontConfiguration | None = None
