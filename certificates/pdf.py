@@ -3,10 +3,9 @@ the cache (one signed file per template version)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import current_app
 from flask_babel import force_locale, gettext
@@ -21,6 +20,7 @@ from courses.models import Course, CourseFile
 from learning.accounts.models import User
 from learning.db import db
 from learning.errors import NotFound
+from learning.i18n import decree_30_date, format_long_date
 
 
 def zone() -> ZoneInfo:
@@ -48,16 +48,6 @@ def _labels(language: str) -> dict[str, str]:
         }
 
 
-def decree_30_date(day: date) -> str:
-    """Return a date as Vietnamese official documents write it (Decree 30/2020/NĐ-CP, Annex
-    I): "ngày 05 tháng 3 năm 2025". Days below 10 and months 1 and 2 take a leading zero, so
-    that no digit can be added in front of them; months 3 to 9 cannot become another month
-    that way and are written as they are."""
-    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
-    # The decree's own wording: Vietnamese on every Vietnamese document, never translated.
-    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
-
-
 def pdf_context(certificate: Certificate) -> dict:
     """Return the plain values the certificate template receives."""
     language = certificate.language
@@ -66,8 +56,8 @@ def pdf_context(certificate: Certificate) -> dict:
     issued = certificate.issued_at.astimezone(zone())
     labels = _labels(language)
     official_form = language == "vi"  # the national title and Decree 30's date
-    issued_date = decree_30_date(issued.date()) if official_form else format_date(
-        issued, "long", locale=language)
+    issued_date = decree_30_date(issued.date()) if official_form else format_long_date(
+        issued, locale=language)
     with force_locale(language):
         # The place comes from the configuration: a translation must not move the ministry.
         issued_line = gettext("%(place)s, %(date)s", place=current_app.config["CERT_PLACE"],
@@ -75,9 +65,9 @@ def pdf_context(certificate: Certificate) -> dict:
     return {
         **{k: v for k, v in snapshot_of(certificate).items() if isinstance(v, (str, type(None)))},
         "language": language, "labels": labels, "ministry_name": certificate.issuer_name,
-        "completed_on": format_date(local, "long", locale=language),
-        "expires_on": format_date(certificate.expires_at.astimezone(zone()), "long",
-                                  locale=language) if certificate.expires_at else None,
+        "completed_on": format_long_date(local, locale=language),
+        "expires_on": format_long_date(certificate.expires_at.astimezone(zone()),
+                                       locale=language) if certificate.expires_at else None,
         "score_text": (format_decimal(certificate.score, "#,##0.#", locale=language) + "%")
         if certificate.score is not None else None,
         "verify_url": f"{base}/verify/{certificate.code}",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -14,15 +14,56 @@ from learning.db import db
 from learning.text import fold
 
 LANGUAGE_LABELS = {"vi": _l("Vietnamese"), "en": _l("English"), "ko": _l("Korean")}
+# How the catalog names a course's other language versions ("Phiên bản tiếng Anh").
+VERSION_LABELS = {"vi": _l("Vietnamese version"), "en": _l("English version"),
+                  "ko": _l("Korean version")}
 
 
 @dataclass
 class CatalogEntry:
-    """A course in the catalog with the viewer's enrolment, if any."""
+    """A course in the catalog with the viewer's enrolment, if any, and its other language
+    versions (same family), which the catalog shows as links, not as cards of their own."""
 
     course: Course
     lesson_count: int
     enrolment: Enrolment | None
+    versions: list[Course] = field(default_factory=list)
+
+
+def _preference(course: Course, language: str) -> tuple[int, str]:
+    """Order a family's versions: the official's language, then Vietnamese, then the rest."""
+    return (0 if course.language == language else 1 if course.language == "vi" else 2,
+            course.language)
+
+
+def _one_card_per_family(entries: list[CatalogEntry], language: str) -> list[CatalogEntry]:
+    """Keep the best matching version of each family as the card; link the other versions."""
+    families = {e.course.family for e in entries if e.course.family}
+    members: dict[str, list[Course]] = {}
+    if families:
+        for course in db.session.scalars(select(Course).where(
+                Course.family.in_(families), Course.is_published.is_(True))):
+            members.setdefault(course.family, []).append(course)
+    chosen: dict[str, CatalogEntry] = {}
+    for entry in entries:
+        family = entry.course.family
+        if not family:
+            continue
+        best = chosen.get(family)
+        if best is None or _preference(entry.course, language) < _preference(best.course,
+                                                                               language):
+            chosen[family] = entry
+    shown = []
+    for entry in entries:
+        family = entry.course.family
+        if family and chosen[family] is not entry:
+            continue
+        if family:
+            entry.versions = sorted(
+                (c for c in members.get(family, []) if c.id != entry.course.id),
+                key=lambda c: _preference(c, language))
+        shown.append(entry)
+    return shown
 
 
 def _topic_condition(topic: str):
@@ -34,7 +75,8 @@ def _topic_condition(topic: str):
 
 def search(user: User, *, query: str = "", language: str = "", topic: str = "") -> list[
         CatalogEntry]:
-    """Return published courses matching every word of `query` (diacritic- and case-blind)."""
+    """Return published courses matching every word of `query` (diacritic- and case-blind),
+    one card per course family, in the official's language where the family has it."""
     conditions = [Course.is_published.is_(True)]
     for word in fold(query).split():
         conditions.append(Course.search_text.contains(word, autoescape=True))
@@ -51,7 +93,8 @@ def search(user: User, *, query: str = "", language: str = "", topic: str = "") 
         .outerjoin(Enrolment, (Enrolment.course_id == Course.id) & (Enrolment.user_id == user.id))
         .where(*conditions).order_by(Course.title)
     ).all()
-    return [CatalogEntry(course, count, enrolment) for course, count, enrolment in rows]
+    entries = [CatalogEntry(course, count, enrolment) for course, count, enrolment in rows]
+    return _one_card_per_family(entries, user.preferred_language)
 
 
 def all_topics() -> list[str]:

@@ -43,7 +43,8 @@ def catalog_page():
     entries = catalog.search(current_user, query=query, language=language, topic=topic)
     return render_template("courses/catalog.html", entries=entries, query=query,
                            language=language, topic=topic, topics=catalog.all_topics(),
-                           languages=catalog.LANGUAGE_LABELS)
+                           languages=catalog.LANGUAGE_LABELS,
+                           version_labels=catalog.VERSION_LABELS)
 
 
 @bp.route("/courses/<slug>")

@@ -6,10 +6,12 @@ else Vietnamese. Must not import feature packages; the profile is reached throug
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app, session
-from flask_babel import format_date, gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext, to_user_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -53,19 +55,116 @@ def select_timezone() -> str:
 LANGUAGE_CHOICES_LABEL = _l("Language")
 
 
-def format_duration(seconds: int | None) -> str:
-    """Return a reading time such as "45 minutes" or "2 h 05 min" in the current language."""
-    minutes = max(0, int(seconds or 0)) // 60
+def _hours_and_minutes(minutes: int) -> str:
+    """Return "45 minutes", "2 hours" or "1 h 30 min" in the current language."""
     if minutes < 60:
         return ngettext("%(num)d minute", "%(num)d minutes", minutes)
-    return gettext("%(hours)d h %(minutes)02d min", hours=minutes // 60, minutes=minutes % 60)
+    hours, rest = divmod(minutes, 60)
+    if not rest:
+        return ngettext("%(num)d hour", "%(num)d hours", hours)
+    return gettext("%(hours)d h %(minutes)d min", hours=hours, minutes=rest)
+
+
+def format_duration(seconds: int | None) -> str:
+    """Return a measured time such as "45 minutes" or "1 h 5 min" (whole minutes, floored)."""
+    return _hours_and_minutes(max(0, int(seconds or 0)) // 60)
+
+
+# Estimates are rounded to what a reader can plan with: to 5 minutes under an hour, to a
+# quarter of an hour above ("234 minutes" reads "about 4 hours"), never below 5 minutes.
+ESTIMATE_STEP_SHORT = 5
+ESTIMATE_STEP_LONG = 15
+
+
+def round_estimate(minutes: int | None) -> int:
+    """Round an estimated length in minutes as `format_estimate` shows it."""
+    minutes = max(0, int(minutes or 0))
+    if minutes == 0:
+        return 0
+    step = ESTIMATE_STEP_SHORT if minutes < 60 - ESTIMATE_STEP_SHORT / 2 else ESTIMATE_STEP_LONG
+    # Half up, in integers (round() would round 2.5 to 2).
+    return max(ESTIMATE_STEP_SHORT, (minutes + step // 2) // step * step)
+
+
+def format_estimate(minutes: int | None) -> str:
+    """Return an estimated length such as "about 45 minutes" or "about 1 h 30 min"."""
+    rounded = round_estimate(minutes)
+    if not rounded:
+        return ""
+    return gettext("about %(duration)s", duration=_hours_and_minutes(rounded))
+
+
+# Vietnamese tables write day and month with two digits; the long form is the one of official
+# documents (Decree 30: "ngày 05 tháng 11 năm 2026", "ngày 03 tháng 3 năm 2025"). Other
+# languages use their CLDR formats.
+VIETNAMESE_DATE_PATTERNS = {
+    "short": "dd/MM/yyyy",
+    "short_datetime": "HH:mm dd/MM/yyyy",
+}
+
+
+def decree_30_date(day: date) -> str:
+    """Return a date as Vietnamese official documents write it (Decree 30/2020/NĐ-CP, Annex
+    I): "ngày 05 tháng 3 năm 2025". Days below 10 and months 1 and 2 take a leading zero, so
+    that no digit can be added in front of them; months 3 to 9 cannot become another month
+    that way and are written as they are."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    # The decree's own wording: Vietnamese on every Vietnamese document, never translated.
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def _as_date_or_datetime(value):
+    """Accept a date, a datetime (UTC when naive) or an ISO date string; None for nothing."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return value
+
+
+def _locale_name(locale: str | None) -> str:
+    return str(locale) if locale else str(get_locale() or "vi")
+
+
+def _format_day(value, width: str, locale: str | None):
+    moment = _as_date_or_datetime(value)
+    if moment is None:
+        return value or ""
+    if isinstance(moment, datetime):
+        moment = to_user_timezone(moment)  # the day in Hà Nội, not in UTC
+    language = _locale_name(locale)
+    if language.split("_")[0] == "vi":
+        if width == "long":  # the form of official documents, as on certificates
+            return decree_30_date(moment.date() if isinstance(moment, datetime) else moment)
+        return babel_format_date(moment, VIETNAMESE_DATE_PATTERNS[width], locale=language)
+    return babel_format_date(moment, width, locale=language)
+
+
+def format_short_date(value, locale: str | None = None) -> str:
+    """Return a date for tables: 05/11/2026 in Vietnamese, the locale's short form otherwise."""
+    return _format_day(value, "short", locale)
+
+
+def format_long_date(value, locale: str | None = None) -> str:
+    """Return a date for prose: "ngày 05 tháng 11 năm 2026", "November 5, 2026", ..."""
+    return _format_day(value, "long", locale)
+
+
+def format_short_datetime(value) -> str:
+    """Return a moment for tables in the ministry's zone: "20:30 05/11/2026" in Vietnamese."""
+    if value is None:
+        return ""
+    moment = to_user_timezone(value)
+    language = _locale_name(None)
+    if language.split("_")[0] == "vi":
+        return babel_format_datetime(moment, VIETNAMESE_DATE_PATTERNS["short_datetime"],
+                                     locale=language)
+    return babel_format_datetime(moment, "short", locale=language)
 
 
 def format_iso_date(value: str | None) -> str:
     """Format an ISO date ("2026-11-26") in the current language's long form."""
-    if not value:
-        return ""
-    try:
-        return format_date(date.fromisoformat(value), "long")
-    except ValueError:
-        return value
+    return format_long_date(value)

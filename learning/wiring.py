@@ -70,7 +70,11 @@ def register(app: Flask) -> None:
 
     login_manager.user_loader(_load_session_user)
     app.add_template_filter(i18n.format_duration, "duration")
+    app.add_template_filter(i18n.format_estimate, "estimate")
     app.add_template_filter(i18n.format_iso_date, "localdate")
+    app.add_template_filter(i18n.format_short_date, "shortdate")
+    app.add_template_filter(i18n.format_long_date, "longdate")
+    app.add_template_filter(i18n.format_short_datetime, "shortdatetime")
 
     @app.context_processor
     def template_helpers():

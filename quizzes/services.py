@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -479,8 +480,22 @@ def passed_required(course_id: int, user_ids: list[int] | None = None) -> dict[i
 
 # --- review ----------------------------------------------------------------------------------
 
-def shown_response(slot: dict, question: Question, response) -> list[str]:
-    """Return the official's answer as texts (for the result page)."""
+def truth_label(value: bool, language: str | None = None) -> str:
+    """Return "True" or "False" in `language`, the question's (its course's) language.
+
+    The labels belong to the question, like its text: a Vietnamese statement is answered
+    Đúng/Sai whatever language the reader's pages are in.
+    """
+    label = _l("True") if value else _l("False")
+    if language is None:
+        return str(label)
+    with force_locale(language):
+        return str(label)
+
+
+def shown_response(slot: dict, question: Question, response,
+                   language: str | None = None) -> list[str]:
+    """Return the official's answer as texts (for the result page), labels in `language`."""
     graded = grading_response(slot, response)
     if graded is None or graded == [] or graded == {}:
         return []
@@ -490,7 +505,7 @@ def shown_response(slot: dict, question: Question, response) -> list[str]:
     if kind == "multiple":
         return [question.choices[i].text for i in graded]
     if kind == "truefalse":
-        return [str(_l("True") if graded else _l("False"))]
+        return [truth_label(bool(graded), language)]
     if kind == "matching":
         prompts = [pair.left for pair in question.pairs if pair.left]
         return [f"{prompts[int(k)]} → {v}" for k, v in sorted(graded.items(), key=lambda kv:
@@ -500,13 +515,13 @@ def shown_response(slot: dict, question: Question, response) -> list[str]:
     return [str(graded)]
 
 
-def right_answers(question: Question) -> list[str]:
-    """Return the right answer(s) as texts (for a review that shows them)."""
+def right_answers(question: Question, language: str | None = None) -> list[str]:
+    """Return the right answer(s) as texts (for a review), True/False labels in `language`."""
     kind = question.type
     if kind in ("single", "multiple"):
         return [c.text for c in question.choices if c.weight > 0]
     if kind == "truefalse":
-        return [str(_l("True") if question.answer else _l("False"))]
+        return [truth_label(bool(question.answer), language)]
     if kind == "short":
         full = [a.text for a in question.short_answers if a.weight >= 100]
         return [t for t in full if "*" not in t][:1] or full[:1] or [

@@ -136,7 +136,13 @@ def attempt(attempt_id: int):
                for i in pages[page]],
         page=page, page_count=len(pages), saved=saved, remaining=remaining, form=form,
         text=_renderer(attempt.quiz), numbers=_question_numbers(attempt.layout),
+        truth_labels=_truth_labels(attempt.quiz.course),
     )
+
+
+def _truth_labels(course) -> dict[bool, str]:
+    """True/False as the course's questions are written, not in the reader's language."""
+    return {value: quizzes.truth_label(value, course.language) for value in (True, False)}
 
 
 def _question_numbers(layout: list[dict]) -> dict[int, int]:
@@ -158,6 +164,9 @@ def result(attempt_id: int):
         slots=[(i, slot, Question.from_dict(slot["data"]), answers.get(i))
                for i, slot in enumerate(attempt.layout)],
         status=quizzes.quiz_status(current_user, attempt.quiz, now=clock.now()),
-        text=_renderer(attempt.quiz), shown=quizzes.shown_response,
-        right_answers=quizzes.right_answers,
+        text=_renderer(attempt.quiz),
+        shown=lambda slot, question, response: quizzes.shown_response(
+            slot, question, response, language=attempt.quiz.course.language),
+        right_answers=lambda question: quizzes.right_answers(
+            question, language=attempt.quiz.course.language),
     )

@@ -19,6 +19,13 @@ from babel.messages.pofile import read_po
 from flask_babel import force_locale, format_date, format_datetime, format_decimal
 
 from learning.config import LANGUAGES, PROJECT_ROOT
+from learning.i18n import (
+    format_duration,
+    format_estimate,
+    format_long_date,
+    format_short_date,
+    format_short_datetime,
+)
 from tests.conftest import page_text
 
 TRANSLATIONS = PROJECT_ROOT / "learning" / "translations"
@@ -260,3 +267,69 @@ def test_times_are_shown_in_the_ministry_time_zone(app):
         shown = format_datetime(moment, "short")
     assert "03:30" in shown
     assert "10/3" in shown
+
+
+# --- the Vietnamese way: dates, durations ----------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("language", "short", "long"),
+    [
+        ("vi", "05/11/2026", "ngày 05 tháng 11 năm 2026"),
+        ("en", "11/5/26", "November 5, 2026"),
+        ("ko", "26. 11. 5.", "2026년 11월 5일"),
+    ],
+)
+def test_table_and_prose_dates(app, language, short, long):
+    """Vietnamese dates have two-digit days and months, and the long form of official papers."""
+    with app.test_request_context(), force_locale(language):
+        for value in (date(2026, 11, 5), "2026-11-05"):
+            assert format_short_date(value) == short
+            assert format_long_date(value) == long
+    with app.test_request_context():
+        assert format_long_date(date(2026, 11, 5), locale=language) == long
+
+
+def test_a_date_is_the_day_in_the_ministry_time_zone(app):
+    """21:00 UTC on 4 November is already 5 November in Hà Nội."""
+    evening = datetime(2026, 11, 4, 21, 0, tzinfo=timezone.utc)
+    with app.test_request_context(), force_locale("vi"):
+        assert format_short_date(evening) == "05/11/2026"
+        assert format_long_date(evening.replace(tzinfo=None)) == "ngày 05 tháng 11 năm 2026"
+        assert format_short_datetime(evening) == "04:00 05/11/2026"
+
+
+@pytest.mark.parametrize(
+    ("language", "seconds", "shown"),
+    [
+        ("vi", 45 * 60 + 59, "45 phút"),
+        ("vi", 120 * 60, "2 giờ"),
+        ("vi", 234 * 60, "3 giờ 54 phút"),
+        ("en", 65 * 60, "1 h 5 min"),
+        ("en", 60 * 60, "1 hour"),
+        ("ko", 90 * 60, "1시간 30분"),
+    ],
+)
+def test_measured_times_are_in_hours_and_minutes(app, language, seconds, shown):
+    """Time spent and time limits read in hours and minutes from one hour on."""
+    with app.test_request_context(), force_locale(language):
+        assert format_duration(seconds) == shown
+
+
+@pytest.mark.parametrize(
+    ("language", "minutes", "shown"),
+    [
+        ("vi", 234, "khoảng 4 giờ"),
+        ("vi", 95, "khoảng 1 giờ 30 phút"),
+        ("vi", 43, "khoảng 45 phút"),
+        ("vi", 2, "khoảng 5 phút"),
+        ("vi", 58, "khoảng 1 giờ"),
+        ("en", 95, "about 1 h 30 min"),
+        ("en", 234, "about 4 hours"),
+        ("ko", 95, "약 1시간 30분"),
+        ("vi", 0, ""),
+    ],
+)
+def test_estimates_are_rounded_to_what_one_can_plan_with(app, language, minutes, shown):
+    """Under an hour to 5 minutes, above to a quarter of an hour: never "234 phút"."""
+    with app.test_request_context(), force_locale(language):
+        assert format_estimate(minutes) == shown

@@ -39,6 +39,20 @@ def department_path(department: Department, by_id: dict[int, Department] | None 
     return PATH_SEPARATOR.join(reversed(names))
 
 
+def short_department_path(department: Department, ministry: str,
+                          by_id: dict[int, Department] | None = None) -> str:
+    """Return the path without the ministry's own name at its root, as tables show it.
+
+    Every official is in the ministry: "Bộ Ngoại giao/Cục Lãnh sự/Phòng Hộ chiếu" reads
+    "Cục Lãnh sự/Phòng Hộ chiếu". The ministry itself, and a tree rooted elsewhere, keep their
+    full path; exports and certificates keep the full path too.
+    """
+    names = department_path(department, by_id).split(PATH_SEPARATOR)
+    if len(names) > 1 and names[0].casefold() == clean_name(ministry).casefold():
+        names = names[1:]
+    return PATH_SEPARATOR.join(names)
+
+
 def all_departments() -> list[Department]:
     """Return every department, parents before children, siblings by name."""
     departments = db.session.scalars(select(Department)).all()

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learning.clock import now as utcnow
 from learning.db import db
-from learning.text import fold
+from learning.text import fold, name_sort_key
 
 ROLES = ("learner", "mentor", "hr", "admin")
 
@@ -74,6 +75,9 @@ class User(UserMixin, db.Model):
     job_title: Mapped[str] = mapped_column(String(200), default="")
     # Folded name, username, email and staff number: diacritic-blind search ("nguyen thi huong").
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # ICU sort key of the name, given name first (learning.text.name_sort_key): lists of people
+    # are ordered by it in SQL, so pages of a paginated list follow the Vietnamese order.
+    sort_name: Mapped[bytes] = mapped_column(LargeBinary, default=b"", index=True)
     department_id: Mapped[int | None] = mapped_column(
         ForeignKey("departments.id", ondelete="RESTRICT"), index=True
     )
@@ -133,10 +137,11 @@ class User(UserMixin, db.Model):
         return next((g for g in self.grants if g.role == role), None)
 
     def refresh_search_text(self) -> None:
-        """Recompute the folded search key from the identifying fields."""
+        """Recompute the folded search key and the name's sort key from the identifying fields."""
         self.search_text = user_search_text(
             self.full_name, self.username, self.email, self.staff_number
         )
+        self.sort_name = name_sort_key(self.full_name)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username!r}>"

@@ -18,6 +18,7 @@ from learning.accounts.departments import (
     department_paths,
     ensure_department_path,
     get_department,
+    short_department_path,
     split_path,
     update_department,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "count_officials_by_department", "create_department", "create_user", "delete_department",
     "end_session", "end_sessions", "start_session",
     "department_path", "department_paths", "ensure_department_path", "find_user_for_sign_in",
+    "short_department_path",
     "generate_temporary_password", "get_department", "get_user", "hash_password", "hr_scope",
     "is_admin", "list_officials", "load_session_user", "normalize_email", "normalize_username",
     "officials_in_scope_condition", "require_admin", "require_view_official", "reset_password",

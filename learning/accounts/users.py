@@ -209,7 +209,7 @@ def list_officials(actor: User | None, *, query: str = "", department_id: int | 
         )
     total = db.session.scalar(select(func.count()).select_from(User).where(*conditions))
     users = db.session.scalars(
-        select(User).where(*conditions).order_by(User.full_name, User.id)
+        select(User).where(*conditions).order_by(User.sort_name, User.full_name, User.id)
         .limit(limit).offset(offset)
     ).all()
     return list(users), total or 0

@@ -248,7 +248,9 @@ def _officials_page(template: str):
         template, users=users, total=total, page=page, page_size=PAGE_SIZE, query=query,
         department_id=department_id, role_labels=ROLE_LABELS,
         departments=[(d.id, accounts.department_path(d, by_id)) for d in departments],
-        path_of=lambda d: accounts.department_path(d, by_id) if d else "",
+        # Tables leave out the ministry's name that every row would repeat.
+        path_of=lambda d: accounts.short_department_path(
+            d, current_app.config["MINISTRY_NAME"], by_id) if d else "",
         action_form=ActionForm(),
     )
 

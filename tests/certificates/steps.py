@@ -143,12 +143,16 @@ def local_date(moment: datetime) -> str:
 
 
 def shown_date(moment: datetime, locale: str = "vi") -> str:
-    """A moment's date as pages show it: the ministry's day, in the long form of `locale`."""
+    """A moment's date as pages show it: the ministry's day, in the long form of `locale`
+    ("ngày 05 tháng 11 năm 2026" in Vietnamese, the CLDR long form otherwise)."""
     from datetime import date
 
     from babel.dates import format_date
 
-    return format_date(date.fromisoformat(local_date(moment)), "long", locale=locale)
+    day = date.fromisoformat(local_date(moment))
+    if locale == "vi":
+        return f"ngày {day:%d} tháng {day:%m} năm {day:%Y}"
+    return format_date(day, "long", locale=locale)
 
 
 def add_months(moment: datetime, months: int) -> datetime:

@@ -86,6 +86,9 @@ def test_the_hr_list_holds_the_scope_only(app, db, units):
     browser = new_client(app, steps.hr_official(units["consular"]))
     listing = visible_text(browser.get("/hr/certificates"))
     assert units["certificate"].serial in listing and NAMES[0] in listing
+    # a table date: two-digit day and month, the day in Hà Nội
+    day = steps.local_date(units["certificate"].completed_at)  # 2025-03-03
+    assert "/".join(reversed(day.split("-"))) in listing
     assert units["others_certificate"].serial not in listing and NAMES[1] not in listing
     found = visible_text(browser.get("/hr/certificates", query_string={
         "q": units["certificate"].serial.lower()}))

@@ -67,11 +67,15 @@ def done_slugs(user, slug: str) -> set[str]:
 
 
 def long_date(moment, locale: str = "vi") -> str:
-    """Return a date as a page shows it with `| dateformat('long')` (ministry time zone)."""
+    """Return a date as a page shows it with `| longdate` (ministry time zone): "ngày 05 tháng
+    11 năm 2026" in Vietnamese, the CLDR long form otherwise."""
     from flask import current_app
-    from flask_babel import force_locale, format_date
+    from flask_babel import force_locale, format_date, to_user_timezone
 
     with current_app.test_request_context(), force_locale(locale):
+        if locale == "vi":
+            day = to_user_timezone(moment)
+            return f"ngày {day:%d} tháng {day:%m} năm {day:%Y}"
         return format_date(moment, "long")
 
 

@@ -46,15 +46,39 @@ def listed(response) -> list[str]:
     ("CHỮ KÝ", ["van-ban"]),
     ("tra cuu", ["ky-nang-so"]),                     # a lesson title of the first course
     ("an toan thong tin", ["ky-nang-so"]),           # a topic
-    ("DIGITAL", ["digital-skills"]),
+    ("DIGITAL", ["digital-skills"]),                 # only the English version matches
     ("van ban", ["ky-nang-so", "van-ban"]),          # ordered by title
-    ("", ["digital-skills", "ky-nang-so", "van-ban"]),
+    ("", ["ky-nang-so", "van-ban"]),                 # one card per family, in Vietnamese
     ("100%", []),
     ("khong co gi", []),
 ])
 def test_search_ignores_diacritics_and_case(client, login_as, courses, query, expected):
     login_as("learner")
     assert listed(client.get("/courses", query_string={"q": query})) == expected
+
+
+def card(html: str, slug: str) -> str:
+    """The catalog card whose title links to the course `slug`."""
+    return re.search(rf'<article[^>]*>\s*<h2><a href="/courses/{slug}".*?</article>', html,
+                     re.S).group(0)
+
+
+@pytest.mark.parametrize("language, first, other, label", [
+    ("vi", "ky-nang-so", "digital-skills", "Phiên bản tiếng Anh"),
+    ("en", "digital-skills", "ky-nang-so", "Vietnamese version"),
+    ("ko", "ky-nang-so", "digital-skills", "영어판"),  # no Korean version: Vietnamese first
+])
+def test_a_course_family_is_one_card_in_the_official_s_language(
+        client, login_as, courses, language, first, other, label):
+    """The other language versions are a secondary link on the card, not cards of their own."""
+    login_as("learner", preferred_language=language)
+    response = client.get("/courses")
+    assert sorted(listed(response)) == sorted([first, "van-ban"])
+    shown = card(response.data.decode(), first)
+    link = re.search(r'<p class="course-versions"><a href="([^"]+)"[^>]*>([^<]+)</a></p>', shown)
+    assert link is not None, shown
+    assert link.groups() == (f"/courses/{other}", label)
+    assert "course-versions" not in card(response.data.decode(), "van-ban")
 
 
 def test_no_match_says_so(client, login_as, courses):
@@ -106,7 +130,7 @@ def test_course_page_lists_modules_and_lessons_with_their_time(client, login_as,
     assert "Kỹ năng số cho cán bộ" in text and "Những điều cơ bản" in text
     assert f"Giới thiệu · {translated('vi', '%(minutes)s min', minutes=10)}" in text
     assert f"Tra cứu văn bản · {translated('vi', '%(minutes)s min', minutes=15)}" in text
-    assert translated("vi", "about %(minutes)s minutes", minutes=25) in text
+    assert "khoảng 25 phút" in text  # an estimate, rounded to 5 minutes (learning.i18n)
     assert translated("vi", "Enrol and start learning") in text
     assert 'href="/courses/ky-nang-so/lessons/' not in response.data.decode()  # not yet
     # the other language version of the same family
