@@ -151,7 +151,8 @@ def shown_date(moment: datetime, locale: str = "vi") -> str:
 
     day = date.fromisoformat(local_date(moment))
     if locale == "vi":
-        return f"ngày {day:%d} tháng {day:%m} năm {day:%Y}"
+        return "ngày {:02d} tháng {} năm {}".format(  # Decree 30: months 1-2 padded
+            day.day, f"{day.month:02d}" if day.month < 3 else day.month, day.year)
     return format_date(day, "long", locale=locale)
 
 

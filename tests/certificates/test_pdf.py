@@ -32,8 +32,8 @@ def test_the_pdf_reads_back_exactly(app, db, tmp_path, name):
     text = steps.pdf_text(data)
     assert steps.SERIAL.fullmatch(certificate.serial)
     # (the ministry is set in capitals by the template's style)
-    for shown in (name, TITLE, certificate.serial, "ngày 03 tháng 03 năm 2025", "87,5%",
-                  "ngày 03 tháng 03 năm 2027", MINISTRY.upper(), f"{BASE_URL}/verify/{certificate.code}"):
+    for shown in (name, TITLE, certificate.serial, "ngày 03 tháng 3 năm 2025", "87,5%",
+                  "ngày 03 tháng 3 năm 2027", MINISTRY.upper(), f"{BASE_URL}/verify/{certificate.code}"):
         assert shown in text, f"{shown!r} not on the page:\n{text}"
 
     fonts = steps.page_fonts(data)

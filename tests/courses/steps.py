@@ -75,7 +75,8 @@ def long_date(moment, locale: str = "vi") -> str:
     with current_app.test_request_context(), force_locale(locale):
         if locale == "vi":
             day = to_user_timezone(moment)
-            return f"ngày {day:%d} tháng {day:%m} năm {day:%Y}"
+            return "ngày {:02d} tháng {} năm {}".format(  # Decree 30: months 1-2 padded
+                day.day, f"{day.month:02d}" if day.month < 3 else day.month, day.year)
         return format_date(moment, "long")
 
 
