@@ -60,11 +60,11 @@ def detail(slug: str, quiz_slug: str):
     course = courses.get_course(slug)
     quiz = quizzes.get_quiz(course, quiz_slug)
     enrolment = courses.get_enrolment(current_user, course)
-    status = quizzes.quiz_status(current_user, quiz, now=clock.now(), close_overdue=True)
+    now = clock.now()
+    status = quizzes.quiz_status(current_user, quiz, now=now, close_overdue=True)
     db.session.commit()  # an overdue attempt may just have been graded
     question_count = quiz.draw_count or len([1 for _, q in quizzes.bank(quiz)
                                              if q.type != "description"])
-    now = clock.now()
     open_attempt = status.open_attempt
     remaining = (max(0, int((open_attempt.deadline_at - now).total_seconds()))
                  if open_attempt is not None and open_attempt.deadline_at else None)
@@ -178,13 +178,13 @@ def review(attempt_id: int):
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
     progress = quizzes.answer_progress(attempt)
     numbers = _question_numbers(attempt.layout)
-    page_of = {slot: n for n, page in enumerate(_pages(attempt)) for slot in page}
+    pages = _pages(attempt)
+    page_of = {slot: n for n, page in enumerate(pages) for slot in page}
 
     def link(slot: int) -> str:
-        page = page_of.get(slot, 0)
-        return url_for("quizzes.attempt", attempt_id=attempt.id,
-                       **({"page": page} if len(_pages(attempt)) > 1 else {}),
-                       _anchor=f"question-{slot}")
+        where = {"page": page_of.get(slot, 0)} if len(pages) > 1 else {}
+        return url_for("quizzes.attempt", attempt_id=attempt.id, _anchor=f"question-{slot}",
+                       **where)
 
     groups = {state: [(numbers[slot], link(slot)) for slot, s in progress.items() if s == state]
               for state in (quizzes.NOT_ANSWERED, quizzes.PARTLY_ANSWERED, quizzes.ANSWERED)}
