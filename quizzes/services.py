@@ -563,6 +563,8 @@ def review_lines(slot: dict, question: Question, response, *,
     if kind in ("matching", "ordering"):
         if kind == "matching":
             given = grading_response(slot, response) or {}
+            if not given:
+                return []
             prompts = [pair.left for pair in question.pairs if pair.left]
             return [ReviewLine(f"{prompt} → {given[str(i)]}" if str(i) in given
                                else f"{prompt} → —", str(i) in given,

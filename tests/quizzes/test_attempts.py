@@ -1022,6 +1022,13 @@ pairs = [{ left = "LGSP", right = "cấp bộ" }, { left = "NDXP", right = "qu�
     assert truefalse == [(wrong, true, True), ("", false, False)]
     assert matching == [(right, "LGSP → cấp bộ", False), (wrong, "NDXP → cấp bộ", False)]
 
+    # unanswered: "no answer", not a line per prompt
+    second = steps.start(client, SLUG, "hai-cau")
+    steps.submit(client, second, {})
+    html, text = result_of(client, second)
+    assert review_lines(html) == [[("", true, False), ("", false, False)]]
+    assert text.count(translated("vi", "no answer")) == 1
+
 
 # --- the quiz page with an attempt in progress ----------------------------------------------------
 
