@@ -1040,7 +1040,7 @@ def test_the_quiz_page_shows_an_attempt_in_progress_with_the_time_left(client, o
     response = client.get(steps.quiz_url(SLUG, QUIZ))
     text = visible_text(response)
     assert translated("vi", "No attempt yet.") not in text
-    assert translated("vi", "Attempt %(n)s is in progress.", n=1) in text
+    assert translated("vi", "Attempt %(n)s is in progress", n=1) in text
     assert re.search(r"Thời gian còn lại: (19|20) phút\.", text), text
     resume = translated("vi", "Resume your attempt")
     assert f'href="/attempts/{attempt_id}">{resume}</a>' in response.data.decode()
