@@ -2,12 +2,17 @@
 
 The fields are made per question (q3, q3-m0, q3-o1, ...), so they are read here rather than by
 a fixed WTForms class; the CSRF token is checked by the view's ActionForm. Anything malformed
-is treated as no answer, never as an error page.
+is treated as no answer, never as an error page. Submitting for grading is a form of its own
+(`SubmitAttemptForm`), on the review page, never a button of the attempt form.
 """
 
 from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
+from wtforms import HiddenField
+from wtforms.validators import AnyOf, InputRequired
+
+from learning.forms import Form
 
 MAX_TEXT = 10_000
 
@@ -62,3 +67,10 @@ def read_slot(slot_index: int, slot: dict, form: MultiDict):
 def read_page(layout: list[dict], slots: list[int], form: MultiDict) -> dict[int, object]:
     """Return the responses of the slots shown on one page."""
     return {index: read_slot(index, layout[index], form) for index in slots}
+
+
+class SubmitAttemptForm(Form):
+    """The confirmation that grades an attempt: its own CSRF token and an explicit confirm=1,
+    so no other form (nor a stray Enter in the attempt form) can spend an attempt."""
+
+    confirm = HiddenField(default="1", validators=[InputRequired(), AnyOf(["1"])])

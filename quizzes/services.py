@@ -493,6 +493,109 @@ def truth_label(value: bool, language: str | None = None) -> str:
         return str(label)
 
 
+ANSWERED, PARTLY_ANSWERED, NOT_ANSWERED = "answered", "partly_answered", "not_answered"
+
+
+def _empty(response) -> bool:
+    return response is None or response == "" or response == [] or response == {}
+
+
+def answer_progress(attempt: QuizAttempt) -> dict[int, str]:
+    """Map each question's slot (texts between questions left out) to whether its saved
+    answer is complete, partial (a matching or ordering question with parts left) or missing:
+    the summary shown before submitting."""
+    saved = {a.slot: a.response for a in db.session.scalars(select(AttemptAnswer).where(
+        AttemptAnswer.attempt_id == attempt.id))}
+    progress = {}
+    for index, slot in enumerate(attempt.layout):
+        data = slot["data"]
+        if data["type"] == "description":
+            continue
+        response = saved.get(index)
+        if _empty(response):
+            progress[index] = NOT_ANSWERED
+        elif data["type"] == "matching" and isinstance(response, dict) and len(response) < len(
+                [pair for pair in data["pairs"] if pair["left"]]):
+            progress[index] = PARTLY_ANSWERED
+        elif data["type"] == "ordering" and isinstance(response, dict) and len(response) < len(
+                slot["item_order"]):
+            progress[index] = PARTLY_ANSWERED
+        else:
+            progress[index] = ANSWERED
+    return progress
+
+
+def correct_count(attempt: QuizAttempt) -> tuple[int, int]:
+    """Return (questions answered fully right, auto-graded questions) of a graded attempt.
+
+    A question with partial credit counts as right only when it earned all its points; essays
+    and texts between questions are not counted."""
+    states = {a.slot: a.state for a in attempt.answers}
+    graded = [index for index, slot in enumerate(attempt.layout)
+              if Question.from_dict(slot["data"]).is_graded]
+    return sum(states.get(index) == grading.CORRECT for index in graded), len(graded)
+
+
+@dataclass
+class ReviewLine:
+    """One line of a graded answer in the review: an option or a part of the official's answer,
+    `mark` "right", "wrong", "partial" or None (nothing to say), `is_rich` when `text` is in
+    the question's text format."""
+
+    text: str
+    chosen: bool
+    mark: str | None
+    is_rich: bool = False
+
+
+def review_lines(slot: dict, question: Question, response, *,
+                 reveal: bool, language: str | None = None) -> list[ReviewLine]:
+    """Return the lines of a graded answer, one per option (choice and true/false questions) or
+    per part of the answer; with `reveal` the right options not chosen are marked too."""
+    kind = question.type
+    if kind in ("single", "multiple"):
+        if kind == "single":
+            chosen_positions = {response} if isinstance(response, int) else set()
+        else:
+            chosen_positions = {i for i in response or [] if isinstance(i, int)}
+        lines = []
+        for position, choice_index in enumerate(slot["choice_order"]):
+            choice = question.choices[choice_index]
+            chosen = position in chosen_positions
+            right = choice.weight > 0
+            mark = ("right" if right and (chosen or reveal) else
+                    "wrong" if chosen else None)
+            lines.append(ReviewLine(choice.text, chosen, mark, is_rich=True))
+        return lines
+    if kind == "truefalse":
+        return [ReviewLine(truth_label(value, language), response is value,
+                           ("right" if value == question.answer and (response is value or reveal)
+                            else "wrong" if response is value else None))
+                for value in (True, False)]
+    graded = grading.grade(question, grading_response(slot, response))
+    shown = shown_response(slot, question, response, language)
+    if kind in ("matching", "ordering"):
+        if kind == "matching":
+            given = grading_response(slot, response) or {}
+            if not given:
+                return []
+            prompts = [pair.left for pair in question.pairs if pair.left]
+            return [ReviewLine(f"{prompt} → {given[str(i)]}" if str(i) in given
+                               else f"{prompt} → —", str(i) in given,
+                               ("right" if graded.right[i] else "wrong")
+                               if str(i) in given else None)
+                    for i, prompt in enumerate(prompts)]
+        order = grading_response(slot, response) or []
+        return [ReviewLine(f"{position}. {question.order[item]}", True,
+                           "right" if item == position - 1 else "wrong")
+                for position, item in enumerate(order, start=1)] if shown else []
+    if not shown:
+        return []
+    mark = {grading.CORRECT: "right", grading.PARTIAL: "partial",
+            grading.INCORRECT: "wrong"}.get(graded.state)
+    return [ReviewLine(text, True, mark) for text in shown]
+
+
 def shown_response(slot: dict, question: Question, response,
                    language: str | None = None) -> list[str]:
     """Return the official's answer as texts (for the result page), labels in `language`."""

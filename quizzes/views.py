@@ -17,7 +17,7 @@ from learning.forms import ActionForm
 from learning.markdown import is_remote, render, sanitize_html
 from learning.params import db_int
 from quizzes import services as quizzes
-from quizzes.forms import read_page
+from quizzes.forms import SubmitAttemptForm, read_page
 from quizzes.questions import Question
 
 bp = Blueprint("quizzes", __name__)
@@ -60,13 +60,18 @@ def detail(slug: str, quiz_slug: str):
     course = courses.get_course(slug)
     quiz = quizzes.get_quiz(course, quiz_slug)
     enrolment = courses.get_enrolment(current_user, course)
-    status = quizzes.quiz_status(current_user, quiz, now=clock.now(), close_overdue=True)
+    now = clock.now()
+    status = quizzes.quiz_status(current_user, quiz, now=now, close_overdue=True)
     db.session.commit()  # an overdue attempt may just have been graded
     question_count = quiz.draw_count or len([1 for _, q in quizzes.bank(quiz)
                                              if q.type != "description"])
+    open_attempt = status.open_attempt
+    remaining = (max(0, int((open_attempt.deadline_at - now).total_seconds()))
+                 if open_attempt is not None and open_attempt.deadline_at else None)
     return render_template("quizzes/detail.html", course=course, quiz=quiz, status=status,
                            enrolment=enrolment, attempts=quizzes.attempts_of(current_user, quiz),
-                           question_count=question_count, form=ActionForm())
+                           question_count=question_count, form=ActionForm(),
+                           remaining=remaining)
 
 
 @bp.route("/courses/<slug>/quizzes/<quiz_slug>/start", methods=["POST"])
@@ -103,10 +108,7 @@ def attempt(attempt_id: int):
         responses = read_page(attempt.layout, pages[page], request.form)
         action = request.form.get("action", "save")
         try:
-            if action == "submit":
-                quizzes.submit(current_user, attempt, responses, now=now)
-                db.session.commit()
-                return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+            # "submit" only saves: grading waits for the confirmation on the review page.
             quizzes.save_responses(current_user, attempt, responses, now=now)
         except quizzes.TimeUp as error:
             quizzes.submit(current_user, attempt, None, now=now)
@@ -118,6 +120,8 @@ def attempt(attempt_id: int):
             flash(error.message, "error")
             return redirect(url_for("quizzes.result", attempt_id=attempt.id))
         db.session.commit()
+        if action == "submit":
+            return redirect(url_for("quizzes.review", attempt_id=attempt.id))
         target = {"next": page + 1, "prev": page - 1}.get(action, page)
         if action == "save":
             flash(_("Your answers have been saved."), "success")
@@ -151,6 +155,54 @@ def _question_numbers(layout: list[dict]) -> dict[int, int]:
     return {slot: n for n, slot in enumerate(slots, start=1)}
 
 
+@bp.route("/attempts/<int:attempt_id>/review", methods=["GET", "POST"])
+@login_required
+def review(attempt_id: int):
+    """Before grading: which questions are answered, the time left, and the confirmation that
+    submits (only its POST, with confirm=1, grades the attempt)."""
+    attempt = quizzes.get_attempt(current_user, attempt_id)
+    now = clock.now()
+    if attempt.state == quizzes.SUBMITTED:
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    form = SubmitAttemptForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            quizzes.submit(current_user, attempt, None, now=now)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+        db.session.commit()
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    if attempt.deadline_at and now >= attempt.deadline_at:
+        # Nothing can be answered any more: grade it as it stands (late: as at the deadline).
+        quizzes.submit(current_user, attempt, None, now=now)
+        db.session.commit()
+        flash(_("The time limit has passed; your answers were saved until then."), "info")
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    progress = quizzes.answer_progress(attempt)
+    numbers = _question_numbers(attempt.layout)
+    pages = _pages(attempt)
+    page_of = {slot: n for n, page in enumerate(pages) for slot in page}
+
+    def link(slot: int) -> str:
+        where = {"page": page_of.get(slot, 0)} if len(pages) > 1 else {}
+        return url_for("quizzes.attempt", attempt_id=attempt.id, _anchor=f"question-{slot}",
+                       **where)
+
+    groups = {state: [(numbers[slot], link(slot)) for slot, s in progress.items() if s == state]
+              for state in (quizzes.NOT_ANSWERED, quizzes.PARTLY_ANSWERED, quizzes.ANSWERED)}
+    status = quizzes.quiz_status(current_user, attempt.quiz, now=now)
+    return render_template(
+        "quizzes/review.html", attempt=attempt, quiz=attempt.quiz, course=attempt.quiz.course,
+        groups=groups, total=len(progress), form=form, status=status,
+        remaining=int((attempt.deadline_at - now).total_seconds())
+        if attempt.deadline_at else None,
+    )
+
+
 @bp.route("/attempts/<int:attempt_id>/result")
 @login_required
 def result(attempt_id: int):
@@ -159,14 +211,24 @@ def result(attempt_id: int):
     if attempt.state != quizzes.SUBMITTED:
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
     answers = {answer.slot: answer for answer in attempt.answers}
+    quiz, course = attempt.quiz, attempt.quiz.course
+    status = quizzes.quiz_status(current_user, quiz, now=clock.now())
+    right, graded = quizzes.correct_count(attempt)
+    retry = not status.is_passed and status.can_start
+    enrolled = courses.get_enrolment(current_user, course) is not None
     return render_template(
-        "quizzes/result.html", attempt=attempt, quiz=attempt.quiz, course=attempt.quiz.course,
+        "quizzes/result.html", attempt=attempt, quiz=quiz, course=course,
         slots=[(i, slot, Question.from_dict(slot["data"]), answers.get(i))
                for i, slot in enumerate(attempt.layout)],
-        status=quizzes.quiz_status(current_user, attempt.quiz, now=clock.now()),
-        text=_renderer(attempt.quiz),
+        status=status, right_count=right, graded_count=graded, retry=retry,
+        next_lesson=courses.next_lesson(current_user, course)
+        if enrolled and not retry else None,
+        text=_renderer(quiz),
         shown=lambda slot, question, response: quizzes.shown_response(
-            slot, question, response, language=attempt.quiz.course.language),
+            slot, question, response, language=course.language),
         right_answers=lambda question: quizzes.right_answers(
-            question, language=attempt.quiz.course.language),
+            question, language=course.language),
+        lines=lambda slot, question, response, **options: quizzes.review_lines(
+            slot, question, response, language=course.language, **options),
+        numbers=_question_numbers(attempt.layout),
     )

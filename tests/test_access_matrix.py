@@ -128,6 +128,13 @@ MATRIX = [
     ("GET", "/attempts/<int:attempt_id>", "/attempts/{attempt}", None, PAGE),
     ("POST", "/attempts/<int:attempt_id>", "/attempts/{attempt}", {"action": "save"},
      expect(LOGIN, 302, 302, 302, 302)),
+    ("GET", "/attempts/<int:attempt_id>/review", "/attempts/{attempt}/review", None, PAGE),
+    ("POST", "/attempts/<int:attempt_id>/review", "/attempts/{attempt}/review", {},
+     expect(LOGIN, 400, 400, 400, 400)),  # no confirm=1: nothing is submitted
+    ("GET", "/attempts/<int:attempt_id>/review", "/attempts/{others_attempt}/review", None,
+     expect(LOGIN, 404, 404, 404, 404)),
+    ("POST", "/attempts/<int:attempt_id>/review", "/attempts/{others_attempt}/review",
+     {"confirm": "1"}, expect(LOGIN, 404, 404, 404, 404)),  # nor can it be submitted
     ("GET", "/attempts/<int:attempt_id>/result", "/attempts/{attempt}/result", None,
      expect(LOGIN, 302, 302, 302, 302)),  # not submitted yet: back to the attempt
     ("GET", "/attempts/<int:attempt_id>/result", "/attempts/{others_attempt}/result", None,

@@ -464,4 +464,9 @@ def test_hostile_quiz_answers(app, client, caplog, tmp_path):
     sweep()
     check("POST", page, "/attempts/<int:attempt_id>",
           data={**dict.fromkeys(answers, "a\x00b"), "action": "submit"})
+    check("GET", f"{page}/review", "/attempts/<int:attempt_id>/review")
+    for value in FORM_HOSTILE:
+        check("POST", f"{page}/review", "/attempts/<int:attempt_id>/review",
+              data={"confirm": value})
+    check("POST", f"{page}/review", "/attempts/<int:attempt_id>/review", data={"confirm": "1"})
     check("GET", f"{page}/result", "/attempts/<int:attempt_id>/result")

@@ -259,3 +259,27 @@ def show_import_errors(page) -> None:
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
     assert page.locator(".import-errors").is_visible(), "the import shows no problems"
+
+
+QUIZ_COURSE = "khoa-kiem-tra"
+QUIZ = "moi-loai-cau-hoi"
+
+
+@pytest.fixture
+def quiz_taker(ministry, db, tmp_path):
+    """The ministry's administrator, enrolled in a course whose module quiz has every question
+    type (tests/quizzes/steps.py EVERY_TYPE); returns the quiz page's path."""
+    from tests.quizzes import steps as quiz_steps
+
+    course = quiz_steps.quiz_course(tmp_path, QUIZ_COURSE, module_quiz=quiz_steps.EVERY_TYPE)
+    course_services.enrol(ministry, ministry, course, now=clock.now())
+    db.session.commit()
+    return f"/courses/{QUIZ_COURSE}/quizzes/{QUIZ}"
+
+
+def start_quiz(page, quiz_path: str) -> None:
+    """Open the quiz page and start an attempt; wait for the attempt page."""
+    visit(page, quiz_path)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    assert urlsplit(page.url).path.startswith("/attempts/"), page.url

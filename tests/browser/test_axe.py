@@ -11,6 +11,7 @@ from tests.browser.conftest import (
     PHONE,
     VENDOR,
     show_import_errors,
+    start_quiz,
     show_user_form_errors,
     sign_in,
     visit,
@@ -75,4 +76,29 @@ def test_phone_layout_passes_axe_wcag2_aa(web, ministry):
         _axe(page, f"{path} at 360 px", found)
     show_import_errors(page)
     _axe(page, "/admin/import with errors at 360 px", found)
+    assert not found, "axe-core WCAG 2 A/AA violations:\n" + "\n".join(found)
+
+
+def test_quiz_pages_pass_axe_wcag2_aa(web, ministry, quiz_taker):
+    """Taking a quiz: the quiz page, the attempt, the check before submitting, the result
+    (with the review of every answer), at desktop and phone widths."""
+    found: list[str] = []
+    for viewport, label in ((None, ""), (PHONE, " at 360 px")):
+        page = web.signed_in_page(ministry, viewport)
+        visit(page, quiz_taker)
+        _axe(page, f"quiz page{label}", found)
+        start_quiz(page, quiz_taker)
+        _axe(page, f"attempt page{label}", found)
+        page.locator("input[type=radio]").first.check()
+        with page.expect_navigation():
+            page.locator("button.submit-attempt").click()
+        assert page.url.endswith("/review"), page.url
+        _axe(page, f"review page{label}", found)
+        visit(page, quiz_taker)
+        _axe(page, f"quiz page with an attempt in progress{label}", found)
+        page.go_back()
+        with page.expect_navigation():
+            page.locator("form.submit-attempt-form button[type=submit]").click()
+        assert page.url.endswith("/result"), page.url
+        _axe(page, f"result page{label}", found)
     assert not found, "axe-core WCAG 2 A/AA violations:\n" + "\n".join(found)

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from PIL import Image, ImageChops
 
-from tests.browser.conftest import PASSWORD
+from tests.browser.conftest import PASSWORD, start_quiz
 
 pytestmark = pytest.mark.browser
 
@@ -118,3 +118,45 @@ def test_focus_indicator_is_visible_on_every_tab_stop(web, ministry):
         page.keyboard.press("Shift+Tab")
         page.keyboard.press("Tab")  # focus by keyboard, so :focus-visible applies
         assert _ring_pixels_changed(page, link) > 50, f"no focus ring drawn around {selector}"
+
+
+def test_submitting_a_quiz_with_the_keyboard_asks_first(web, ministry, quiz_taker):
+    """Enter on the attempt's submit button only leads to the check before submitting; there,
+    Tab goes through the links to the questions, then "Nộp bài", then back to the questions;
+    Enter on "Nộp bài" grades and the result page says so."""
+    page = web.signed_in_page(ministry)
+    start_quiz(page, quiz_taker)
+    attempt_path = urlsplit(page.url).path
+    page.locator("input[type=radio]").first.focus()
+    page.keyboard.press("Space")
+    submit = page.locator("button.submit-attempt")
+    submit.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert urlsplit(page.url).path == f"{attempt_path}/review", page.url
+    assert page.locator("h1").inner_text().startswith("Kiểm tra trước khi nộp bài")
+
+    # Tab order in the main content: question links, then the confirm button, then "back".
+    page.locator("h1").evaluate("el => { el.tabIndex = -1; el.focus(); }")
+    stops = []
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(ACTIVE)
+        if stop is None or stop["tag"] not in ("a", "button"):
+            break
+        stops.append(stop)
+        if stop["text"] == "Quay lại làm tiếp":
+            break
+        style = page.evaluate(f"() => ({FOCUS_STYLE})(document.activeElement)")
+        assert _shows_focus(style), f"Tab stop without a visible focus indicator: {stop}"
+    texts = [stop["text"] for stop in stops]
+    assert texts[-2:] == ["Nộp bài", "Quay lại làm tiếp"], texts
+    assert texts[0].startswith("Câu "), texts
+    assert all(text.startswith("Câu ") for text in texts[:-2]), texts
+
+    page.locator("form.submit-attempt-form button[type=submit]").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert urlsplit(page.url).path == f"{attempt_path}/result", page.url
+    verdict = page.locator("#verdict").inner_text()
+    assert "Đạt" in verdict or "Không đạt" in verdict

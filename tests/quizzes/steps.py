@@ -193,8 +193,26 @@ def send(client, attempt_id: int, fields: dict, action: str = "save", page: int 
                        data={**fields, "page": str(page), "action": action})
 
 
+def review_url(attempt_id: int) -> str:
+    return f"/attempts/{attempt_id}/review"
+
+
+def confirm(client, attempt_id: int):
+    """Press "Nộp bài" on the review page (the only form that grades)."""
+    return client.post(review_url(attempt_id), data={"confirm": "1"})
+
+
 def submit(client, attempt_id: int, fields: dict | None = None, page: int = 0):
-    return send(client, attempt_id, fields or {}, "submit", page)
+    """Submit as an official does: the attempt form's submit button (which saves and goes to
+    the review page), then the confirmation there; wherever the server sends the official
+    instead (time up, already submitted), stop there. Returns the last response."""
+    response = send(client, attempt_id, fields or {}, "submit", page)
+    if response.status_code != 302 or location_path(response) != review_url(attempt_id):
+        return response
+    review = client.get(review_url(attempt_id))
+    if review.status_code != 200:
+        return review
+    return confirm(client, attempt_id)
 
 
 def right_fields(slot_index: int, slot: dict) -> dict:
@@ -258,3 +276,12 @@ def percent(value: float, locale: str = "vi") -> str:
 
     with current_app.test_request_context(), force_locale(locale):
         return format_percent(value / 100)
+
+
+def verdict(html: str) -> str:
+    """The pass-or-fail heading of a result page as it reads (its ✓/✗ are hidden from
+    screen readers, so left out)."""
+    match = re.search(r'<h2 id="verdict"[^>]*>(.*?)</h2>', html, re.S)
+    assert match, "the result page has no verdict heading"
+    words = re.sub(r'<span[^>]*aria-hidden="true"[^>]*>.*?</span>', " ", match.group(1))
+    return " ".join(re.sub(r"<[^>]+>", " ", words).split())

@@ -720,3 +720,327 @@ def test_the_grading_policy_decides_the_counted_score(client, official, db, tmp_
     detail = visible_text(client.get(steps.quiz_url(SLUG, QUIZ)))
     assert translated("vi", "Score: %(score)s", score=steps.percent(counted)) in detail
     assert db.session.scalar(select(func.count()).select_from(QuizAttempt)) == 2
+
+
+# --- submitting safely: the review step (issue #9, point 4) -------------------------------------
+
+def forms_of(html: str) -> list[tuple[str, str]]:
+    """(action, form HTML) of every form on a page."""
+    return [(action, body) for action, body in
+            re.findall(r'<form[^>]*action="([^"]*)"[^>]*>(.*?)</form>', html, re.S)]
+
+
+def test_the_attempt_form_never_grades_its_submit_button_saves_and_asks_to_confirm(
+        client, official, db, tmp_path):
+    quiz = make_quiz(tmp_path, 4, one_page=False, shuffle_questions=False)
+    user = official()
+    attempt_id = steps.start(client, SLUG, QUIZ)
+    layout = steps.get_attempt(attempt_id).layout
+    html = client.get(f"/attempts/{attempt_id}?page=3").data.decode()
+    # The only form of the attempt page posts to the attempt page itself; none posts to review.
+    assert [action for action, _ in forms_of(html) if "/attempts/" in action] == [
+        f"/attempts/{attempt_id}?page=3"]
+    assert translated("vi", "Review and submit") in visible_text(client.get(
+        f"/attempts/{attempt_id}?page=3"))
+
+    with gradings() as heard:
+        steps.send(client, attempt_id, steps.right_fields(0, layout[0]), "next", page=0)
+        # Enter on the submit button of the last page: answers saved, nothing graded.
+        response = steps.send(client, attempt_id, steps.wrong_fields(3, layout[3]), "submit",
+                              page=3)
+        assert location_path(response) == f"/attempts/{attempt_id}/review"
+        assert heard == []
+        [attempt] = steps.attempts(user, quiz)
+        assert attempt.state == "in_progress" and attempt.submitted_at is None
+        assert steps.saved_answers(attempt_id) == {0: True, 3: True}
+
+        # Pressing it again (a second Enter) still only comes back to the review.
+        again = steps.send(client, attempt_id, {}, "submit", page=3)
+        assert location_path(again) == f"/attempts/{attempt_id}/review"
+        assert steps.saved_answers(attempt_id)[3] is None  # the page as sent: blank now
+        steps.send(client, attempt_id, steps.wrong_fields(3, layout[3]), "save", page=3)
+
+        # The confirmation needs its explicit field (and a CSRF token).
+        assert client.post(steps.review_url(attempt_id), data={}).status_code == 400
+        assert client.post(steps.review_url(attempt_id), data={"confirm": "yes"}
+                           ).status_code == 400
+        assert client.post(steps.review_url(attempt_id), data={"confirm": "1"},
+                           csrf=False).status_code == 400
+        assert steps.get_attempt(attempt_id).state == "in_progress" and heard == []
+
+        done = steps.confirm(client, attempt_id)
+        assert location_path(done) == f"/attempts/{attempt_id}/result"
+        assert heard == [attempt_id]
+        twice = steps.confirm(client, attempt_id)  # a second confirmation grades nothing
+        assert location_path(twice) == f"/attempts/{attempt_id}/result"
+    assert heard == [attempt_id]
+    [attempt] = steps.attempts(user, quiz)
+    assert (attempt.state, attempt.percent) == ("submitted", 25.0)
+    # once graded, the review page leads to the result
+    assert location_path(client.get(steps.review_url(attempt_id))) == (
+        f"/attempts/{attempt_id}/result")
+
+
+def test_the_review_lists_answered_and_unanswered_questions_with_links_back(
+        client, official, db, tmp_path):
+    steps.quiz_course(tmp_path, SLUG, module_quiz=EVERY_TYPE.replace(
+        "one_page = true", "one_page = false"))
+    official()
+    attempt_id = steps.start(client, SLUG, "moi-loai-cau-hoi")
+    layout = steps.get_attempt(attempt_id).layout
+    by_type = {slot["data"]["type"]: index for index, slot in enumerate(layout)}
+    fields = {**steps.right_fields(by_type["single"], layout[by_type["single"]]),
+              **steps.right_fields(by_type["essay"], layout[by_type["essay"]])}
+    matching = steps.right_fields(by_type["matching"], layout[by_type["matching"]])
+    fields.update(dict(list(matching.items())[:1]))  # one prompt of three
+    for page, index in enumerate(range(len(layout))):
+        steps.send(client, attempt_id, {k: v for k, v in fields.items()
+                                        if re.fullmatch(rf"q{index}(-.*)?", k)}, "save",
+                   page=page)
+    response = steps.send(client, attempt_id, {}, "submit", page=0)
+    page = client.get(location_path(response))
+    assert page.status_code == 200
+    html, text = page.data.decode(), visible_text(page)
+    # questions are numbered from 1 after the introduction: slot n is question n
+    assert translated("vi", "%(answered)s of %(total)s questions answered",
+                      answered=2, total=8) in text
+    groups = dict(re.findall(r'<h3 id="group-(\w+)">.*?</h3>\s*<ul[^>]*>(.*?)</ul>', html,
+                             re.S))
+    links = {state: re.findall(r'<a href="([^"]*)">([^<]*)</a>', body)
+             for state, body in groups.items()}
+
+    def link(index):
+        return (f"/attempts/{attempt_id}?page={index}#question-{index}",
+                translated("vi", "Question %(n)s", n=index))
+
+    answered = sorted([by_type["single"], by_type["essay"]])
+    assert links["answered"] == [link(i) for i in answered]
+    assert links["partly_answered"] == [link(by_type["matching"])]
+    assert links["not_answered"] == [link(i) for i in range(1, 9)
+                                     if i not in answered and i != by_type["matching"]]
+    assert translated("vi", "Not answered") in text and translated("vi", "Answered") in text
+    # each link leads to the page holding that question, where its anchor is
+    target = client.get(links["not_answered"][0][0].split("#")[0]).data.decode()
+    assert f'id="{links["not_answered"][0][0].split("#")[1]}"' in target
+    # the confirmation form: its own token, an explicit confirm field, "Nộp bài"
+    [(action, form)] = [f for f in forms_of(html) if f[0] == steps.review_url(attempt_id)]
+    assert 'name="csrf_token"' in form
+    assert re.search(r'<input[^>]*name="confirm"[^>]*value="1"', form)
+    assert translated("vi", "Submit for grading") == "Nộp bài"
+    assert f">{translated('vi', 'Submit for grading')}</button>" in form
+    assert "Sau lần này, bạn còn lại 2 lượt làm bài." in text
+
+
+def test_the_review_shows_the_time_left_and_grades_an_attempt_past_its_limit(
+        client, official, db, tmp_path):
+    quiz = make_quiz(tmp_path, 2, time_limit_minutes=10, shuffle_questions=False)
+    user = official()
+    attempt_id = steps.start(client, SLUG, QUIZ)
+    layout = steps.get_attempt(attempt_id).layout
+    steps.send(client, attempt_id, steps.right_fields(0, layout[0]), "submit")
+    page = client.get(steps.review_url(attempt_id))
+    text = visible_text(page)
+    assert translated("vi", "Time left:") in text
+    remaining = int(re.search(r'data-remaining="(\d+)"', page.data.decode()).group(1))
+    assert 590 <= remaining <= 600
+    assert steps.get_attempt(attempt_id).state == "in_progress"
+
+    expire(attempt_id, db)
+    response = client.get(steps.review_url(attempt_id))
+    assert location_path(response) == f"/attempts/{attempt_id}/result"
+    [attempt] = steps.attempts(user, quiz)
+    assert (attempt.state, attempt.percent, attempt.time_limit_expired) == ("submitted", 50.0,
+                                                                            True)
+    assert attempt.submitted_at == attempt.deadline_at
+
+
+def test_confirming_after_the_deadline_grades_the_answers_saved_in_time(
+        client, official, db, tmp_path):
+    quiz = make_quiz(tmp_path, 2, time_limit_minutes=10, shuffle_questions=False)
+    user = official()
+    attempt_id = steps.start(client, SLUG, QUIZ)
+    layout = steps.get_attempt(attempt_id).layout
+    steps.send(client, attempt_id, steps.answer_fields(layout), "submit")
+    assert client.get(steps.review_url(attempt_id)).status_code == 200
+    expire(attempt_id, db)  # the official left the review page open too long
+    response = steps.confirm(client, attempt_id)
+    assert location_path(response) == f"/attempts/{attempt_id}/result"
+    [attempt] = steps.attempts(user, quiz)
+    assert (attempt.percent, attempt.time_limit_expired) == (100.0, True)
+
+
+# --- the result page --------------------------------------------------------------------------
+
+def result_of(client, attempt_id):
+    response = client.get(f"/attempts/{attempt_id}/result")
+    assert response.status_code == 200
+    return response.data.decode(), visible_text(response)
+
+
+def test_the_result_says_pass_or_fail_in_words_the_rounded_score_and_questions_right(
+        client, official, db, tmp_path):
+    steps.quiz_course(tmp_path, SLUG, module_quiz=EVERY_TYPE)
+    official()
+    attempt_id = steps.start(client, SLUG, "moi-loai-cau-hoi")
+    layout = steps.get_attempt(attempt_id).layout
+    fields = steps.answer_fields(layout)
+    multiple = next(i for i, slot in enumerate(layout) if slot["data"]["type"] == "multiple")
+    fields[f"q{multiple}"] = fields[f"q{multiple}"][:1]  # half the credit: not "right"
+    steps.submit(client, attempt_id, fields)
+    attempt = steps.get_attempt(attempt_id)
+    assert (attempt.score_points, attempt.max_points) == (7.5, 8.0)
+    html, text = result_of(client, attempt_id)
+    assert steps.verdict(html) == translated("vi", "Passed")
+    assert 'class="result-summary is-passed"' in html
+    assert translated("vi", "Score: %(score)s", score=steps.percent(93.75)) in text
+    assert steps.percent(93.75) == "94%"
+    # seven auto-graded questions (the essay does not count); the half-right one is not right
+    assert translated("vi", "%(right)s/%(total)s questions right", right=6, total=7) in text
+    assert "6/7 câu đúng" in text
+    assert "7,5" not in text and "7.5" not in text  # no points with decimals
+
+
+def test_a_failed_result_offers_a_retry_while_attempts_are_left(client, official, db,
+                                                                 tmp_path):
+    make_quiz(tmp_path, 3, max_attempts=2, pass_mark=70)
+    official()
+    attempt_id = steps.start(client, SLUG, QUIZ)
+    layout = steps.get_attempt(attempt_id).layout
+    steps.submit(client, attempt_id, steps.answer_fields(layout, right=1))
+    html, text = result_of(client, attempt_id)
+    assert steps.verdict(html) == translated("vi", "Not passed")
+    assert 'class="result-summary is-failed"' in html
+    assert translated("vi", "Score: %(score)s", score=steps.percent(100 / 3)) in text
+    assert "1/3 câu đúng" in text
+    assert "Còn lại 1 lượt làm bài." in text
+    next_step = re.search(r'<p class="next-step">(.*?)</p>', html, re.S).group(1)
+    assert f'href="{steps.quiz_url(SLUG, QUIZ)}">{translated("vi", "Try again")}' in next_step
+
+    # the last attempt fails too: no retry, the course goes on with the next lesson
+    second = steps.start(client, SLUG, QUIZ)
+    steps.submit(client, second, steps.answer_fields(steps.get_attempt(second).layout, 0))
+    html, text = result_of(client, second)
+    assert translated("vi", "No attempts left.") in text
+    next_step = re.search(r'<p class="next-step">(.*?)</p>', html, re.S).group(1)
+    assert translated("vi", "Try again") not in next_step
+    assert f'href="/courses/{SLUG}/lessons/a"' in next_step
+    assert f'href="/courses/{SLUG}"' in next_step
+
+
+def test_a_passed_result_leads_to_the_next_lesson(client, official, db, tmp_path):
+    make_quiz(tmp_path, 2)
+    official()
+    attempt_id = steps.start(client, SLUG, QUIZ)
+    steps.submit(client, attempt_id, steps.answer_fields(steps.get_attempt(attempt_id).layout))
+    html, text = result_of(client, attempt_id)
+    assert steps.verdict(html) == translated("vi", "Passed")
+    assert translated("vi", "Attempts are unlimited.") in text
+    next_step = re.search(r'<p class="next-step">(.*?)</p>', html, re.S).group(1)
+    assert translated("vi", "Try again") not in next_step
+    assert translated("vi", "Next lesson:") in next_step
+    assert f'href="/courses/{SLUG}/lessons/a"' in next_step
+
+
+def review_lines(html: str) -> list[list[tuple[str, str, bool]]]:
+    """Per choice question of a result page: (mark read aloud, option text, chosen)."""
+    questions = []
+    for block in re.findall(r'<ul class="review-options">(.*?)</ul>', html, re.S):
+        lines = []
+        for item in re.findall(r"<li[^>]*>(.*?)</li>", block, re.S):
+            spoken = re.search(r'<span class="visually-hidden">([^<]*)</span>', item)
+            option = re.search(r'<div class="option-text">(.*?)</div>', item, re.S).group(1)
+            lines.append((spoken.group(1) if spoken else "",
+                          " ".join(re.sub(r"<[^>]+>", " ", option).split()),
+                          'class="chosen-label"' in item))
+        questions.append(lines)
+    return questions
+
+
+@pytest.mark.parametrize("review", ["answers", "feedback"])
+def test_the_review_marks_each_option_right_or_wrong_one_per_line(client, official, db,
+                                                                  tmp_path, review):
+    toml = '''
+slug = "mot-cau"
+title = "Một câu"
+shuffle_options = false
+review = "{review}"
+
+[[questions]]
+type = "multiple"
+text = "Báo lỗi nên có những gì?"
+choices = [
+  {{ text = "Thời điểm xảy ra lỗi", correct = true }},
+  {{ text = "Các bước đã làm", correct = true }},
+  {{ text = "Mật khẩu của bạn" }},
+]
+'''.format(review=review)
+    steps.quiz_course(tmp_path, SLUG, module_quiz=toml)
+    official()
+    attempt_id = steps.start(client, SLUG, "mot-cau")
+    steps.submit(client, attempt_id, {"q0": ["0", "2"]})  # one right, one wrong
+    html, text = result_of(client, attempt_id)
+    right, wrong = translated("vi", "right:"), translated("vi", "wrong:")
+    [lines] = review_lines(html)
+    assert lines == [
+        (right, "Thời điểm xảy ra lỗi", True),
+        (right if review == "feedback" else "", "Các bước đã làm", False),  # not chosen
+        (wrong, "Mật khẩu của bạn", True),
+    ]
+    assert html.count('<span class="mark mark-right" aria-hidden="true">✓</span>') == (
+        2 if review == "feedback" else 1)
+    assert html.count('<span class="mark mark-wrong" aria-hidden="true">✗</span>') == 1
+
+
+def test_the_review_marks_true_false_and_matching_answers(client, official, db, tmp_path):
+    toml = '''
+slug = "hai-cau"
+title = "Hai câu"
+shuffle_questions = false
+review = "answers"
+
+[[questions]]
+type = "truefalse"
+text = "Đóng thẻ trình duyệt là đã đăng xuất."
+answer = false
+
+[[questions]]
+type = "matching"
+text = "Ghép"
+pairs = [{ left = "LGSP", right = "cấp bộ" }, { left = "NDXP", right = "quốc gia" }]
+'''
+    steps.quiz_course(tmp_path, SLUG, module_quiz=toml)
+    official()
+    attempt_id = steps.start(client, SLUG, "hai-cau")
+    layout = steps.get_attempt(attempt_id).layout
+    rights = layout[1]["rights"]
+    steps.submit(client, attempt_id, {"q0": "true", "q1-m0": str(rights.index("cấp bộ")),
+                                      "q1-m1": str(rights.index("cấp bộ"))})
+    html, _ = result_of(client, attempt_id)
+    right, wrong = translated("vi", "right:"), translated("vi", "wrong:")
+    true, false = translated("vi", "True"), translated("vi", "False")
+    [truefalse, matching] = review_lines(html)
+    assert truefalse == [(wrong, true, True), ("", false, False)]
+    assert matching == [(right, "LGSP → cấp bộ", False), (wrong, "NDXP → cấp bộ", False)]
+
+    # unanswered: "no answer", not a line per prompt
+    second = steps.start(client, SLUG, "hai-cau")
+    steps.submit(client, second, {})
+    html, text = result_of(client, second)
+    assert review_lines(html) == [[("", true, False), ("", false, False)]]
+    assert text.count(translated("vi", "no answer")) == 1
+
+
+# --- the quiz page with an attempt in progress ----------------------------------------------------
+
+def test_the_quiz_page_shows_an_attempt_in_progress_with_the_time_left(client, official, db,
+                                                                       tmp_path):
+    make_quiz(tmp_path, 2, time_limit_minutes=20)
+    official()
+    attempt_id = steps.start(client, SLUG, QUIZ)
+    response = client.get(steps.quiz_url(SLUG, QUIZ))
+    text = visible_text(response)
+    assert translated("vi", "No attempt yet.") not in text
+    assert translated("vi", "Attempt %(n)s is in progress", n=1) in text
+    assert re.search(r"Thời gian còn lại: (19|20) phút\.", text), text
+    resume = translated("vi", "Resume your attempt")
+    assert f'href="/attempts/{attempt_id}">{resume}</a>' in response.data.decode()
