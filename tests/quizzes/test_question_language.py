@@ -36,4 +36,7 @@ def test_true_false_labels_follow_the_course_language(client, login_as, db, tmp_
     response = steps.submit(client, attempt_id, {"q0": "true", "q1": "true"})
     html = client.get(location_path(response)).data.decode()
     review = re.search(r'<ol class="review".*?</ol>', html, re.S).group(0)
-    assert sorted(re.findall(r"</strong> ([^<]+)</p>", review)) == sorted([yes, yes, no])
+    # one line per option, True then False, for each of the two questions
+    assert re.findall(r'<div class="option-text">([^<]+)</div>', review) == [yes, no] * 2
+    # and the right answer of the question answered wrongly
+    assert re.findall(r"</strong> ([^<]+)</p>", review) == [no]
