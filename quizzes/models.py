@@ -59,6 +59,8 @@ class Quiz(db.Model):
     review_policy: Mapped[str] = mapped_column(String(10), default="feedback")
     is_required: Mapped[bool] = mapped_column(Boolean, default=True)
     one_page: Mapped[bool] = mapped_column(Boolean, default=True)
+    # What must be done before an attempt: "lessons" and/or "quiz:<module slug>" (package.py).
+    requires: Mapped[list] = mapped_column(JSON, default=list)
     source_path: Mapped[str] = mapped_column(String(500), default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
     is_removed: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -45,6 +45,7 @@ class QuizSpec:
     review_policy: str = "feedback"
     is_required: bool = True
     one_page: bool = True
+    requires: list[str] = field(default_factory=list)  # "lessons", "quiz:<module slug>"
     questions: list[tuple[str, Question]] = field(default_factory=list)  # (key, question)
 
 
@@ -207,6 +208,16 @@ def _settings(meta: dict, spec: QuizSpec, path: str, problems: list[Problem]) ->
         problems.append(Problem(path, None, "“grading” must be highest or last"))
     else:
         spec.grading_policy = grading
+    requires = meta.get("requires", [])
+    if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
+        problems.append(Problem(path, None, "“requires” must be a list of texts"))
+    else:
+        for item in requires:
+            if item != "lessons" and not (item.startswith("quiz:") and SLUG.match(item[5:])):
+                problems.append(Problem(path, None, f"“requires”: “{item}” is neither "
+                                                    "\"lessons\" nor \"quiz:<module slug>\""))
+            elif item not in spec.requires:
+                spec.requires.append(item)
     review = meta.get("review", "feedback")
     if review not in ("score", "answers", "feedback"):
         problems.append(Problem(path, None, "“review” must be score, answers or feedback"))

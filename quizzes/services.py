@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from courses.models import Course, Enrolment, Module
+from courses.models import Course, Enrolment, Lesson, LessonProgress, Module
 from courses.packages import CourseSpec, PackageError, Problem
 from courses.services import get_enrolment
 from learning.accounts.models import User
@@ -48,10 +48,26 @@ class TimeUp(RuleViolation):
 
 def check_package(files: dict[str, bytes], *, spec: CourseSpec | None, **_) -> list[Problem]:
     """Subscriber of `package_checking`: every problem of the package's quiz files."""
-    _, problems = parse_quizzes(files, language=spec.language if spec else "vi",
-                                module_titles=_module_titles(spec))
+    specs, problems = parse_quizzes(files, language=spec.language if spec else "vi",
+                                    module_titles=_module_titles(spec))
     if spec is not None:
         folders = {module.folder for module in spec.modules}
+        quiz_folders = {quiz_spec.folder for quiz_spec in specs}
+        folder_of = {module.slug: module.folder for module in spec.modules}
+        for quiz_spec in specs:
+            for item in quiz_spec.requires:
+                if not item.startswith("quiz:"):
+                    continue
+                module_slug = item[len("quiz:"):]
+                where = quiz_spec.source_path
+                if module_slug not in folder_of:
+                    problems.append(Problem(where, None, f"“requires”: no module “{module_slug}”"))
+                elif folder_of[module_slug] not in quiz_folders:
+                    problems.append(Problem(where, None, f"“requires”: module “{module_slug}” "
+                                                         "has no quiz"))
+                elif folder_of[module_slug] == quiz_spec.folder:
+                    problems.append(Problem(where, None, "“requires”: a quiz cannot require "
+                                                         "itself"))
         for quiz_folder in {p.rsplit("/", 1)[0] for p in files if p.endswith(("/quiz.toml",
                                                                                "/quiz.gift"))}:
             if quiz_folder not in folders:
@@ -87,7 +103,7 @@ def _store_questions(quiz: Quiz, questions: list[tuple[str, Question]], *,
 def _apply_spec(quiz: Quiz, spec: QuizSpec) -> None:
     for attribute in ("title", "pass_mark", "max_attempts", "time_limit_seconds",
                       "shuffle_questions", "shuffle_options", "draw_count", "grading_policy",
-                      "review_policy", "is_required", "one_page", "source_path"):
+                      "review_policy", "is_required", "one_page", "source_path", "requires"):
         setattr(quiz, attribute, getattr(spec, attribute))
 
 
@@ -198,11 +214,61 @@ class QuizStatus:
     counted_percent: float | None
     is_passed: bool
     open_attempt: QuizAttempt | None
+    missing: Missing | None = None  # set by quiz_status: what the quiz still requires
+
+    @property
+    def is_locked(self) -> bool:
+        return self.missing is not None and not self.missing.is_empty
 
     @property
     def can_start(self) -> bool:
-        return self.open_attempt is None and (self.attempts_left is None
-                                              or self.attempts_left > 0)
+        return self.open_attempt is None and not self.is_locked and (
+            self.attempts_left is None or self.attempts_left > 0)
+
+
+@dataclass
+class Missing:
+    """What an official must still do before starting a quiz (its `requires`)."""
+
+    lessons: list[Lesson]
+    quizzes: list[Quiz]  # module quizzes not passed yet
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lessons and not self.quizzes
+
+
+def missing_requirements(user: User, quiz: Quiz) -> Missing:
+    """Return the lessons not completed and the module quizzes not passed that the quiz
+    requires. "lessons" means the module's lessons for a module quiz, all the course's lessons
+    for the final test; in a recertification cycle only this cycle's work counts."""
+    missing = Missing(lessons=[], quizzes=[])
+    requires = quiz.requires or []
+    if not requires:
+        return missing
+    enrolment = get_enrolment(user, quiz.course)
+    if "lessons" in requires:
+        query = (select(Lesson).join(Module, Lesson.module_id == Module.id)
+                 .where(Lesson.course_id == quiz.course_id, Lesson.is_removed.is_(False),
+                        Module.is_removed.is_(False)).order_by(Lesson.position))
+        if quiz.module_id is not None:
+            query = query.where(Lesson.module_id == quiz.module_id)
+        done = select(LessonProgress.lesson_id).where(
+            LessonProgress.user_id == user.id, LessonProgress.course_id == quiz.course_id,
+            LessonProgress.completed_at.is_not(None))
+        if enrolment is not None and enrolment.cycle_started_at is not None:
+            done = done.where(LessonProgress.completed_at >= enrolment.cycle_started_at)
+        missing.lessons = list(db.session.scalars(query.where(Lesson.id.not_in(done))))
+    slugs = [item[len("quiz:"):] for item in requires if item.startswith("quiz:")]
+    if slugs:
+        for required in db.session.scalars(
+                select(Quiz).join(Module, Quiz.module_id == Module.id)
+                .where(Quiz.course_id == quiz.course_id, Quiz.is_removed.is_(False),
+                       Module.slug.in_(slugs), Module.is_removed.is_(False), Quiz.id != quiz.id)
+                .order_by(Module.position, Quiz.position)):
+            if not _standing(required, attempts_for_user(user.id, required), enrolment).is_passed:
+                missing.quizzes.append(required)
+    return missing
 
 
 def counted_attempt(quiz: Quiz, attempts: list[QuizAttempt]) -> QuizAttempt | None:
@@ -226,7 +292,9 @@ def quiz_status(user: User, quiz: Quiz, *, now: datetime,
     if (close_overdue and open_attempt is not None and open_attempt.deadline_at
             and open_attempt.deadline_at + GRACE < now):
         submit(user, open_attempt, None, now=now)
-    return _standing(quiz, attempts, get_enrolment(user, quiz.course))
+    status = _standing(quiz, attempts, get_enrolment(user, quiz.course))
+    status.missing = missing_requirements(user, quiz)
+    return status
 
 
 def _standing(quiz: Quiz, attempts: list[QuizAttempt], enrolment: Enrolment | None
@@ -289,6 +357,8 @@ def start_attempt(user: User, quiz: Quiz, *, now: datetime,
     status = quiz_status(user, quiz, now=now, close_overdue=True)
     if status.open_attempt is not None:
         return status.open_attempt
+    if status.is_locked:
+        raise RuleViolation(_l("This quiz is locked: finish what it requires first."))
     if status.attempts_left == 0:
         raise RuleViolation(_l("You have used all the attempts allowed for this quiz."))
     attempt = QuizAttempt(
