@@ -35,6 +35,8 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from learning.config import create_private_file
+
 RSA_BITS = 3072
 CERT_YEARS = 20  # no time-stamping authority on an intranet: the certificate must outlive PDFs
 SIGNATURE_FIELD = "HocSoCertificateSignature"
@@ -201,17 +203,6 @@ class Signer:
         return self.private.sign(data)
 
 
-def _write_new(path: Path, data: bytes) -> None:
-    """Create `path` with `data` (mode 0600); never overwrite an existing file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return  # another worker created it at the same moment: use theirs
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-
-
 def _pem_private(key) -> bytes:
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
@@ -260,7 +251,7 @@ def load_signer(config: dict, *, now: datetime | None = None) -> Signer:
             os.replace(default_key, instance / "signing-key.ed25519-retired.pem")
             (instance / "signing-cert.pem").unlink(missing_ok=True)
         if not default_key.exists():
-            _write_new(default_key, _pem_private(
+            create_private_file(default_key, _pem_private(
                 rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)))
         data = default_key.read_bytes()
     try:
@@ -310,7 +301,7 @@ def _load_chain(config: dict, private, instance: Path, *, configured_key: bool,
     organisation = config.get("MINISTRY_NAME") or "HọcSố"
     certificate = self_issued_certificate(private, common_name=f"HọcSố — {organisation}",
                                           organisation=organisation, now=now)
-    _write_new(path, certificate.public_bytes(serialization.Encoding.PEM))
+    create_private_file(path, certificate.public_bytes(serialization.Encoding.PEM))
     return load_pem_certificates(path.read_bytes())
 
 

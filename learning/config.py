@@ -40,20 +40,20 @@ def _read_secret(path: Path, source: str) -> str:
     return secret
 
 
-def instance_secret_key(directory: Path) -> str:
-    """Return the development key kept in `directory`, creating a random one (mode 0600) once."""
-    path = directory / SECRET_KEY_FILENAME
+def create_private_file(path: Path, data: bytes) -> None:
+    """Create `path` holding `data`, readable by its owner only (0600), unless it exists.
+
+    A private temporary file is written, then linked into place: the link fails if another
+    process got there first, so every process of one instance ends up with the same secret and
+    nobody ever reads a half-written file."""
     if path.exists():
-        return _read_secret(path, "the instance secret key")
-    directory.mkdir(parents=True, exist_ok=True)
-    # Write a private temporary file, then link it into place: the link fails if another
-    # process got there first, so every process of one instance ends up with the same key and
-    # nobody ever reads a half-written file.
-    draft = directory / f".{SECRET_KEY_FILENAME}.{os.getpid()}.{secrets.token_hex(4)}"
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}"
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(secrets.token_hex(32) + "\n")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         try:
@@ -62,6 +62,12 @@ def instance_secret_key(directory: Path) -> str:
             pass
     finally:
         draft.unlink()
+
+
+def instance_secret_key(directory: Path) -> str:
+    """Return the development key kept in `directory`, creating a random one (mode 0600) once."""
+    path = directory / SECRET_KEY_FILENAME
+    create_private_file(path, (secrets.token_hex(32) + "\n").encode())
     return _read_secret(path, "the instance secret key")
 
 
