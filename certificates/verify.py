@@ -29,8 +29,8 @@ from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
 
 from certificates import keys, signing
-from certificates.credential import build_credential, check_credential, facts_of, subject_id
-from certificates.issue import can_manage, snapshot_of
+from certificates.credential import check_credential, facts_of
+from certificates.issue import can_manage, credential_for
 from certificates.models import Certificate
 from certificates.pdf import zone
 from learning.accounts.models import User
@@ -209,9 +209,9 @@ def _embedded_file(reader: PdfFileReader, name: str) -> bytes | None:
     return None
 
 
-def _trust_roots() -> list[asn1_x509.Certificate]:
+def _trust_roots(published: list) -> list[asn1_x509.Certificate]:
     roots = []
-    for key in keys.published():
+    for key in published:
         for certificate in signing.load_pem_certificates(key.chain_pem.encode()) \
                 if key.chain_pem else []:
             roots.append(asn1_x509.Certificate.load(
@@ -219,9 +219,9 @@ def _trust_roots() -> list[asn1_x509.Certificate]:
     return roots
 
 
-def _is_platform_key(asn1_certificate, known: dict[str, dict]) -> bool:
+def _is_platform_key(asn1_certificate, published: list) -> bool:
     public = x509.load_der_x509_certificate(asn1_certificate.dump()).public_key()
-    for jwk in known.values():
+    for jwk in (key.public_jwk for key in published):
         try:
             if signing.same_key(public, signing.public_key_from_jwk(jwk)):
                 return True
@@ -230,29 +230,26 @@ def _is_platform_key(asn1_certificate, known: dict[str, dict]) -> bool:
     return False
 
 
-def _check_signature(reader: PdfFileReader, known: dict[str, dict]) -> None:
+def _check_signature(reader: PdfFileReader, published: list) -> None:
     signatures = reader.embedded_signatures
     if not signatures:
         raise _Refused("altered", "the PDF carries no digital signature")
     if len(signatures) > 1:
         raise _Refused("altered", "the PDF was signed again after the platform signed it")
-    context = ValidationContext(trust_roots=_trust_roots(), allow_fetching=False)
+    context = ValidationContext(trust_roots=_trust_roots(published), allow_fetching=False)
     status = signing.run_coroutine(
         lambda: async_validate_pdf_signature(signatures[0], context))
     if not status.intact or not status.valid:
         raise _Refused("altered", "the signature does not match the file's content")
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         raise _Refused("altered", "the file was changed after it was signed")
-    if not _is_platform_key(status.signing_cert, known):
+    if not _is_platform_key(status.signing_cert, published):
         raise _Refused("unknown-signer", "the PDF was signed by someone other than this "
                                          "platform")
 
 
 def _compare(facts: dict, record: Certificate) -> list[str]:
-    did = keys.issuer_did()
-    expected = facts_of(build_credential(snapshot_of(record), issuer_did=did,
-                                         base_url="http://record",
-                                         subject=subject_id(did, record.user_id)))
+    expected = facts_of(credential_for(record))  # what the record would sign today
     return [name for name in COMPARED_FACTS if facts.get(name) != expected.get(name)]
 
 
@@ -260,7 +257,8 @@ def check_pdf(data: bytes, *, max_bytes: int, now: datetime,
               lookup: Callable[[str], Certificate | None] | None = None) -> Verdict:
     """Check a certificate PDF offline, and online too when `lookup` is given. Never raises
     on bad input; every unreadable file is "not a certificate"."""
-    known = keys.known_keys()
+    published = keys.published()  # the platform's keys, current and rotated, with chains
+    known = {k.kid: k.public_jwk for k in published}
     try:
         if len(data) > max_bytes:
             raise _Refused("not-a-certificate", "the file is far larger than a certificate")
@@ -274,7 +272,7 @@ def check_pdf(data: bytes, *, max_bytes: int, now: datetime,
         except Exception as error:  # noqa: BLE001 - any parser failure means "not ours"
             raise _Refused("not-a-certificate", f"not a readable PDF ({type(error).__name__})")
         try:
-            _check_signature(reader, known)
+            _check_signature(reader, published)
         except _Refused:
             raise
         except Exception as error:  # noqa: BLE001 - a damaged signature is an altered file
