@@ -86,7 +86,7 @@ def export_zip(actor: User | None, *, department: Department | None, course: Cou
             jobs.append((pdf_context(certificate), source, certificate.credential_jws))
     for (certificate, version), data in zip(missing, _render_all(jobs, workers, progress),
                                             strict=True):
-        store_pdf(certificate, sign_rendered(certificate, data), version)
+        store_pdf(certificate, sign_rendered(certificate, data, now=now), version)
     if progress and len(certificates) > len(jobs):
         progress(len(certificates) - len(jobs))
     base = current_app.config["BASE_URL"]

@@ -93,8 +93,10 @@ def cache_version(source: str) -> str:
     return render.template_version(source + "\0" + keys.signer().kid)
 
 
-def sign_rendered(certificate: Certificate, pdf: bytes) -> bytes:
-    """Return the rendered PDF with the platform's PAdES signature."""
+def sign_rendered(certificate: Certificate, pdf: bytes, *, now: datetime) -> bytes:
+    """Return the rendered PDF with the platform's PAdES signature (its key published, so
+    that the PDF verifies after a key rotation)."""
+    keys.publish_key(keys.signer(), now=now)
     with force_locale(certificate.language):
         reason = gettext("Certificate of completion") + f" {certificate.serial}"
     return signing.sign_pdf(pdf, keys.signer(), reason=reason, location=current_app.config[
@@ -122,14 +124,13 @@ def pdf_bytes(actor: User | None, certificate: Certificate, *, now: datetime) ->
     if not can_view(actor, certificate):
         raise NotFound(_l("No such certificate."))
     ensure_current_credential(certificate, now=now)
-    keys.publish_key(keys.signer(), now=now)
     source = template_source(certificate)
     version = cache_version(source)
     cached = cached_pdf(certificate, version)
     if cached is not None:
         return cached
     rendered = render.render_pdf(pdf_context(certificate), source, certificate.credential_jws)
-    data = sign_rendered(certificate, rendered)
+    data = sign_rendered(certificate, rendered, now=now)
     store_pdf(certificate, data, version)
     db.session.flush()
     return data
