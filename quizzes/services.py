@@ -570,6 +570,13 @@ def _empty(response) -> bool:
     return response is None or response == "" or response == [] or response == {}
 
 
+def seconds_left(attempt: QuizAttempt, now: datetime) -> int | None:
+    """Return the whole seconds an attempt has left (0 once over), or None without a limit."""
+    if attempt.deadline_at is None:
+        return None
+    return max(0, int((attempt.deadline_at - now).total_seconds()))
+
+
 def answer_progress(attempt: QuizAttempt) -> dict[int, str]:
     """Map each question's slot (texts between questions left out) to whether its saved
     answer is complete, partial (a matching or ordering question with parts left) or missing:

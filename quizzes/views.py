@@ -66,8 +66,7 @@ def detail(slug: str, quiz_slug: str):
     question_count = quiz.draw_count or len([1 for _, q in quizzes.bank(quiz)
                                              if q.type != "description"])
     open_attempt = status.open_attempt
-    remaining = (max(0, int((open_attempt.deadline_at - now).total_seconds()))
-                 if open_attempt is not None and open_attempt.deadline_at else None)
+    remaining = quizzes.seconds_left(open_attempt, now) if open_attempt is not None else None
     return render_template("quizzes/detail.html", course=course, quiz=quiz, status=status,
                            enrolment=enrolment, attempts=quizzes.attempts_of(current_user, quiz),
                            question_count=question_count, form=ActionForm(),
@@ -133,7 +132,7 @@ def attempt(attempt_id: int):
         flash(_("The time limit has passed; your answers were saved until then."), "info")
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
     saved = {answer.slot: answer.response for answer in attempt.answers}
-    remaining = int((attempt.deadline_at - now).total_seconds()) if attempt.deadline_at else None
+    remaining = quizzes.seconds_left(attempt, now)
     return render_template(
         "quizzes/attempt.html", attempt=attempt, quiz=attempt.quiz, course=attempt.quiz.course,
         slots=[(i, attempt.layout[i], Question.from_dict(attempt.layout[i]["data"]))
@@ -198,8 +197,7 @@ def review(attempt_id: int):
     return render_template(
         "quizzes/review.html", attempt=attempt, quiz=attempt.quiz, course=attempt.quiz.course,
         groups=groups, total=len(progress), form=form, status=status,
-        remaining=int((attempt.deadline_at - now).total_seconds())
-        if attempt.deadline_at else None,
+        remaining=quizzes.seconds_left(attempt, now),
     )
 
 
