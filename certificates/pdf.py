@@ -20,7 +20,7 @@ from courses.models import Course, CourseFile
 from learning.accounts.models import User
 from learning.db import db
 from learning.errors import NotFound
-from learning.i18n import decree_30_date, format_long_date
+from learning.i18n import format_long_date
 
 
 def zone() -> ZoneInfo:
@@ -55,9 +55,8 @@ def pdf_context(certificate: Certificate) -> dict:
     local = certificate.completed_at.astimezone(zone())
     issued = certificate.issued_at.astimezone(zone())
     labels = _labels(language)
-    official_form = language == "vi"  # the national title and Decree 30's date
-    issued_date = decree_30_date(issued.date()) if official_form else format_long_date(
-        issued, locale=language)
+    official_form = language == "vi"  # the national title (the date follows Decree 30 then)
+    issued_date = format_long_date(issued, locale=language)
     with force_locale(language):
         # The place comes from the configuration: a translation must not move the ministry.
         issued_line = gettext("%(place)s, %(date)s", place=current_app.config["CERT_PLACE"],

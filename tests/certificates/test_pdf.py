@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from certificates.pdf import decree_30_date
+from learning.i18n import decree_30_date
 from tests.certificates import steps
 from tests.certificates.steps import BASE_URL, NAMES, NOW, TITLE
 from tests.conftest import translated
