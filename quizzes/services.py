@@ -238,15 +238,15 @@ class Missing:
         return not self.lessons and not self.quizzes
 
 
-def missing_requirements(user: User, quiz: Quiz) -> Missing:
+def missing_requirements(user: User, quiz: Quiz, enrolment: Enrolment | None) -> Missing:
     """Return the lessons not completed and the module quizzes not passed that the quiz
     requires. "lessons" means the module's lessons for a module quiz, all the course's lessons
-    for the final test; in a recertification cycle only this cycle's work counts."""
+    for the final test; in a recertification cycle only this cycle's work counts (`enrolment`
+    is the official's in the quiz's course, or None)."""
     missing = Missing(lessons=[], quizzes=[])
     requires = quiz.requires or []
     if not requires:
         return missing
-    enrolment = get_enrolment(user, quiz.course)
     if "lessons" in requires:
         query = (select(Lesson).join(Module, Lesson.module_id == Module.id)
                  .where(Lesson.course_id == quiz.course_id, Lesson.is_removed.is_(False),
@@ -261,13 +261,14 @@ def missing_requirements(user: User, quiz: Quiz) -> Missing:
         missing.lessons = list(db.session.scalars(query.where(Lesson.id.not_in(done))))
     slugs = [item[len("quiz:"):] for item in requires if item.startswith("quiz:")]
     if slugs:
-        for required in db.session.scalars(
-                select(Quiz).join(Module, Quiz.module_id == Module.id)
-                .where(Quiz.course_id == quiz.course_id, Quiz.is_removed.is_(False),
-                       Module.slug.in_(slugs), Module.is_removed.is_(False), Quiz.id != quiz.id)
-                .order_by(Module.position, Quiz.position)):
-            if not _standing(required, attempts_for_user(user.id, required), enrolment).is_passed:
-                missing.quizzes.append(required)
+        required = list(db.session.scalars(
+            select(Quiz).join(Module, Quiz.module_id == Module.id)
+            .where(Quiz.course_id == quiz.course_id, Quiz.is_removed.is_(False),
+                   Module.slug.in_(slugs), Module.is_removed.is_(False), Quiz.id != quiz.id)
+            .order_by(Module.position, Quiz.position)))
+        attempts = _attempts_by_quiz(user.id, required)
+        missing.quizzes = [other for other in required
+                           if not _standing(other, attempts[other.id], enrolment).is_passed]
     return missing
 
 
@@ -292,8 +293,9 @@ def quiz_status(user: User, quiz: Quiz, *, now: datetime,
     if (close_overdue and open_attempt is not None and open_attempt.deadline_at
             and open_attempt.deadline_at + GRACE < now):
         submit(user, open_attempt, None, now=now)
-    status = _standing(quiz, attempts, get_enrolment(user, quiz.course))
-    status.missing = missing_requirements(user, quiz)
+    enrolment = get_enrolment(user, quiz.course)
+    status = _standing(quiz, attempts, enrolment)
+    status.missing = missing_requirements(user, quiz, enrolment)
     return status
 
 
@@ -729,11 +731,7 @@ def statuses_by_module(user: User, course: Course) -> dict[int | None, list[Quiz
     """Map module id (None: the final test) to the official's standing on its quizzes, in
     three queries whatever the number of quizzes (course and lesson pages show them all)."""
     quizzes = course_quizzes(course.id)
-    attempts: dict[int, list[QuizAttempt]] = {quiz.id: [] for quiz in quizzes}
-    if quizzes:
-        for attempt in db.session.scalars(select(QuizAttempt).where(
-                QuizAttempt.user_id == user.id, QuizAttempt.quiz_id.in_(list(attempts)))):
-            attempts[attempt.quiz_id].append(attempt)
+    attempts = _attempts_by_quiz(user.id, quizzes)
     enrolment = get_enrolment(user, course)
     result: dict[int | None, list[QuizStatus]] = {}
     for quiz in quizzes:
@@ -767,6 +765,16 @@ def model_answer(slot: dict):
     if kind == "ordering":
         return {str(k): slot["item_order"][k] + 1 for k in range(len(slot["item_order"]))}
     return None
+
+
+def _attempts_by_quiz(user_id: int, quizzes: list[Quiz]) -> dict[int, list[QuizAttempt]]:
+    """Map each quiz's id to one official's attempts at it, in one query."""
+    attempts: dict[int, list[QuizAttempt]] = {quiz.id: [] for quiz in quizzes}
+    if quizzes:
+        for attempt in db.session.scalars(select(QuizAttempt).where(
+                QuizAttempt.user_id == user_id, QuizAttempt.quiz_id.in_(list(attempts)))):
+            attempts[attempt.quiz_id].append(attempt)
+    return attempts
 
 
 def attempts_for_user(user_id: int, quiz: Quiz) -> list[QuizAttempt]:
