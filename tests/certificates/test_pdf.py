@@ -103,15 +103,9 @@ def test_a_vietnamese_certificate_has_the_national_title_and_the_decree_30_date(
 
 
 @pytest.fixture
-def place(app):
-    """Set HOCSO_CERT_PLACE for one test (and put it back)."""
-    saved = app.config["CERT_PLACE"]
-
-    def _set(value: str):
-        app.config["CERT_PLACE"] = value
-
-    yield _set
-    app.config["CERT_PLACE"] = saved
+def place(app, monkeypatch):
+    """Set HOCSO_CERT_PLACE for one test (monkeypatch puts it back)."""
+    return lambda value: monkeypatch.setitem(app.config, "CERT_PLACE", value)
 
 
 def test_the_place_comes_from_the_configuration_and_the_date_is_the_ministrys(app, db,

@@ -26,15 +26,9 @@ PUBLIC_FIELDS = {"status", "serial", "holder", "course", "course_version", "comp
 
 
 @pytest.fixture
-def limit(app):
-    """Set VERIFY_LIMIT for one test (and put it back)."""
-    saved = app.config["VERIFY_LIMIT"]
-
-    def _set(value: int):
-        app.config["VERIFY_LIMIT"] = value
-
-    yield _set
-    app.config["VERIFY_LIMIT"] = saved
+def limit(app, monkeypatch):
+    """Set VERIFY_LIMIT for one test (monkeypatch puts it back)."""
+    return lambda value: monkeypatch.setitem(app.config, "VERIFY_LIMIT", value)
 
 
 @pytest.fixture
