@@ -237,15 +237,20 @@ def plausible(field: dict) -> str:
     return field["value"] or PLAUSIBLE.get(field["kind"], "Nguyễn Thị Hương 1")
 
 
+def prepare_sweep(app, client, caplog, role, tmp_path, monkeypatch):
+    """Sign in as `role`, make the objects URLs point at, and return them with a Checker; the
+    verification rate limit is lifted for this test only (the sweep makes many look-ups)."""
+    monkeypatch.setitem(app.config, "VERIFY_LIMIT", 10**9)
+    me = sign_in_as(client, role)
+    return objects(tmp_path, me), Checker(client, caplog, role)
+
+
 # --- URLs ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("role", ROLES)
-def test_hostile_urls(app, client, caplog, role, tmp_path):
+def test_hostile_urls(app, client, caplog, role, tmp_path, monkeypatch):
     """Every route with hostile path values and query strings answers below 500."""
-    app.config.update(VERIFY_LIMIT=10**9)
-    me = sign_in_as(client, role)
-    ids = objects(tmp_path, me)
-    check = Checker(client, caplog, role)
+    ids, check = prepare_sweep(app, client, caplog, role, tmp_path, monkeypatch)
     rules = swept_rules(app, role)
     keys = list(QUERY_KEYS)
     for rule in rules:  # the search and filter boxes' names, as their pages send them
@@ -343,12 +348,9 @@ def hostile_payload(data, action: str, form: dict) -> dict:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_hostile_forms(app, client, caplog, role, tmp_path):
+def test_hostile_forms(app, client, caplog, role, tmp_path, monkeypatch):
     """Every form (and every POST route) given hostile data answers below 500."""
-    app.config.update(VERIFY_LIMIT=10**9)
-    me = sign_in_as(client, role)
-    ids = objects(tmp_path, me)
-    check = Checker(client, caplog, role)
+    ids, check = prepare_sweep(app, client, caplog, role, tmp_path, monkeypatch)
     forms = discover_forms(app, client, check, ids, role)
     assert forms, "the sweep found no form to send"
 
