@@ -31,6 +31,7 @@ translations: $(STAMP)
 
 migrate: install
 	$(BIN)/flask db upgrade
+	$(BIN)/flask courses rerender
 
 demo: migrate
 	$(BIN)/flask demo load

@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from courses import outline
 from courses import services as courses
 from courses.models import Course
 from courses.packages import PackageError, read_directory, read_zip, write_zip
@@ -90,3 +91,12 @@ def list_command():
     """List the courses."""
     for course in db.session.scalars(select(Course).order_by(Course.slug)):
         click.echo(f"{course.slug}\t{course.language}\t{course.version}\t{course.title}")
+
+
+@courses_cli.command("rerender")
+@with_appcontext
+def rerender_command():
+    """Store lesson HTML anew where an older renderer made it (run after an upgrade)."""
+    count = outline.rerender_stale()
+    db.session.commit()
+    click.echo(f"{count} lesson(s) rendered anew.")

@@ -23,3 +23,5 @@ class TimeReportForm(Form):
     """Reading time sent by the lesson page when it is hidden or closed."""
 
     seconds = IntegerField(validators=[Optional(), NumberRange(min=0, max=86400)])
+    # 1 on the page view's first report: the visit itself is recorded then, not by the GET
+    visit = IntegerField(validators=[Optional(), NumberRange(min=0, max=1)])

@@ -6,6 +6,7 @@ that disappears from a new package version is marked removed and stops counting.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import (
@@ -52,6 +53,8 @@ class Course(db.Model):
     certificate_validity_months: Mapped[int | None] = mapped_column(Integer)
     certificate_template: Mapped[str | None] = mapped_column(String(500))  # a package file
     package_digest: Mapped[str] = mapped_column(String(64), default="")
+    # Replaced whenever modules, lessons or quizzes change: the key of the outline caches.
+    content_version: Mapped[str] = mapped_column(String(32), default=lambda: uuid.uuid4().hex)
     is_published: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

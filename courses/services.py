@@ -1,4 +1,4 @@
-"""Course rules: importing packages, enrolment, lesson visits, completion marks and time.
+"""Course rules: importing packages, enrolment, lesson visits and time, completion marks.
 
 Idempotency lives in the database (unique constraints and ON CONFLICT), so double clicks, two
 tabs or several worker processes never double-count. Course completion itself is decided in
@@ -7,6 +7,7 @@ tabs or several worker processes never double-count. Course completion itself is
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,7 +21,6 @@ from courses.packages import (
     CourseSpec,
     PackageError,
     parse_package,
-    render_lesson_html,
 )
 from courses.signals import (
     course_content_changed,
@@ -103,6 +103,7 @@ def import_package(actor: User | None, files: dict[str, bytes], *, now: datetime
     course.search_text = _search_text(spec)
     course.package_digest = digest
     course.updated_at = now
+    new_content_version(course)
     db.session.flush()
 
     result = ImportResult(course=course, created=created, changed=True)
@@ -175,6 +176,12 @@ def import_package(actor: User | None, files: dict[str, bytes], *, now: datetime
     return result
 
 
+def new_content_version(course: Course) -> None:
+    """Mark the course's modules, lessons or quizzes as changed: the outline caches
+    (courses.outline) are keyed by this version."""
+    course.content_version = uuid.uuid4().hex
+
+
 def export_package(course: Course) -> dict[str, bytes]:
     """Return the course's package files exactly as imported."""
     return {record.path: storage.read(record.digest) for record in course.files}
@@ -188,6 +195,18 @@ def get_course(slug: str, *, include_unpublished: bool = False) -> Course:
     if course is None or (not course.is_published and not include_unpublished):
         raise NotFound(_l("No such course."))
     return course
+
+
+def course_for(user: User, slug: str) -> tuple[Course, Enrolment | None]:
+    """Return a published course by slug with the official's enrolment in it, in one query;
+    raise NotFound for an unknown or unpublished course."""
+    found = db.session.execute(
+        select(Course, Enrolment).outerjoin(Enrolment, and_(Enrolment.course_id == Course.id,
+                                                            Enrolment.user_id == user.id))
+        .where(Course.slug == slug)).first()
+    if found is None or not found[0].is_published:
+        raise NotFound(_l("No such course."))
+    return found[0], found[1]
 
 
 def active_lessons(course_id: int) -> list[Lesson]:
@@ -212,27 +231,17 @@ def get_lesson(course: Course, lesson_slug: str) -> Lesson:
     return lesson
 
 
-def lesson_html(lesson: Lesson) -> str:
-    """Return the lesson's sanitised HTML, rebuilding the cache once after a renderer change."""
-    if lesson.html_version != RENDERER_VERSION:
-        files = set(db.session.scalars(
-            select(CourseFile.path).where(CourseFile.course_id == lesson.course_id)))
-        slugs = dict(db.session.execute(
-            select(Lesson.source_path, Lesson.slug).where(Lesson.course_id == lesson.course_id,
-                                                          Lesson.is_removed.is_(False))).all())
-        lesson.body_html = render_lesson_html(lesson.body_markdown, lesson.source_path, files,
-                                              slugs, title=lesson.title)
-        lesson.html_version = RENDERER_VERSION
-        db.session.flush()  # the view's commit keeps the rebuilt cache
-    return lesson.body_html
-
-
 def can_open_lessons(user: User, course: Course) -> bool:
     """Tell whether the official may open the course's lessons, and so its files: an enrolled
     official in a published course; in an unpublished one, only an admin (to check it)."""
+    return may_open_lessons(user, course, get_enrolment(user, course))
+
+
+def may_open_lessons(user: User, course: Course, enrolment: Enrolment | None) -> bool:
+    """`can_open_lessons` for a caller that has read the official's enrolment already."""
     if not course.is_published:
         return is_admin(user)
-    return get_enrolment(user, course) is not None
+    return enrolment is not None
 
 
 def get_course_file(actor: User, course: Course, path: str) -> CourseFile:
@@ -288,26 +297,6 @@ def _lock_enrolment(enrolment_id: int, now: datetime) -> None:
                        .values(last_activity_at=now))
 
 
-def record_visit(user: User, lesson: Lesson, *, now: datetime) -> LessonProgress:
-    """Note that the official opened the lesson (first and last opened, visits)."""
-    enrolment = require_enrolment(user, lesson.course)
-    _lock_enrolment(enrolment.id, now)
-    statement = insert_for(db.session, LessonProgress).values(
-        user_id=user.id, lesson_id=lesson.id, course_id=lesson.course_id,
-        first_opened_at=now, last_opened_at=now, visits=1, time_spent_seconds=0,
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["user_id", "lesson_id"],
-        set_={"last_opened_at": now, "visits": LessonProgress.visits + 1},
-    )
-    db.session.execute(statement)
-    db.session.execute(update(Enrolment).where(Enrolment.id == enrolment.id).values(
-        last_lesson_id=lesson.id, started_at=func.coalesce(Enrolment.started_at, now)))
-    db.session.expire_all()
-    return db.session.scalar(select(LessonProgress).where(
-        LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id))
-
-
 def complete_lesson(user: User, lesson: Lesson, *, now: datetime) -> bool:
     """Mark the lesson done; return True only the first time (double clicks count once)."""
     enrolment = require_enrolment(user, lesson.course)
@@ -335,19 +324,32 @@ def complete_lesson(user: User, lesson: Lesson, *, now: datetime) -> bool:
     return newly
 
 
-def add_time(user: User, lesson: Lesson, seconds: int, *, now: datetime) -> None:
-    """Add reading time reported by the lesson page (bounded per report)."""
+def report_reading(user: User, lesson: Lesson, seconds: int, *, visit: bool,
+                   now: datetime) -> None:
+    """Record what the lesson page reports when it is left: the visit (first and last opened,
+    visits, the lesson to resume at) and the reading time (bounded per report). The page view
+    itself writes nothing; this report is the deferred write of the visit."""
     seconds = max(0, min(int(seconds), MAX_SECONDS_PER_REPORT))
-    if not seconds:
+    if not seconds and not visit:
         return
     enrolment = require_enrolment(user, lesson.course)
     # The enrolment row first, as every other progress write does: the same lock order, so a
-    # time report and a visit or completion of the same official never deadlock.
-    db.session.execute(update(Enrolment).where(Enrolment.id == enrolment.id).values(
-        time_spent_seconds=Enrolment.time_spent_seconds + seconds, last_activity_at=now))
-    db.session.execute(update(LessonProgress).where(
-        LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id
-    ).values(time_spent_seconds=LessonProgress.time_spent_seconds + seconds))
+    # report and a completion of the same official never deadlock.
+    figures = {"time_spent_seconds": Enrolment.time_spent_seconds + seconds,
+               "last_activity_at": now}
+    if visit:
+        figures.update(last_lesson_id=lesson.id,
+                       started_at=func.coalesce(Enrolment.started_at, now))
+    db.session.execute(update(Enrolment).where(Enrolment.id == enrolment.id).values(**figures))
+    visits = 1 if visit else 0
+    changes = {"visits": LessonProgress.visits + visits,
+               "time_spent_seconds": LessonProgress.time_spent_seconds + seconds}
+    if visit:
+        changes["last_opened_at"] = now
+    db.session.execute(insert_for(db.session, LessonProgress).values(
+        user_id=user.id, lesson_id=lesson.id, course_id=lesson.course_id, first_opened_at=now,
+        last_opened_at=now, visits=visits, time_spent_seconds=seconds,
+    ).on_conflict_do_update(index_elements=["user_id", "lesson_id"], set_=changes))
 
 
 def counts_as_done():

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from courses import outline
 from courses import queries as catalog
 from courses import services as courses
 from courses import storage
@@ -27,7 +28,7 @@ from courses.packages import PackageError, printable, read_zip, write_zip
 from learning import clock
 from learning.accounts.services import require_admin
 from learning.db import db
-from learning.errors import DomainError
+from learning.errors import DomainError, NotFound
 from learning.forms import ActionForm
 
 bp = Blueprint("courses", __name__)
@@ -108,21 +109,27 @@ def learn():
 @bp.route("/courses/<slug>/lessons/<lesson_slug>")
 @login_required
 def lesson(slug: str, lesson_slug: str):
-    """The lesson player: the lesson, the module sidebar, previous/next, mark as done."""
-    course = courses.get_course(slug)
-    lesson = courses.get_lesson(course, lesson_slug)
-    if not courses.can_open_lessons(current_user, course):  # the rule its files follow too
+    """The lesson player: the lesson, the module sidebar, previous/next, mark as done.
+
+    A read: the visit and reading time come back through the time report the page sends
+    when it is left. The outline and the lesson's HTML come from the caches of the course's
+    content version, so a view runs the course (with the enrolment), the lessons done and
+    the quiz attempts, besides the session."""
+    course, enrolment = courses.course_for(current_user, slug)
+    contents = outline.outline_of(course)
+    lesson = contents.lesson(lesson_slug)
+    if lesson is None:
+        raise NotFound(_("No such lesson."))
+    if not courses.may_open_lessons(current_user, course, enrolment):  # its files follow too
         flash(_("Enrol in the course to open its lessons."), "info")
         return redirect(url_for("courses.detail", slug=slug))
-    courses.record_visit(current_user, lesson, now=clock.now())
-    html = Markup(courses.lesson_html(lesson))  # sanitised when it was cached
-    db.session.commit()
-    previous, following = courses.neighbours(lesson)
-    states = courses.lesson_states(current_user, course)
+    html = Markup(outline.lesson_body(course, lesson))  # sanitised when it was rendered
+    previous, following = contents.neighbours(lesson.id)
+    states = courses.lesson_states(current_user, course) if enrolment else {}
     return render_template(
         "courses/lesson.html", course=course, lesson=lesson, html=html, previous=previous,
-        following=following, states=states, modules=catalog.outline(course),
-        enrolment=courses.get_enrolment(current_user, course), form=ActionForm(),
+        following=following, states=states, modules=contents.pairs, enrolment=enrolment,
+        form=ActionForm(),
     )
 
 
@@ -155,13 +162,14 @@ def complete(slug: str, lesson_slug: str):
 @bp.route("/courses/<slug>/lessons/<lesson_slug>/time", methods=["POST"])
 @login_required
 def report_time(slug: str, lesson_slug: str):
-    """Add the reading time the lesson page measured (sent by the browser on leaving)."""
+    """Record the visit and the reading time the lesson page measured (sent on leaving)."""
     course = courses.get_course(slug)
     lesson = courses.get_lesson(course, lesson_slug)
     form = TimeReportForm()
     if not form.validate_on_submit():
         abort(400)
-    courses.add_time(current_user, lesson, form.seconds.data or 0, now=clock.now())
+    courses.report_reading(current_user, lesson, form.seconds.data or 0,
+                           visit=bool(form.visit.data), now=clock.now())
     db.session.commit()
     return "", 204
 

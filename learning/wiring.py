@@ -83,7 +83,7 @@ def register(app: Flask) -> None:
             "current_locale": i18n.select_locale,
             "ministry_name": app.config["MINISTRY_NAME"],
             "can_use_hr_pages": accounts.can_use_hr_pages,
-            "quiz_statuses": lambda course: quiz_services.statuses_by_module(
-                current_user, course),
+            "quiz_statuses": lambda course, *enrolment: quiz_services.statuses_by_module(
+                current_user, course, *enrolment),
             "course_certificate": lambda course: _course_certificate(app, course),
         }

@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError
 
 from courses.models import Course, Enrolment, Lesson, LessonProgress, Module
 from courses.packages import CourseSpec, PackageError, Problem
-from courses.services import get_enrolment
+from courses.outline import BoundedCache
+from courses.services import get_enrolment, new_content_version
 from learning.accounts.models import User
 from learning.accounts.services import audit, require_admin
 from learning.db import db, insert_for
@@ -175,6 +176,7 @@ def quiz_for_gift(actor: User | None, course: Course, module: Module | None, *,
                     slug=f"{module.slug}-quiz" if module else "final-test", title=title,
                     position=module.position if module else 10_000, updated_at=now)
         db.session.add(quiz)
+        new_content_version(course)  # the cached quiz lists of the course pages
         db.session.flush()
     return quiz
 
@@ -727,12 +729,55 @@ def right_answers(question: Question, language: str | None = None) -> list[str]:
     return []
 
 
-def statuses_by_module(user: User, course: Course) -> dict[int | None, list[QuizStatus]]:
-    """Map module id (None: the final test) to the official's standing on its quizzes, in
-    three queries whatever the number of quizzes (course and lesson pages show them all)."""
-    quizzes = course_quizzes(course.id)
+@dataclass(frozen=True)
+class QuizInfo:
+    """What the course and lesson pages need of a quiz, as plain data they may cache."""
+
+    id: int
+    course_id: int
+    module_id: int | None
+    slug: str
+    title: str
+    pass_mark: int
+    max_attempts: int | None
+    time_limit_seconds: int | None
+    grading_policy: str
+    is_required: bool
+    requires: tuple[str, ...]
+    position: int
+
+    @property
+    def is_final(self) -> bool:
+        """Tell whether this is the course's final test."""
+        return self.module_id is None
+
+
+_quiz_lists = BoundedCache(max_entries=512)
+
+
+def current_quizzes(course: Course) -> tuple[QuizInfo, ...]:
+    """Return the course's current quizzes in course order, cached under the course's content
+    version (no query once cached; see courses.outline)."""
+    def load() -> tuple[QuizInfo, ...]:
+        return tuple(QuizInfo(q.id, q.course_id, q.module_id, q.slug, q.title, q.pass_mark,
+                              q.max_attempts, q.time_limit_seconds, q.grading_policy,
+                              q.is_required, tuple(q.requires or ()), q.position)
+                     for q in course_quizzes(course.id))
+    return _quiz_lists.get_or_load((course.id, course.content_version), load)
+
+
+_UNKNOWN = object()
+
+
+def statuses_by_module(user: User, course: Course, enrolment=_UNKNOWN,
+                       ) -> dict[int | None, list[QuizStatus]]:
+    """Map module id (None: the final test) to the official's standing on its quizzes, in one
+    query for the attempts whatever the number of quizzes (course and lesson pages show them
+    all), plus one for the enrolment unless the caller passes it (None: not enrolled)."""
+    quizzes = current_quizzes(course)
     attempts = _attempts_by_quiz(user.id, quizzes)
-    enrolment = get_enrolment(user, course)
+    if enrolment is _UNKNOWN:
+        enrolment = get_enrolment(user, course)
     result: dict[int | None, list[QuizStatus]] = {}
     for quiz in quizzes:
         result.setdefault(quiz.module_id, []).append(

@@ -1,6 +1,8 @@
 """`make bench`: speed and memory figures (medians and ratios), never asserted in tests.
 
-Runs against a throwaway SQLite database in a temp folder (or DATABASE_URL when set):
+First the pages (tests/bench_pages.py: the lesson page against a bare page of the same HTML
+under gunicorn, on SQLite and on PostgreSQL when BENCH_POSTGRES_URL is set); BENCH_ONLY=pages
+stops there. Then, against a throwaway SQLite database in a temp folder (or DATABASE_URL):
 - officials import: 10,000 CSV rows;
 - certificate rendering: median ms per certificate (warm), and certificates per second for a
   batch of BENCH_BATCH (default 1,000) rendered by the export's worker processes;
@@ -32,6 +34,11 @@ def rss_mb() -> float:
 
 
 def main() -> int:
+    from tests import bench_pages
+
+    bench_pages.main()
+    if os.environ.get("BENCH_ONLY") == "pages":
+        return 0
     tmp = Path(tempfile.mkdtemp(prefix="hocso-bench-"))
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"
     from flask_migrate import upgrade

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import joinedload
 
 from learning.accounts.models import User, UserSession
 from learning.db import db
@@ -61,10 +62,12 @@ def load_session_user(
     """Return the active official whose live session `token` designates, or None."""
     if not token or len(token) > 100:
         return None
+    # One statement for the session, the account, its department and its role grants: every
+    # signed-in request runs it.
     found = db.session.execute(
         select(UserSession, User).join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == _digest(token))
-    ).first()
+        .where(UserSession.token_hash == _digest(token)).options(joinedload(User.grants))
+    ).unique().first()
     if found is None:
         return None
     row, user = found

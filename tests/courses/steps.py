@@ -33,7 +33,14 @@ def enrol(client, slug: str):
 
 
 def open_lesson(client, slug: str, lesson: str):
-    return client.get(f"/courses/{slug}/lessons/{lesson}")
+    """Open a lesson as the browser does: the page (a read), then the visit report its script
+    sends when the page is left (the deferred write of the visit). Returns the page."""
+    page = client.get(f"/courses/{slug}/lessons/{lesson}")
+    if page.status_code == 200:
+        report = client.post(f"/courses/{slug}/lessons/{lesson}/time",
+                             data={"seconds": "0", "visit": "1"})
+        assert report.status_code == 204, report.status_code
+    return page
 
 
 def mark_done(client, slug: str, lesson: str):

@@ -11,25 +11,28 @@
   });
 })();
 
-// Lesson reading time: count the seconds the lesson is visible and send them when the page is
-// hidden or left (navigator.sendBeacon survives navigation). The server caps each report.
+// Lesson visit and reading time: count the seconds the lesson is visible and send them when the
+// page is hidden or left (navigator.sendBeacon survives navigation); the first report of a view
+// also records the visit (the page itself writes nothing). The server caps each report.
 (function () {
   "use strict";
   var lesson = document.querySelector("article.lesson[data-time-url]");
   if (!lesson || !navigator.sendBeacon) { return; }
   var visibleSince = document.visibilityState === "visible" ? Date.now() : null;
   var pending = 0;
+  var visit = true;
   function collect() {
     if (visibleSince !== null) { pending += (Date.now() - visibleSince) / 1000; visibleSince = null; }
   }
   function send() {
     collect();
     var seconds = Math.round(pending);
-    if (seconds < 1) { return; }
+    if (seconds < 1 && !visit) { return; }
     var data = new FormData();
     data.append("csrf_token", lesson.dataset.csrf);
     data.append("seconds", String(seconds));
-    if (navigator.sendBeacon(lesson.dataset.timeUrl, data)) { pending = 0; }
+    if (visit) { data.append("visit", "1"); }
+    if (navigator.sendBeacon(lesson.dataset.timeUrl, data)) { pending = 0; visit = false; }
   }
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") { send(); } else { visibleSince = Date.now(); }
