@@ -377,6 +377,19 @@ def lesson_states(user: User, course: Course) -> dict[int, LessonProgress]:
     }
 
 
+def done_lesson_ids(user: User, course: Course, enrolment: Enrolment | None) -> set[int]:
+    """Return the ids of the lessons the official has done in the enrolment's current cycle
+    (one light query: ids only, the cycle read from the enrolment the caller holds)."""
+    if enrolment is None:
+        return set()
+    query = select(LessonProgress.lesson_id).where(
+        LessonProgress.user_id == user.id, LessonProgress.course_id == course.id,
+        LessonProgress.completed_at.is_not(None))
+    if enrolment.cycle_started_at is not None:
+        query = query.where(LessonProgress.completed_at >= enrolment.cycle_started_at)
+    return set(db.session.scalars(query))
+
+
 def pick_next_lesson(lessons: list[Lesson], done_ids: set[int],
                      last_lesson_id: int | None) -> Lesson | None:
     """Return the first unfinished lesson at or after the last one opened, else the first

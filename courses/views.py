@@ -125,10 +125,10 @@ def lesson(slug: str, lesson_slug: str):
         return redirect(url_for("courses.detail", slug=slug))
     html = Markup(outline.lesson_body(course, lesson))  # sanitised when it was rendered
     previous, following = contents.neighbours(lesson.id)
-    states = courses.lesson_states(current_user, course) if enrolment else {}
     return render_template(
         "courses/lesson.html", course=course, lesson=lesson, html=html, previous=previous,
-        following=following, states=states, modules=contents.pairs, enrolment=enrolment,
+        following=following, done=courses.done_lesson_ids(current_user, course, enrolment),
+        modules=contents.pairs, enrolment=enrolment,
         form=ActionForm(),
     )
 

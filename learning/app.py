@@ -69,6 +69,7 @@ def create_app(**overrides) -> Flask:
     babel.init_app(
         app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone
     )
+    i18n.install_template_gettext(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please sign in to see this page.")

@@ -11,7 +11,8 @@ from datetime import date, datetime
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app, session
-from flask_babel import get_locale, gettext, ngettext, to_user_timezone
+from flask.globals import _cv_app
+from flask_babel import get_locale, get_translations, gettext, ngettext, to_user_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -47,12 +48,53 @@ def select_locale() -> str:
     return chosen or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def current_language() -> str:
+    """The language of this request's pages: Flask-Babel's choice (made once per request by
+    `select_locale`), for templates that ask for it several times."""
+    locale = get_locale()
+    return str(locale) if locale is not None else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
 def select_timezone() -> str:
     """Every official sees times in the ministry's time zone."""
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
 LANGUAGE_CHOICES_LABEL = _l("Language")
+
+
+def _request_translations():
+    """The current translations, looked up once per locale in an application context.
+
+    Flask-Babel finds them anew on every call (several context lookups each); a page calls
+    `_()` dozens of times. The cache sits beside Flask-Babel's own state (`g._flask_babel`)
+    and is keyed by the locale object it keeps there, so `force_locale` and `refresh` are
+    followed."""
+    context = _cv_app.get(None)
+    state = getattr(context.g, "_flask_babel", None) if context is not None else None
+    locale = getattr(state, "babel_locale", None)
+    cached = getattr(state, "hocso_translations", None)
+    if cached is not None and locale is not None and cached[0] is locale:
+        return cached[1]
+    translations = get_translations()  # selects the locale (and creates the state) if needed
+    state = getattr(context.g, "_flask_babel", None) if context is not None else None
+    if state is not None:
+        state.hocso_translations = (getattr(state, "babel_locale", None), translations)
+    return translations
+
+
+def install_template_gettext(app) -> None:
+    """Give the templates' `_`, `gettext` and `ngettext` the per-request lookup above (same
+    behaviour as Flask-Babel's: new-style, autoescaped, %-formatted by Jinja)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: _request_translations().ugettext(string),
+        ngettext=lambda singular, plural, n: _request_translations().ungettext(
+            singular, plural, n),
+        newstyle=True,
+        pgettext=lambda context, string: _request_translations().upgettext(context, string),
+        npgettext=lambda context, singular, plural, n: _request_translations().unpgettext(
+            context, singular, plural, n),
+    )
 
 
 def _hours_and_minutes(minutes: int) -> str:

@@ -80,7 +80,7 @@ def register(app: Flask) -> None:
     def template_helpers():
         return {
             "language_names": i18n.LANGUAGE_NAMES,
-            "current_locale": i18n.select_locale,
+            "current_locale": i18n.current_language,
             "ministry_name": app.config["MINISTRY_NAME"],
             "can_use_hr_pages": accounts.can_use_hr_pages,
             "quiz_statuses": lambda course, *enrolment: quiz_services.statuses_by_module(

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import defer
 from sqlalchemy.exc import IntegrityError
 
 from courses.models import Course, Enrolment, Lesson, LessonProgress, Module
@@ -817,7 +818,8 @@ def _attempts_by_quiz(user_id: int, quizzes: list[Quiz]) -> dict[int, list[QuizA
     attempts: dict[int, list[QuizAttempt]] = {quiz.id: [] for quiz in quizzes}
     if quizzes:
         for attempt in db.session.scalars(select(QuizAttempt).where(
-                QuizAttempt.user_id == user_id, QuizAttempt.quiz_id.in_(list(attempts)))):
+                QuizAttempt.user_id == user_id, QuizAttempt.quiz_id.in_(list(attempts)))
+                .options(defer(QuizAttempt.layout))):  # the questions: not for a standing
             attempts[attempt.quiz_id].append(attempt)
     return attempts
 
