@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, g, render_template, request
+from flask.globals import _cv_request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -79,10 +80,44 @@ def create_app(**overrides) -> Flask:
     from learning import wiring
 
     wiring.register(app)
+    _install_template_url_cache(app)
     _register_error_pages(app)
     _register_schema_guard(app)
     _register_security_headers(app)
     return app
+
+
+def _install_template_url_cache(app: Flask, limit: int = 50_000) -> None:
+    """Give templates a `url_for` that remembers the URLs it built.
+
+    A page builds dozens of URLs (menus, outlines, lists), each through Werkzeug's rule
+    builder. A relative URL depends only on the endpoint, its values and the application's
+    root path (and, for ".endpoint", the current blueprint), so it is remembered under those;
+    anything else (`_external`, `_anchor`, ...) or unhashable values go to Flask as usual. No
+    URL depends on the user or the database, so the memo is safe in every process."""
+    build = app.url_for
+    memo: dict = {}
+
+    def url_for(endpoint: str, **values):
+        context = _cv_request.get(None)
+        if context is None or any(name.startswith("_") for name in values):
+            return build(endpoint, **values)
+        request_ = context.request
+        key = (request_.script_root, request_.blueprint if endpoint.startswith(".") else None,
+               endpoint, *sorted(values.items()))
+        try:
+            return memo[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value
+            return build(endpoint, **values)
+        url = build(endpoint, **values)
+        if len(memo) >= limit:
+            memo.clear()
+        memo[key] = url
+        return url
+
+    app.jinja_env.globals["url_for"] = url_for
 
 
 def _bound_upload():

@@ -126,6 +126,9 @@ def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
         "SESSION_IDLE_TIMEOUT": session_idle,
         "SESSION_LIFETIME": session_lifetime,
         "PERMANENT_SESSION_LIFETIME": session_lifetime,
+        # The cookie lives as long as the server session may (its absolute lifetime), so it is
+        # not re-signed and re-sent on every response, only when its content changes.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         # How stale a session's last-seen time may get before a request writes it again.
         "SESSION_TOUCH_INTERVAL": timedelta(minutes=1),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: long forms must not expire

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import defer
 from sqlalchemy.exc import IntegrityError
 
@@ -813,13 +813,19 @@ def model_answer(slot: dict):
     return None
 
 
-def _attempts_by_quiz(user_id: int, quizzes: list[Quiz]) -> dict[int, list[QuizAttempt]]:
-    """Map each quiz's id to one official's attempts at it, in one query."""
+_ATTEMPTS = (select(QuizAttempt).where(
+    QuizAttempt.user_id == bindparam("user_id"),
+    QuizAttempt.quiz_id.in_(bindparam("quiz_ids", expanding=True)))
+    .options(defer(QuizAttempt.layout)))  # the questions: not needed for a standing
+
+
+def _attempts_by_quiz(user_id: int, quizzes) -> dict[int, list[QuizAttempt]]:
+    """Map each quiz's id to one official's attempts at it, in one query (built once: the
+    course and lesson pages run it on every view)."""
     attempts: dict[int, list[QuizAttempt]] = {quiz.id: [] for quiz in quizzes}
     if quizzes:
-        for attempt in db.session.scalars(select(QuizAttempt).where(
-                QuizAttempt.user_id == user_id, QuizAttempt.quiz_id.in_(list(attempts)))
-                .options(defer(QuizAttempt.layout))):  # the questions: not for a standing
+        for attempt in db.session.scalars(_ATTEMPTS, {"user_id": user_id,
+                                                      "quiz_ids": list(attempts)}):
             attempts[attempt.quiz_id].append(attempt)
     return attempts
 

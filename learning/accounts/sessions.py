@@ -14,7 +14,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
@@ -51,6 +51,13 @@ def is_live(row: UserSession, *, now: datetime, idle: timedelta, lifetime: timed
             and now < row.created_at + lifetime)
 
 
+# One statement for the session, the account, its department and its role grants; built once,
+# as every signed-in request runs it.
+_SESSION_USER = (
+    select(UserSession, User).join(User, User.id == UserSession.user_id)
+    .where(UserSession.token_hash == bindparam("token_hash")).options(joinedload(User.grants)))
+
+
 def load_session_user(
     token: str,
     *,
@@ -62,12 +69,7 @@ def load_session_user(
     """Return the active official whose live session `token` designates, or None."""
     if not token or len(token) > 100:
         return None
-    # One statement for the session, the account, its department and its role grants: every
-    # signed-in request runs it.
-    found = db.session.execute(
-        select(UserSession, User).join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == _digest(token)).options(joinedload(User.grants))
-    ).unique().first()
+    found = db.session.execute(_SESSION_USER, {"token_hash": _digest(token)}).unique().first()
     if found is None:
         return None
     row, user = found
