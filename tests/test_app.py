@@ -176,3 +176,30 @@ def test_behind_one_proxy_the_forwarded_address_is_counted(make_app, db):
     client.post("/login", data={"username": "nobody", "password": "wrong-password"},
                 headers={"X-Forwarded-For": "198.51.100.7, 203.0.113.9"})
     assert db.session.scalars(select(SignInAttempt.ip)).all() == ["203.0.113.9"]
+
+
+def test_templates_url_for_remembers_urls_but_keeps_them_right(app):
+    """The templates' url_for memo: values, the blueprint of a relative endpoint and the
+    application's root path all change the URL."""
+    url_for = app.jinja_env.globals["url_for"]
+    with app.test_request_context("/courses/a"):
+        first = url_for("courses.detail", slug="a")
+        assert first == "/courses/a"
+        assert url_for("courses.detail", slug="a") is first  # remembered
+        assert url_for("courses.detail", slug="b") == "/courses/b"
+        assert url_for("courses.detail", slug="a", _anchor="x") == "/courses/a#x"
+        assert url_for("courses.detail", slug="a", _external=True).startswith("http")
+    with app.test_request_context("/courses/a", base_url="http://localhost/hocso"):
+        assert url_for("courses.detail", slug="a") == "/hocso/courses/a"
+    with app.test_request_context("/courses/a"):
+        assert url_for(".detail", slug="a") == "/courses/a"  # blueprint "courses"
+    with app.test_request_context("/certificates"):
+        assert url_for(".detail", certificate_id=1).startswith("/certificates/1")
+
+
+def test_a_page_view_does_not_send_the_session_cookie_again(client, login_as):
+    login_as("learner")
+    assert client.get("/").status_code == 200  # may store the form token in the session
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
