@@ -47,11 +47,12 @@ def connect_signals() -> None:
     progress_signals.course_completed.connect(certificate_services.on_course_completed)
 
 
-def _course_certificate(app: Flask, course):
-    """Template helper: the signed-in official's certificate for a course page."""
+def _course_certificate(app: Flask, course, enrolment=None):
+    """Template helper: the signed-in official's certificate for a course page (`enrolment`,
+    when the page has it, saves reading it again)."""
     return certificate_services.for_course_page(
-        current_user, get_enrolment(current_user, course), now=clock.now(),
-        days=app.config["CERT_REMIND_DAYS"])
+        current_user, enrolment if enrolment is not None else get_enrolment(current_user, course),
+        now=clock.now(), days=app.config["CERT_REMIND_DAYS"])
 
 
 def _load_session_user(token: str):
@@ -87,7 +88,8 @@ def register(app: Flask) -> None:
             "can_use_hr_pages": accounts.can_use_hr_pages,
             "quiz_statuses": lambda course: quiz_services.statuses_by_module(
                 current_user, course),
-            "course_certificate": lambda course: _course_certificate(app, course),
+            "course_certificate": lambda course, enrolment=None: _course_certificate(
+                app, course, enrolment),
             # the official's standing and next step in a course (course and quiz result pages)
             "course_progress": lambda course, enrolment: progress_queries.course_progress(
                 current_user, course, enrolment, now=clock.now()),
