@@ -381,3 +381,22 @@ def test_the_course_page_and_dashboard_load_a_fixed_number_of_queries(
     db.session.delete(enrolment)
     db.session.commit()
     assert queries("/") == before
+
+
+def test_after_a_retake_the_path_starts_again_and_old_work_does_not_count(app, db, tmp_path):
+    from tests.certificates import steps as certificate_steps
+
+    certificate_steps.course(tmp_path, validity=24)  # lessons a, b; a required final test
+    slug = certificate_steps.SLUG
+    holder = certificate_steps.official()
+    certificate_steps.complete(holder, right=certificate_steps.QUESTIONS,
+                               now=certificate_steps.completed_so_it_expires_in(
+                                   10, months=24, now=clock.now()))
+    browser = course_steps.new_client(app, holder)
+    assert pages.card_kind(browser.get(f"/courses/{slug}").data.decode()) == "certificate"
+    assert browser.post(f"/courses/{slug}/retake", data={}).status_code == 302
+    html = browser.get(f"/courses/{slug}").data.decode()
+    assert pages.counts(html) == f"{pages.lessons_count(0, 2)} · {pages.quizzes_count(0, 1)}"
+    assert pages.percent_shown(html) == 0
+    assert pages.card_button(html)[1] == f"/courses/{slug}/lessons/a"
+    assert learn(browser) == f"/courses/{slug}/lessons/a"
