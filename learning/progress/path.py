@@ -57,11 +57,6 @@ class Step:
     is_first: bool = False  # the course's first lesson, nothing started yet
 
     @property
-    def is_actionable(self) -> bool:
-        """Tell whether the step is something to do now (a lesson, a quiz, an attempt)."""
-        return self.kind in ACTIONABLE
-
-    @property
     def endpoint(self) -> str | None:
         """Return the endpoint of the page the step is done on (None: nowhere to go)."""
         return {ATTEMPT: "quizzes.attempt", LESSON: "courses.lesson", QUIZ: "quizzes.detail",
@@ -122,14 +117,6 @@ class CourseProgress:
         return self.enrolment is not None and (
             self.enrolment.started_at is not None or bool(self.lessons_done)
             or any(s.attempts_used for group in self.statuses.values() for s in group))
-
-    @property
-    def lessons_left(self) -> int:
-        return self.lessons_total - self.lessons_done
-
-    @property
-    def quizzes_left(self) -> int:
-        return self.quizzes_total - self.quizzes_passed
 
 
 def _needed(quizzes: list[Quiz], counted: list[Quiz], module_slugs: dict[int, str]

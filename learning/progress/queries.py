@@ -29,18 +29,22 @@ class Dashboard:
 
     @property
     def in_progress(self) -> list[CourseProgress]:
+        """Return the courses started and not completed."""
         return [row for row in self.rows if not row.is_complete and row.is_started]
 
     @property
     def not_started(self) -> list[CourseProgress]:
+        """Return the courses enrolled in and not started."""
         return [row for row in self.rows if not row.is_complete and not row.is_started]
 
     @property
     def completed(self) -> list[CourseProgress]:
+        """Return the completed courses, the one worked on last first."""
         return [row for row in self.rows if row.is_complete]
 
     @property
     def lessons_done(self) -> int:
+        """Return the current lessons done in every course (this cycle's)."""
         return sum(row.lessons_done for row in self.rows)
 
     @property
