@@ -100,7 +100,7 @@ def test_then_the_next_lesson_in_course_order(client, learner):
                       f"/courses/{SLUG}/lessons/b")
     home = client.get("/").data.decode()
     assert "Bài B" in pages.text_of(pages.card(home))
-    assert "Kỹ năng số cho cán bộ" in pages.text_of(pages.card(home))  # the course, on the dashboard
+    assert "Kỹ năng số cho cán bộ" in pages.text_of(pages.card(home))  # the course is named
 
 
 def test_after_the_last_lesson_the_module_quizzes_then_the_final_test(client, learner):
@@ -235,7 +235,8 @@ def test_the_certificate_link_before_completion_explains_and_goes_back(client, l
     response = client.get(f"/courses/{SLUG}/certificate")
     assert location_path(response) == f"/courses/{SLUG}"
     assert translated("vi", "There is no certificate for this course yet: it is issued when "
-                            "you complete the course.") in visible_text(client.get(f"/courses/{SLUG}"))
+                            "you complete the course.") in visible_text(
+        client.get(f"/courses/{SLUG}"))
 
 
 def test_a_course_without_quizzes_goes_from_the_last_lesson_to_the_certificate(
