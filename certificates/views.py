@@ -101,6 +101,26 @@ def pdf(certificate_id: int):
         "Cache-Control": "private, no-store"})
 
 
+@bp.route("/courses/<slug>/certificate")
+@login_required
+def course_certificate(slug: str):
+    """Download the signed-in official's certificate for a completed course (the "download
+    your certificate" step names the course, not the certificate): the newest one of the
+    enrolment's cycle, through the certificate's own PDF route (which checks access)."""
+    course = courses.get_course(slug, include_unpublished=True)  # earned before a withdrawal
+    enrolment = courses.get_enrolment(current_user, course)
+    certificate = None
+    if enrolment is not None and enrolment.completed_at is not None:
+        certificate = certificates.current_certificate(current_user.id, course.id,
+                                                       enrolment.cycle)
+    if certificate is None:
+        flash(_("There is no certificate for this course yet: it is issued when you complete "
+                "the course."), "info")
+        return redirect(url_for("courses.detail", slug=slug) if course.is_published
+                        else url_for("certificates.mine"))
+    return redirect(url_for("certificates.pdf", certificate_id=certificate.id))
+
+
 @bp.route("/certificates/<int:certificate_id>/credential.json")
 @login_required
 def credential(certificate_id: int):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from courses.models import Course, Enrolment, Lesson, LessonProgress, Module
 from courses.services import counts_as_done, pick_next_lesson, with_enrolment
@@ -129,12 +129,14 @@ def other_versions(course: Course) -> list[Course]:
 
 @dataclass
 class EnrolledCourse:
-    """An enrolment with its course's current lessons and the official's next lesson."""
+    """An enrolment with its course's current lessons, the ones done (in the enrolment's
+    cycle) and the official's next lesson."""
 
     enrolment: Enrolment
     course: Course
     lessons: list[Lesson]
     next_lesson: Lesson | None
+    done_ids: set[int] = field(default_factory=set)
 
 
 def enrolled_courses(user: User) -> list[EnrolledCourse]:
@@ -160,19 +162,49 @@ def enrolled_courses(user: User) -> list[EnrolledCourse]:
     return [
         EnrolledCourse(enrolment, course, lessons_by_course[course.id],
                        pick_next_lesson(lessons_by_course[course.id], done,
-                                        enrolment.last_lesson_id))
+                                        enrolment.last_lesson_id),
+                       {lesson.id for lesson in lessons_by_course[course.id]
+                        if lesson.id in done})
         for enrolment, course in pairs
     ]
 
 
-def resume_target(user: User) -> tuple[Course, Lesson | None] | None:
-    """Return the course the official was last active in and its next lesson, preferring
-    unfinished courses; None when the official has no enrolment."""
-    entries = sorted(enrolled_courses(user), key=lambda e: e.enrolment.completed_at is not None)
-    for entry in entries:
-        if entry.next_lesson is not None:
-            return entry.course, entry.next_lesson
-    return (entries[0].course, None) if entries else None
+def modules_by_course(course_ids: list[int]) -> dict[int, list[Module]]:
+    """Map each course id to its current modules in order, in one query."""
+    modules: dict[int, list[Module]] = {course_id: [] for course_id in course_ids}
+    if course_ids:
+        for module in db.session.scalars(select(Module).where(
+                Module.course_id.in_(course_ids), Module.is_removed.is_(False))
+                .order_by(Module.course_id, Module.position)):
+            modules[module.course_id].append(module)
+    return modules
+
+
+def next_enrolled_course(user: User, *, besides: int) -> Course | None:
+    """Return the published course the official is enrolled in and has not completed, other
+    than course `besides`, worked on most recently (else enrolled in last)."""
+    return db.session.scalar(
+        select(Course).join(Enrolment, Enrolment.course_id == Course.id)
+        .where(Enrolment.user_id == user.id, Enrolment.completed_at.is_(None),
+               Course.id != besides, Course.is_published.is_(True))
+        .order_by(Enrolment.last_activity_at.desc().nulls_last(), Enrolment.enrolled_at.desc())
+        .limit(1))
+
+
+def suggest_course(user: User) -> Course | None:
+    """Return a published course to take next: none of whose language versions the official
+    is enrolled in, in the official's language if possible (else Vietnamese), newest first."""
+    enrolled = select(Enrolment.course_id).where(Enrolment.user_id == user.id)
+    families = (select(Course.family).join(Enrolment, Enrolment.course_id == Course.id)
+                .where(Enrolment.user_id == user.id, Course.family.is_not(None)))
+    language = user.preferred_language or "vi"
+    return db.session.scalar(
+        select(Course).where(
+            Course.is_published.is_(True), Course.id.not_in(enrolled),
+            or_(Course.family.is_(None), Course.family.not_in(families)))
+        .order_by(case((Course.language == language, 0), (Course.language == "vi", 1),
+                       else_=2), Course.created_at.desc(), Course.title)
+        .limit(1))
 
 
 def admin_rows() -> list[tuple[Course, int, int, int]]:

@@ -16,3 +16,7 @@ package_checking = _signals.signal("package_checking")
 # sender: the Course; kwargs: now, spec — sent before course_content_changed, so that other
 # parts of the package (quizzes) are in place when completion figures are recomputed.
 package_applied = _signals.signal("package_applied")
+# sender: the Lesson; kwargs: user, now — asked once the official has marked the lesson done (and
+# not completed the course by it): a receiver may name the page to go to next, returning
+# (endpoint, URL values), or None to let the course go on to its next lesson.
+lesson_done_next = _signals.signal("lesson_done_next")

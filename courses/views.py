@@ -25,6 +25,7 @@ from courses import services as courses
 from courses import storage
 from courses.forms import PackageUploadForm, TimeReportForm
 from courses.packages import PackageError, printable, read_zip, write_zip
+from courses.signals import lesson_done_next
 from learning import clock
 from learning.accounts.services import require_admin
 from learning.db import db
@@ -51,16 +52,13 @@ def catalog_page():
 @bp.route("/courses/<slug>")
 @login_required
 def detail(slug: str):
-    """Show a course: modules, lessons, time, and the official's progress."""
+    """Show a course: what completing it takes, its modules, lessons and quizzes (with their
+    locks), and the official's progress and next step (`course_progress`, a template helper
+    from the progress layer, which loads the outline and the official's records once)."""
     course = courses.get_course(slug)
-    enrolment = courses.get_enrolment(current_user, course)
-    states = courses.lesson_states(current_user, course) if enrolment else {}
-    modules = catalog.outline(course)
     return render_template(
-        "courses/detail.html", course=course, enrolment=enrolment, states=states,
-        modules=modules, lessons_total=sum(len(lessons) for _, lessons in modules),
-        next_lesson=courses.next_lesson(current_user, course)
-        if enrolment else None, versions=catalog.other_versions(course), form=ActionForm(),
+        "courses/detail.html", course=course, enrolment=courses.get_enrolment(current_user, course),
+        versions=catalog.other_versions(course), form=ActionForm(),
     )
 
 
@@ -90,20 +88,6 @@ def resume(slug: str):
     if lesson is None:
         return redirect(url_for("courses.detail", slug=slug))
     return redirect(url_for("courses.lesson", slug=slug, lesson_slug=lesson.slug))
-
-
-@bp.route("/learn")
-@login_required
-def learn():
-    """Send a returning official straight to their next unfinished lesson."""
-    target = catalog.resume_target(current_user)
-    if target is None:
-        flash(_("Choose a course to start learning."), "info")
-        return redirect(url_for("courses.catalog_page"))
-    course, lesson = target
-    if lesson is None:
-        return redirect(url_for("courses.detail", slug=course.slug))
-    return redirect(url_for("courses.lesson", slug=course.slug, lesson_slug=lesson.slug))
 
 
 @bp.route("/courses/<slug>/lessons/<lesson_slug>")
@@ -136,7 +120,8 @@ def lesson(slug: str, lesson_slug: str):
 @bp.route("/courses/<slug>/lessons/<lesson_slug>/done", methods=["POST"])
 @login_required
 def complete(slug: str, lesson_slug: str):
-    """Mark a lesson as done (idempotent) and go on to the next one."""
+    """Mark a lesson as done (idempotent) and go on: to the module's quiz after its last lesson
+    (a higher layer says so through `lesson_done_next`), else to the next lesson."""
     course = courses.get_course(slug)
     lesson = courses.get_lesson(course, lesson_slug)
     ActionForm().validate_on_submit() or abort(400)
@@ -149,6 +134,10 @@ def complete(slug: str, lesson_slug: str):
         flash(_("Congratulations! You have completed “%(title)s”.", title=course.title),
               "success")
         return redirect(url_for("courses.detail", slug=slug))
+    for _receiver, target in lesson_done_next.send(lesson, user=current_user, now=clock.now()):
+        if target is not None:  # e.g. the module's quiz, after its last lesson
+            endpoint, values = target
+            return redirect(url_for(endpoint, **values))
     _previous, following = courses.neighbours(lesson)
     if following is not None:
         return redirect(url_for("courses.lesson", slug=slug, lesson_slug=following.slug))

@@ -20,6 +20,7 @@ from learning.accounts import cli as accounts_cli
 from learning.accounts import services as accounts
 from learning.accounts import views as accounts_views
 from learning.extensions import login_manager
+from learning.progress import queries as progress_queries
 from learning.progress import services as progress
 from learning.progress import signals as progress_signals
 from learning.site import cli as site_cli
@@ -38,6 +39,7 @@ CLI_GROUPS = (accounts_cli.users_cli, accounts_cli.departments_cli, courses_cli.
 def connect_signals() -> None:
     """Subscribe the higher layers to what the lower layers announce (idempotent)."""
     course_signals.lesson_completed.connect(progress.on_lesson_completed)
+    course_signals.lesson_done_next.connect(progress_queries.after_lesson_done)
     course_signals.package_checking.connect(quiz_services.check_package)
     course_signals.package_applied.connect(quiz_services.apply_package)
     course_signals.course_content_changed.connect(progress.on_course_content_changed)
@@ -45,11 +47,12 @@ def connect_signals() -> None:
     progress_signals.course_completed.connect(certificate_services.on_course_completed)
 
 
-def _course_certificate(app: Flask, course):
-    """Template helper: the signed-in official's certificate for a course page."""
+def _course_certificate(app: Flask, course, enrolment=None):
+    """Template helper: the signed-in official's certificate for a course page (`enrolment`,
+    when the page has it, saves reading it again)."""
     return certificate_services.for_course_page(
-        current_user, get_enrolment(current_user, course), now=clock.now(),
-        days=app.config["CERT_REMIND_DAYS"])
+        current_user, enrolment if enrolment is not None else get_enrolment(current_user, course),
+        now=clock.now(), days=app.config["CERT_REMIND_DAYS"])
 
 
 def _load_session_user(token: str):
@@ -85,5 +88,10 @@ def register(app: Flask) -> None:
             "can_use_hr_pages": accounts.can_use_hr_pages,
             "quiz_statuses": lambda course, *enrolment: quiz_services.statuses_by_module(
                 current_user, course, *enrolment),
-            "course_certificate": lambda course: _course_certificate(app, course),
+            "course_certificate": lambda course, enrolment=None: _course_certificate(
+                app, course, enrolment),
+            # the official's standing and next step in a course (course and quiz result pages)
+            "course_progress": lambda course, enrolment: progress_queries.course_progress(
+                current_user, course, enrolment, now=clock.now()),
+            "next_course": lambda course: progress_queries.next_course(current_user, course),
         }

@@ -70,10 +70,47 @@ def check_package(files: dict[str, bytes], *, spec: CourseSpec | None, **_) -> l
                 elif folder_of[module_slug] == quiz_spec.folder:
                     problems.append(Problem(where, None, "“requires”: a quiz cannot require "
                                                          "itself"))
+        problems.extend(_requirement_cycles(specs, spec))
         for quiz_folder in {p.rsplit("/", 1)[0] for p in files if p.endswith(("/quiz.toml",
                                                                                "/quiz.gift"))}:
             if quiz_folder not in folders:
                 problems.append(Problem(quiz_folder + "/", None, "a quiz outside any module"))
+    return problems
+
+
+def _requirement_cycles(specs: list[QuizSpec], spec: CourseSpec) -> list[Problem]:
+    """Find module quizzes that require each other in a cycle (A needs B's quiz, B needs A's,
+    or longer): none of them could ever be started. One problem per cycle, on the file of its
+    first quiz in package order, naming the whole cycle."""
+    slug_of = {module.folder: module.slug for module in spec.modules}
+    quiz_of = {slug_of[s.folder]: s for s in specs if s.folder in slug_of}
+    needs = {slug: [item[len("quiz:"):] for item in s.requires if item.startswith("quiz:")
+                    and item[len("quiz:"):] in quiz_of and item[len("quiz:"):] != slug]
+             for slug, s in quiz_of.items()}
+    order = [slug_of[s.folder] for s in specs if s.folder in slug_of]
+    problems, reported, finished = [], set(), set()
+
+    def visit(slug: str, path: list[str]) -> None:
+        if slug in finished:
+            return
+        if slug in path:
+            cycle = path[path.index(slug):]
+            if frozenset(cycle) not in reported:
+                reported.add(frozenset(cycle))
+                first = min(cycle, key=order.index)
+                start = cycle.index(first)
+                ring = cycle[start:] + cycle[:start] + [first]
+                problems.append(Problem(quiz_of[first].source_path, None,
+                                        "“requires”: these quizzes require each other in a "
+                                        "cycle, so none could be started: "
+                                        + " → ".join(f"quiz:{s}" for s in ring)))
+            return
+        for needed in needs[slug]:
+            visit(needed, [*path, slug])
+        finished.add(slug)
+
+    for slug in order:
+        visit(slug, [])
     return problems
 
 
@@ -154,6 +191,19 @@ def course_quizzes(course_id: int) -> list[Quiz]:
         select(Quiz).outerjoin(Module, Module.id == Quiz.module_id)
         .where(Quiz.course_id == course_id, Quiz.is_removed.is_(False))
         .order_by(func.coalesce(Module.position, 100_000), Quiz.position)))
+
+
+def quizzes_by_course(course_ids: list[int]) -> dict[int, list[Quiz]]:
+    """Map each course id to its current quizzes in `course_quizzes` order, in one query."""
+    result: dict[int, list[Quiz]] = {course_id: [] for course_id in course_ids}
+    if course_ids:
+        for quiz in db.session.scalars(
+                select(Quiz).outerjoin(Module, Module.id == Quiz.module_id)
+                .where(Quiz.course_id.in_(course_ids), Quiz.is_removed.is_(False))
+                .order_by(Quiz.course_id, func.coalesce(Module.position, 100_000),
+                          Quiz.position)):
+            result[quiz.course_id].append(quiz)
+    return result
 
 
 def bank(quiz: Quiz) -> list[tuple[QuizQuestion, Question]]:
@@ -269,9 +319,29 @@ def missing_requirements(user: User, quiz: Quiz, enrolment: Enrolment | None) ->
             .where(Quiz.course_id == quiz.course_id, Quiz.is_removed.is_(False),
                    Module.slug.in_(slugs), Module.is_removed.is_(False), Quiz.id != quiz.id)
             .order_by(Module.position, Quiz.position)))
-        attempts = _attempts_by_quiz(user.id, required)
+        attempts = attempts_by_quiz(user.id, required)
         missing.quizzes = [other for other in required
-                           if not _standing(other, attempts[other.id], enrolment).is_passed]
+                           if not standing(other, attempts[other.id], enrolment).is_passed]
+    return missing
+
+
+def missing_from(quiz: Quiz, *, lessons: list[Lesson], done_ids: set[int],
+                 quizzes: list[Quiz], module_slugs: dict[int, str],
+                 passed_ids: set[int]) -> Missing:
+    """Return what `missing_requirements` returns, from data a page has already loaded (no
+    queries): the course's current lessons in order, the ids of those done in this cycle, its
+    current quizzes in order, current module id → slug, and the ids of the quizzes passed."""
+    missing = Missing(lessons=[], quizzes=[])
+    requires = quiz.requires or []
+    if "lessons" in requires:
+        missing.lessons = [lesson for lesson in lessons if lesson.id not in done_ids and (
+            quiz.module_id is None or lesson.module_id == quiz.module_id)]
+    slugs = {item[len("quiz:"):] for item in requires if item.startswith("quiz:")}
+    if slugs:
+        missing.quizzes = [other for other in quizzes
+                           if other.id != quiz.id and other.module_id in module_slugs
+                           and module_slugs[other.module_id] in slugs
+                           and other.id not in passed_ids]
     return missing
 
 
@@ -297,14 +367,15 @@ def quiz_status(user: User, quiz: Quiz, *, now: datetime,
             and open_attempt.deadline_at + GRACE < now):
         submit(user, open_attempt, None, now=now)
     enrolment = get_enrolment(user, quiz.course)
-    status = _standing(quiz, attempts, enrolment)
+    status = standing(quiz, attempts, enrolment)
     status.missing = missing_requirements(user, quiz, enrolment)
     return status
 
 
-def _standing(quiz: Quiz, attempts: list[QuizAttempt], enrolment: Enrolment | None
-              ) -> QuizStatus:
-    """Compute an official's standing on a quiz from their attempts (no queries)."""
+def standing(quiz: Quiz, attempts: list[QuizAttempt], enrolment: Enrolment | None
+             ) -> QuizStatus:
+    """Compute an official's standing on a quiz from their attempts at it (no queries); its
+    `missing` stays None (see `missing_from`)."""
     open_attempt = next((a for a in attempts if a.state == IN_PROGRESS), None)
     if enrolment is not None and enrolment.cycle_started_at is not None:
         # a recertification: only this cycle's attempts count (and are limited)
@@ -776,13 +847,13 @@ def statuses_by_module(user: User, course: Course, enrolment=_UNKNOWN,
     query for the attempts whatever the number of quizzes (course and lesson pages show them
     all), plus one for the enrolment unless the caller passes it (None: not enrolled)."""
     quizzes = current_quizzes(course)
-    attempts = _attempts_by_quiz(user.id, quizzes)
+    attempts = attempts_by_quiz(user.id, quizzes)
     if enrolment is _UNKNOWN:
         enrolment = get_enrolment(user, course)
     result: dict[int | None, list[QuizStatus]] = {}
     for quiz in quizzes:
         result.setdefault(quiz.module_id, []).append(
-            _standing(quiz, attempts[quiz.id], enrolment))
+            standing(quiz, attempts[quiz.id], enrolment))
     return result
 
 
@@ -819,7 +890,7 @@ _ATTEMPTS = (select(QuizAttempt).where(
     .options(defer(QuizAttempt.layout)))  # the questions: not needed for a standing
 
 
-def _attempts_by_quiz(user_id: int, quizzes) -> dict[int, list[QuizAttempt]]:
+def attempts_by_quiz(user_id: int, quizzes) -> dict[int, list[QuizAttempt]]:
     """Map each quiz's id to one official's attempts at it, in one query (built once: the
     course and lesson pages run it on every view)."""
     attempts: dict[int, list[QuizAttempt]] = {quiz.id: [] for quiz in quizzes}

@@ -212,15 +212,14 @@ def result(attempt_id: int):
     quiz, course = attempt.quiz, attempt.quiz.course
     status = quizzes.quiz_status(current_user, quiz, now=clock.now())
     right, graded = quizzes.correct_count(attempt)
-    retry = not status.is_passed and status.can_start
-    enrolled = courses.get_enrolment(current_user, course) is not None
+    # the next step itself comes from the progress layer (template helper `course_progress`)
     return render_template(
         "quizzes/result.html", attempt=attempt, quiz=quiz, course=course,
         slots=[(i, slot, Question.from_dict(slot["data"]), answers.get(i))
                for i, slot in enumerate(attempt.layout)],
-        status=status, right_count=right, graded_count=graded, retry=retry,
-        next_lesson=courses.next_lesson(current_user, course)
-        if enrolled and not retry else None,
+        status=status, right_count=right, graded_count=graded,
+        retry=not status.is_passed and status.can_start,
+        enrolment=courses.get_enrolment(current_user, course),
         text=_renderer(quiz),
         shown=lambda slot, question, response: quizzes.shown_response(
             slot, question, response, language=course.language),

@@ -217,6 +217,16 @@ def translated(locale: str, message: str, **variables) -> str:
         return gettext(message, **variables)
 
 
+def translated_plural(locale: str, singular: str, plural: str, num: int, **variables) -> str:
+    """Return a plural message for `num` as a page in `locale` shows it."""
+    from flask import has_app_context
+    from flask_babel import force_locale, ngettext
+
+    assert has_app_context(), "translated_plural() needs an application context"
+    with force_locale(locale):
+        return ngettext(singular, plural, num, **variables)
+
+
 def sign_in(client, username: str, password: str = DEMO_PASSWORD, **extra):
     """Post the sign-in form (with a CSRF token) and return the response."""
     return client.post("/login", data={"username": username, "password": password, **extra})

@@ -168,6 +168,11 @@ MATRIX = [
     ("GET", "/certificates/<int:certificate_id>/reissue", "/certificates/{certificate}/reissue",
      None, NOT_GET),
     ("GET", "/hr/certificates", "/hr/certificates", None, HR_PAGE),
+    # one's own certificate for a course: none issued yet, so back to the course page
+    ("GET", "/courses/<slug>/certificate", "/courses/{course}/certificate", None,
+     expect(LOGIN, 302, 302, 302, 302)),
+    ("GET", "/courses/<slug>/certificate", "/courses/khong-co/certificate", None,
+     expect(LOGIN, 404, 404, 404, 404)),
     ("GET", "/certificates/<int:certificate_id>", "/certificates/999999", None,
      expect(LOGIN, 404, 404, 404, 404)),  # no such certificate
     ("GET", "/certificates/<int:certificate_id>.pdf", "/certificates/999999.pdf", None,

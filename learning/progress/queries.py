@@ -1,53 +1,141 @@
-"""Read models for the learner's dashboard ("My learning")."""
+"""Reads for the learner's pages: the dashboard ("My learning"), a course's standing and next
+step (course page, quiz result, /learn), and where marking a lesson done leads.
+
+Each function loads the data once, set-based (no query per course, module or quiz), and hands
+it to the pure rules in `learning.progress.path`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from courses import queries as catalog
+from courses import services as courses
 from courses.models import Course, Enrolment, Lesson
-from courses.queries import enrolled_courses
 from learning.accounts.models import User
-
-
-@dataclass
-class CourseRow:
-    """One course on the dashboard."""
-
-    enrolment: Enrolment
-    course: Course
-    next_lesson: Lesson | None
-    lessons_total: int
+from learning.progress import path
+from learning.progress.path import CourseData, CourseProgress
+from quizzes import services as quizzes
 
 
 @dataclass
 class Dashboard:
     """Everything the "My learning" page shows."""
 
-    in_progress: list[CourseRow]
-    not_started: list[CourseRow]
-    completed: list[CourseRow]
+    rows: list[CourseProgress]  # every enrolment, most recently active first
     time_spent_seconds: int
-    lessons_done: int
+    next_course: Course | None  # a catalog suggestion, when nothing enrolled is left to do
 
     @property
-    def continue_with(self) -> CourseRow | None:
-        """Return the course the official worked on last and has not finished."""
-        return self.in_progress[0] if self.in_progress else (
-            self.not_started[0] if self.not_started else None)
+    def in_progress(self) -> list[CourseProgress]:
+        """Return the courses started and not completed."""
+        return [row for row in self.rows if not row.is_complete and row.is_started]
+
+    @property
+    def not_started(self) -> list[CourseProgress]:
+        """Return the courses enrolled in and not started."""
+        return [row for row in self.rows if not row.is_complete and not row.is_started]
+
+    @property
+    def completed(self) -> list[CourseProgress]:
+        """Return the completed courses, the one worked on last first."""
+        return [row for row in self.rows if row.is_complete]
+
+    @property
+    def lessons_done(self) -> int:
+        """Return the current lessons done in every course (this cycle's)."""
+        return sum(row.lessons_done for row in self.rows)
+
+    @property
+    def continue_with(self) -> CourseProgress | None:
+        """Return the course to continue (its step is the one to take), if any."""
+        return path.current(self.rows)
 
 
-def my_learning(user: User) -> Dashboard:
-    """Return the official's dashboard in a fixed number of queries."""
-    dashboard = Dashboard([], [], [], 0, 0)
-    for entry in enrolled_courses(user):
-        enrolment = entry.enrolment
-        row = CourseRow(enrolment, entry.course, entry.next_lesson, len(entry.lessons))
-        dashboard.time_spent_seconds += enrolment.time_spent_seconds
-        dashboard.lessons_done += enrolment.lessons_done
-        if enrolment.completed_at:
-            dashboard.completed.append(row)
-        elif enrolment.started_at:
-            dashboard.in_progress.append(row)
-        else:
-            dashboard.not_started.append(row)
+def my_learning(user: User, *, now: datetime) -> Dashboard:
+    """Return the official's dashboard in a fixed number of queries, whatever the number of
+    courses (enrolments, lessons, lessons done, modules, quizzes, attempts)."""
+    entries = catalog.enrolled_courses(user)
+    course_ids = [entry.course.id for entry in entries]
+    modules = catalog.modules_by_course(course_ids)
+    course_quizzes = quizzes.quizzes_by_course(course_ids)
+    attempts = quizzes.attempts_by_quiz(
+        user.id, [quiz for group in course_quizzes.values() for quiz in group])
+    rows = []
+    for entry in entries:
+        quiz_list = course_quizzes[entry.course.id]
+        rows.append(path.course_progress(CourseData(
+            course=entry.course, enrolment=entry.enrolment, modules=modules[entry.course.id],
+            lessons=entry.lessons, quizzes=quiz_list, done_ids=entry.done_ids,
+            attempts={quiz.id: attempts[quiz.id] for quiz in quiz_list}), now=now))
+    dashboard = Dashboard(rows=rows, next_course=None,
+                          time_spent_seconds=sum(e.enrolment.time_spent_seconds
+                                                 for e in entries))
+    if not any(not row.is_complete and row.step.kind != path.UNAVAILABLE for row in rows):
+        dashboard.next_course = catalog.suggest_course(user)
     return dashboard
+
+
+def course_progress(user: User, course: Course, enrolment: Enrolment | None, *,
+                    now: datetime) -> CourseProgress:
+    """Return the official's standing in one course and its next step (course and result
+    pages): the outline, the lessons done, the quizzes and the attempts, one query each."""
+    outline = catalog.outline(course)
+    quiz_list = quizzes.course_quizzes(course.id)
+    done_ids, attempts = set(), {}
+    if enrolment is not None:
+        done_ids = set(courses.lesson_states(user, course))
+        attempts = quizzes.attempts_by_quiz(user.id, quiz_list)
+    return path.course_progress(CourseData(
+        course=course, enrolment=enrolment, modules=[module for module, _ in outline],
+        lessons=[lesson for _, lessons in outline for lesson in lessons], quizzes=quiz_list,
+        done_ids=done_ids, attempts=attempts), now=now)
+
+
+def next_course(user: User, course: Course) -> tuple[Course, bool] | None:
+    """Return the course to go on with after `course`: the enrolled one not completed that was
+    worked on last (True), else a suggestion from the catalog (False); None when neither."""
+    enrolled = catalog.next_enrolled_course(user, besides=course.id)
+    if enrolled is not None:
+        return enrolled, True
+    suggestion = catalog.suggest_course(user)
+    return (suggestion, False) if suggestion is not None else None
+
+
+def learn_target(user: User, *, now: datetime) -> tuple[str, dict] | None:
+    """Return where /learn sends the official (endpoint, URL values): the next step of the
+    course to continue; with nothing left to do, the page of the course completed last, which
+    offers its certificate and the next course; None without any enrolment."""
+    dashboard = my_learning(user, now=now)
+    row = dashboard.continue_with
+    if row is not None:
+        return row.step.endpoint, row.step.values
+    for row in dashboard.rows:  # most recently active first
+        if row.step.kind != path.UNAVAILABLE:
+            return "courses.detail", {"slug": row.course.slug}
+    return None
+
+
+def after_lesson_done(lesson: Lesson, *, user: User, now: datetime, **_
+                      ) -> tuple[str, dict] | None:
+    """Subscriber of `lesson_done_next`: after the module's last lesson (or once all its
+    lessons are done), go to the module's quiz, unless it is passed or out of attempts."""
+    module_quizzes = [quiz for quiz in quizzes.course_quizzes(lesson.course_id)
+                      if quiz.module_id == lesson.module_id]
+    if not module_quizzes:
+        return None
+    module_lessons = [item for item in courses.active_lessons(lesson.course_id)
+                      if item.module_id == lesson.module_id]
+    done = courses.lesson_states(user, lesson.course)
+    if not (module_lessons[-1].id == lesson.id or all(item.id in done
+                                                      for item in module_lessons)):
+        return None
+    enrolment = courses.get_enrolment(user, lesson.course)
+    attempts = quizzes.attempts_by_quiz(user.id, module_quizzes)
+    for quiz in module_quizzes:
+        status = quizzes.standing(quiz, attempts[quiz.id], enrolment)
+        if not status.is_passed and (status.open_attempt is not None
+                                     or status.attempts_left != 0):
+            return "quizzes.detail", {"slug": lesson.course.slug, "quiz_slug": quiz.slug}
+    return None

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from courses.models import Course, Enrolment, Lesson, LessonProgress
 from courses.services import counts_as_done, with_enrolment
 from learning.db import db
+from learning.progress.path import percent_of
 from learning.progress.signals import course_completed
 from quizzes import services as quizzes
 from quizzes.models import Quiz
@@ -49,13 +50,13 @@ def _quiz_figures(course: Course, user_ids: list[int] | None) -> tuple[dict[int,
 def _apply(enrolment: Enrolment, course: Course, done: int, total: int, passed: int,
            required: int, now: datetime) -> None:
     enrolment.lessons_done = done
-    parts = total + required
-    enrolment.percent_complete = min(100, int(100 * (done + passed) / parts)) if parts else 0
     if enrolment.completed_at is None and total and done >= total and passed >= required:
         enrolment.completed_at = now
         enrolment.percent_complete = 100
         db.session.flush()
         course_completed.send(enrolment, now=now)
+    enrolment.percent_complete = percent_of(done, total, passed, required,
+                                            complete=enrolment.completed_at is not None)
 
 
 def recompute(user_id: int, course_id: int, *, now: datetime) -> Enrolment | None:

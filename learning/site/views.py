@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
-from flask_login import current_user
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 from sqlalchemy import text
 
+from learning import clock
 from learning.db import db
 from learning.forms import ActionForm
 from learning.notifications import unread
@@ -19,8 +21,22 @@ def index():
     """Send visitors to sign in; show a signed-in official their starting points."""
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login"))
-    return render_template("site/index.html", dashboard=progress_queries.my_learning(current_user),
+    return render_template("site/index.html",
+                           dashboard=progress_queries.my_learning(current_user, now=clock.now()),
                            notifications=unread(current_user.id), action_form=ActionForm())
+
+
+@bp.route("/learn")
+@login_required
+def learn():
+    """Send a returning official straight to their next step: the attempt in progress, the next
+    lesson, the quiz to take, or the course page with the certificate and the next course."""
+    target = progress_queries.learn_target(current_user, now=clock.now())
+    if target is None:
+        flash(_("Choose a course to start learning."), "info")
+        return redirect(url_for("courses.catalog_page"))
+    endpoint, values = target
+    return redirect(url_for(endpoint, **values))
 
 
 @bp.route("/healthz")

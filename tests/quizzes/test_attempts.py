@@ -22,6 +22,7 @@ from quizzes.signals import attempt_graded
 from tests import factories
 from tests.conftest import location_path, translated, visible_text
 from tests.courses import steps as course_steps
+from tests.progress import pages
 from tests.quizzes import steps
 from tests.quizzes.steps import EVERY_TYPE
 
@@ -913,8 +914,12 @@ def test_a_failed_result_offers_a_retry_while_attempts_are_left(client, official
     assert translated("vi", "Score: %(score)s", score=steps.percent(100 / 3)) in text
     assert "1/3 câu đúng" in text
     assert "Còn lại 1 lượt làm bài." in text
+    # the course's next step is its first lesson (not read yet); the quiz can be tried again
+    assert pages.card_button(html) == (translated("vi", "Start the first lesson"),
+                                       f"/courses/{SLUG}/lessons/a")
     next_step = re.search(r'<p class="next-step">(.*?)</p>', html, re.S).group(1)
-    assert f'href="{steps.quiz_url(SLUG, QUIZ)}">{translated("vi", "Try again")}' in next_step
+    assert f'href="{steps.quiz_url(SLUG, QUIZ)}">{translated("vi", "Try this quiz again")}' \
+        in next_step
 
     # the last attempt fails too: no retry, the course goes on with the next lesson
     second = steps.start(client, SLUG, QUIZ)
@@ -922,8 +927,8 @@ def test_a_failed_result_offers_a_retry_while_attempts_are_left(client, official
     html, text = result_of(client, second)
     assert translated("vi", "No attempts left.") in text
     next_step = re.search(r'<p class="next-step">(.*?)</p>', html, re.S).group(1)
-    assert translated("vi", "Try again") not in next_step
-    assert f'href="/courses/{SLUG}/lessons/a"' in next_step
+    assert translated("vi", "Try this quiz again") not in next_step
+    assert pages.card_button(html)[1] == f"/courses/{SLUG}/lessons/a"
     assert f'href="/courses/{SLUG}"' in next_step
 
 
@@ -936,9 +941,9 @@ def test_a_passed_result_leads_to_the_next_lesson(client, official, db, tmp_path
     assert steps.verdict(html) == translated("vi", "Passed")
     assert translated("vi", "Attempts are unlimited.") in text
     next_step = re.search(r'<p class="next-step">(.*?)</p>', html, re.S).group(1)
-    assert translated("vi", "Try again") not in next_step
-    assert translated("vi", "Next lesson:") in next_step
-    assert f'href="/courses/{SLUG}/lessons/a"' in next_step
+    assert translated("vi", "Try this quiz again") not in next_step
+    assert pages.card_button(html) == (translated("vi", "Start the first lesson"),
+                                       f"/courses/{SLUG}/lessons/a")
 
 
 def review_lines(html: str) -> list[list[tuple[str, str, bool]]]:

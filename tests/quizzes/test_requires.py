@@ -12,7 +12,7 @@ from courses.packages import PackageError, read_directory
 from learning import clock
 from quizzes.package import parse_quizzes
 from tests import factories
-from tests.conftest import location_path, translated, visible_text
+from tests.conftest import location_path, translated, translated_plural, visible_text
 from tests.courses import steps as course_steps
 from tests.quizzes import steps
 
@@ -167,3 +167,106 @@ def test_only_the_lessons_when_only_lessons_are_required(client, login_as, db, t
     for lesson in ("a", "b", "c"):
         course_steps.mark_done(client, SLUG, lesson)
     assert steps.start(client, SLUG, FINAL)
+
+
+# --- cycles --------------------------------------------------------------------------------------
+
+def module_files(*modules: tuple[str, str, list[str]]) -> dict:
+    """Extra modules: (folder, slug, requires of its quiz)."""
+    files = {}
+    for folder, slug, requires in modules:
+        files[f"{folder}/module.toml"] = f'slug = "{slug}"\ntitle = "Phần {slug}"\n'
+        files[f"{folder}/01-{slug}.md"] = factories.lesson_text(f"bai-{slug}", f"Bài {slug}")
+        files[f"{folder}/quiz.toml"] = steps.true_false_quiz(f"kiem-tra-{slug}", 2,
+                                                             requires=requires)
+    return files
+
+
+def refused(db, root) -> list[tuple[str, str]]:
+    with pytest.raises(PackageError) as error:
+        course_services.import_package(None, read_directory(root), now=clock.now())
+    db.session.rollback()
+    return [(p.file, p.message) for p in error.value.problems]
+
+
+def test_two_quizzes_requiring_each_other_refuse_the_package(db, tmp_path):
+    root = steps.quiz_course(
+        tmp_path, SLUG, import_it=False,
+        module_quiz=steps.true_false_quiz(MODULE_QUIZ, 2, requires=["quiz:them"]),
+        files=module_files(("02-them", "them", ["lessons", "quiz:co-ban"])))
+    problems = refused(db, root)
+    assert problems == [(f"{steps.MODULE_FOLDER}/quiz.toml",
+                         "“requires”: these quizzes require each other in a cycle, so none "
+                         "could be started: quiz:co-ban → quiz:them → quiz:co-ban")]
+    assert course_steps.course_by_slug(SLUG) is None  # nothing was imported
+
+
+def test_a_longer_cycle_is_named_whole_and_reported_once(db, tmp_path):
+    root = steps.quiz_course(
+        tmp_path, SLUG, import_it=False,
+        module_quiz=steps.true_false_quiz(MODULE_QUIZ, 2, requires=["quiz:hai"]),
+        final_quiz=steps.true_false_quiz(FINAL, 2, requires=["quiz:co-ban", "quiz:ba"]),
+        files=module_files(("02-hai", "hai", ["quiz:ba"]),
+                           ("03-ba", "ba", ["quiz:co-ban"])))
+    problems = refused(db, root)
+    assert len(problems) == 1, problems
+    file, message = problems[0]
+    assert file == f"{steps.MODULE_FOLDER}/quiz.toml"
+    assert message.endswith("quiz:co-ban → quiz:hai → quiz:ba → quiz:co-ban")
+
+
+def test_a_chain_without_a_cycle_is_accepted(db, tmp_path):
+    steps.quiz_course(
+        tmp_path, SLUG,
+        module_quiz=steps.true_false_quiz(MODULE_QUIZ, 2),
+        final_quiz=steps.true_false_quiz(FINAL, 2, requires=["quiz:co-ban", "quiz:ba"]),
+        files=module_files(("02-hai", "hai", ["quiz:co-ban"]),
+                           ("03-ba", "ba", ["quiz:hai", "quiz:co-ban"])))
+    assert steps.get_quiz(SLUG, "kiem-tra-ba").requires == ["quiz:hai", "quiz:co-ban"]
+
+
+# --- the course page ----------------------------------------------------------------------------
+
+def lock_of(html: str, title: str) -> str | None:
+    """What the course page says a quiz waits for ("To unlock it: ..."), None when unlocked."""
+    import re
+
+    match = re.search(rf'<p class="quiz-line">\s*<a href="[^"]*">{re.escape(title)}</a>(.*?)</p>'
+                      rf'\s*(<p class="quiz-missing">(.*?)</p>)?', html, re.S)
+    assert match, f"no quiz line for {title}"
+    if translated("vi", "Locked") not in match.group(1):
+        assert match.group(2) is None
+        return None
+    return " ".join(re.sub(r"<[^>]+>", " ", match.group(3)).split()).replace(" ,", ",") \
+        .replace(" .", ".")
+
+
+def test_the_course_page_shows_each_quizs_lock_and_what_is_missing(client, login_as, db,
+                                                                  tmp_path):
+    make_course(tmp_path)
+    login_as("learner")
+    html = client.get(f"/courses/{SLUG}").data.decode()
+    assert lock_of(html, f"Kiểm tra {FINAL}") is None  # not enrolled: no personal locks
+    course_steps.enrol(client, SLUG)
+    course_steps.mark_done(client, SLUG, "a")
+    html = client.get(f"/courses/{SLUG}").data.decode()
+    assert lock_of(html, f"Kiểm tra {MODULE_QUIZ}") is None  # requires nothing
+    assert lock_of(html, f"Kiểm tra {SECOND_QUIZ}") == translated_plural(
+        "vi", "To unlock it: complete %(num)s more lesson.",
+        "To unlock it: complete %(num)s more lessons.", 1)
+    quizzes = f"Kiểm tra {MODULE_QUIZ}, Kiểm tra {SECOND_QUIZ}"
+    assert lock_of(html, f"Kiểm tra {FINAL}") == translated_plural(
+        "vi", "To unlock it: complete %(num)s more lesson and pass %(quizzes)s.",
+        "To unlock it: complete %(num)s more lessons and pass %(quizzes)s.", 2,
+        quizzes=quizzes)
+    assert f'href="{steps.quiz_url(SLUG, SECOND_QUIZ)}"' in html
+
+    course_steps.mark_done(client, SLUG, "b")
+    course_steps.mark_done(client, SLUG, "c")
+    take(client, MODULE_QUIZ, right=2)
+    html = client.get(f"/courses/{SLUG}").data.decode()
+    assert lock_of(html, f"Kiểm tra {SECOND_QUIZ}") is None
+    assert lock_of(html, f"Kiểm tra {FINAL}") == translated(
+        "vi", "To unlock it: pass %(quizzes)s.", quizzes=f"Kiểm tra {SECOND_QUIZ}")
+    take(client, SECOND_QUIZ, right=2)
+    assert lock_of(client.get(f"/courses/{SLUG}").data.decode(), f"Kiểm tra {FINAL}") is None
