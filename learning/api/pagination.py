@@ -39,7 +39,9 @@ Key = tuple[Any, ...]
 class PageQuery(BaseModel):
     """The query parameters of every list."""
 
-    model_config = ConfigDict(extra="ignore")
+    # An unknown parameter is refused, not ignored: `?limt=10` or `?curser=` would otherwise
+    # quietly give the first page of the default size.
+    model_config = ConfigDict(extra="forbid")
 
     cursor: str = Field(
         "", max_length=MAX_CURSOR_LENGTH,
