@@ -134,7 +134,9 @@ class CourseQuery(PageQuery):
 
     q: str = Field("", max_length=200, description="Words to find (diacritics and case are "
                                                    "ignored: `ky nang so` finds `Kỹ năng số`).")
-    # No null in a query string: absent means every language.
+    # No null in a query string: absent means every language (and the document shows no
+    # default, which would have to be one of the languages).
     language: Language | SkipJsonSchema[None] = Field(
-        None, description="Only courses in this language.")
+        None, description="Only courses in this language; leave out for every language.",
+        json_schema_extra=lambda schema: schema.pop("default", None))
     topic: str = Field("", max_length=200, description="Only courses with this topic.")
