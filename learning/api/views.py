@@ -37,6 +37,15 @@ def authenticate():
     auth.require_token(request)
 
 
+@bp.after_request
+def private(response):
+    """Keep an official's data out of shared caches (proxies, browsers)."""
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Authorization")
+    return response
+
+
 @bp.errorhandler(APIError)
 def api_error(error: APIError):
     """Answer an API error with its JSON body."""

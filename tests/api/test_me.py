@@ -16,3 +16,10 @@ def test_me_describes_the_tokens_official(client, official, token):
         "department": "Bộ Ngoại giao/Cục Lãnh sự", "roles": ["learner", "mentor"],
         "preferred_language": "vi",
     }
+
+
+def test_answers_are_private_and_set_no_cookie(client, token):
+    response = client.get("/api/v1/me", headers=bearer(token))
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Authorization" in response.headers["Vary"]
+    assert "Set-Cookie" not in response.headers
