@@ -17,6 +17,7 @@ import math
 
 from flask import current_app, g
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from learning import clock, ratelimit
 from learning.accounts import services as accounts
@@ -51,12 +52,11 @@ def load_user_from_request(request) -> User | None:
 
 def require_token(request) -> None:
     """Refuse (401) a request without a working token; count it against the token's limit."""
-    from flask_login import current_user
-
     if not current_user.is_authenticated or g.get("api_token") is None:
-        raise APIError(401, BAD_TOKEN if bearer_token(request) else MISSING_TOKEN, headers={
-            "WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'
-            if bearer_token(request) else 'Bearer realm="api"'})
+        sent = bearer_token(request) is not None
+        raise APIError(401, BAD_TOKEN if sent else MISSING_TOKEN, headers={
+            "WWW-Authenticate": 'Bearer realm="api", error="invalid_token"' if sent
+            else 'Bearer realm="api"'})
     token = g.api_token
     config = current_app.config
     now = clock.now()

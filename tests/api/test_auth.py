@@ -10,6 +10,7 @@ from sqlalchemy import select
 from learning import clock
 from learning.accounts import services as accounts
 from learning.accounts.models import ApiToken
+from learning.errors import NotFound, PermissionDenied, RuleViolation
 from tests import factories
 from tests.api.conftest import bearer
 from tests.conftest import translated
@@ -229,11 +230,38 @@ def test_an_unexpected_failure_is_a_logged_json_500(make_app, caplog):
     assert any("Unhandled error" in record.getMessage() for record in caplog.records)
 
 
-def test_a_too_large_body_gets_a_json_413(make_app, token):
+def test_a_too_large_body_gets_a_json_413(make_app):
+    """Future endpoints with a body: werkzeug's 413 comes out in the API's shape too."""
+    from flask import request
+
     other = make_app(MAX_CONTENT_LENGTH=1024)
-    response = other.test_client().post("/api/v1/me", data=b"x" * 4096,
-                                        headers=bearer(token, **{"Content-Type":
-                                                                 "application/json"}))
-    # The method is refused first or the body is: either way JSON, never HTML.
-    assert response.status_code in (405, 413)
+
+    def upload():
+        return {"size": len(request.get_data())}
+
+    other.add_url_rule("/api/v1/upload", "api_upload", upload, methods=["POST"])
+    response = other.test_client().post("/api/v1/upload", data=b"x" * 4096,
+                                        content_type="application/json")
+    assert response.status_code == 413
     error_of(response)
+
+
+@pytest.mark.parametrize("error, status", [
+    (PermissionDenied("Chỉ quản trị viên."), 403),
+    (NotFound("Không có khóa học này."), 404),
+    (RuleViolation("Khóa học chưa mở."), 422),
+])
+def test_a_services_refusal_becomes_the_json_error_the_page_would_show(make_app, token, error,
+                                                                      status):
+    """One handler maps domain errors: a view of the API blueprint that calls a service which
+    refuses gets its message back, with the matching status."""
+    other = make_app()
+
+    def refusing():
+        raise error
+
+    other.add_url_rule("/api/v1/refusing", "api.refusing", refusing)  # in the `api` blueprint
+    response = other.test_client().get("/api/v1/refusing", headers=bearer(token))
+    assert response.status_code == status
+    assert error_of(response)["message"] == error.message
+    assert other.test_client().get("/api/v1/refusing").status_code == 401  # token first
