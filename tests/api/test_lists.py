@@ -200,3 +200,12 @@ def test_after_condition_pages_a_sql_query_by_keyset(app, db):
         seen += rows
         key = tuple(rows[-1])
     assert seen == whole and len(whole) == 7
+
+
+def test_after_condition_refuses_a_key_of_another_shape(app):
+    from learning.api.errors import APIError
+
+    for key in (("T1",), ("T1", "7"), (1, 7)):
+        with pytest.raises(APIError) as refused:
+            after_condition((User.job_title, User.id), key)
+        assert refused.value.status == 400
