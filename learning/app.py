@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from learning import i18n, params, schema
+from learning.api.errors import is_api_request, json_error
 from learning.config import PROJECT_ROOT, load_config
 from learning.db import db
 from learning.errors import NotFound, PermissionDenied
@@ -128,7 +129,9 @@ def _bound_upload():
         request.max_content_length = current_app.config[key] + 64 * 1024
 
 
-def _render_error(code: int, message=None):
+def _render_error(code: int, message=None, error: Exception | None = None):
+    if is_api_request():  # never an HTML page under /api/v1
+        return json_error(code, message, error)
     return (
         render_template(
             "errors/error.html",
@@ -159,7 +162,7 @@ def _register_error_pages(app: Flask) -> None:
     def http_error(error):
         if error.code in (301, 302, 303, 307, 308):  # routing redirects are not errors
             return error
-        return _render_error(error.code or 500)
+        return _render_error(error.code or 500, error=error)
 
     @app.errorhandler(Exception)
     def unexpected(error):

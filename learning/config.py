@@ -160,6 +160,10 @@ def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
         "VERIFY_MAX_BYTES": int(env.get("HOCSO_VERIFY_MAX_KB", "512")) * 1024,
         "VERIFY_WINDOW": timedelta(minutes=10),
         "PROXY_COUNT": int(env.get("HOCSO_PROXY_COUNT", "0")),
+        # Requests each API token may make per window (counted in the database, shared by
+        # every worker and host); over it the API answers 429 with Retry-After.
+        "API_RATE_LIMIT": _positive_int(env, "HOCSO_API_RATE_LIMIT", 120),
+        "API_RATE_WINDOW": timedelta(minutes=1),
     }
     config.update(overrides)
     return config

@@ -6,6 +6,7 @@ requests of one key for the rest of their transaction, on SQLite and on PostgreS
 
 from __future__ import annotations
 
+import math
 import secrets
 from datetime import datetime, timedelta
 
@@ -52,6 +53,16 @@ def forget_old(now: datetime) -> None:
     """Delete counted requests and locks older than a day (no limit looks further back)."""
     db.session.execute(delete(RateLimitHit).where(RateLimitHit.at < now - timedelta(days=1)))
     db.session.execute(delete(RateLimitLock).where(RateLimitLock.at < now - timedelta(days=1)))
+
+
+def retry_after(bucket: str, key: str, *, window: timedelta, now: datetime) -> int:
+    """Return the whole seconds until `key`'s oldest counted request leaves the window."""
+    oldest = db.session.scalar(select(func.min(RateLimitHit.at)).where(
+        RateLimitHit.bucket == bucket, RateLimitHit.key == key,
+        RateLimitHit.at > now - window))
+    if oldest is None:
+        return 1
+    return max(1, math.ceil((oldest + window - now).total_seconds()))
 
 
 def hit(bucket: str, key: str, *, limit: int, window: timedelta, now: datetime) -> bool:

@@ -19,7 +19,10 @@ from learning import clock, i18n
 from learning.accounts import cli as accounts_cli
 from learning.accounts import services as accounts
 from learning.accounts import views as accounts_views
-from learning.extensions import login_manager
+from learning.api import auth as api_auth
+from learning.api import views as api_views
+from learning.api.errors import is_api_request
+from learning.extensions import csrf, login_manager
 from learning.progress import queries as progress_queries
 from learning.progress import services as progress
 from learning.progress import signals as progress_signals
@@ -31,9 +34,10 @@ from quizzes import signals as quiz_signals
 from quizzes import views as quizzes_views
 
 BLUEPRINTS = (site_views.bp, accounts_views.bp, courses_views.bp, quizzes_views.bp,
-              certificates_views.bp)
+              certificates_views.bp, api_views.bp)
 CLI_GROUPS = (accounts_cli.users_cli, accounts_cli.departments_cli, courses_cli.courses_cli,
-              quizzes_cli.quizzes_cli, certificates_cli.certificates_cli, site_cli.demo_cli)
+              quizzes_cli.quizzes_cli, certificates_cli.certificates_cli, site_cli.demo_cli,
+              accounts_cli.tokens_cli)
 
 
 def connect_signals() -> None:
@@ -57,6 +61,8 @@ def _course_certificate(app: Flask, course, enrolment=None):
 
 def _load_session_user(token: str):
     """Flask-Login's loader: the official of the live server session the cookie designates."""
+    if is_api_request():  # the API knows bearer tokens only (learning.api.auth)
+        return None
     config = current_app.config  # not a closure over one app: tests create several
     return accounts.load_session_user(
         token, now=clock.now(), idle=config["SESSION_IDLE_TIMEOUT"],
@@ -72,6 +78,9 @@ def register(app: Flask) -> None:
     connect_signals()
 
     login_manager.user_loader(_load_session_user)
+    login_manager.request_loader(api_auth.load_user_from_request)
+    # No cookie authenticates an API request, so there is no session for a CSRF token to guard.
+    csrf.exempt(api_views.bp)
     app.add_template_filter(i18n.format_duration, "duration")
     app.add_template_filter(i18n.format_estimate, "estimate")
     app.add_template_filter(i18n.format_iso_date, "localdate")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from certificates.models import Certificate
 from courses import services as course_services
 from learning import clock, notifications
+from learning.accounts import services as accounts
 from learning.accounts.models import User
 from learning.db import db
 from quizzes import services as quiz_services
@@ -38,6 +39,8 @@ PAGE = expect(LOGIN, 200, 200, 200, 200)  # any signed-in official
 ADMIN_PAGE = expect(LOGIN, 403, 403, 403, 200)
 HR_PAGE = expect(LOGIN, 403, 403, 200, 200)
 NOT_GET = expect(405, 405, 405, 405, 405)  # a POST-only route opened with GET
+PUBLIC = expect(200, 200, 200, 200, 200)
+API = expect(401, 401, 401, 401, 401)  # the session cookie does not open the API
 
 # (method, rule as registered, URL with {object} placeholders, form data, expected statuses)
 MATRIX = [
@@ -52,6 +55,19 @@ MATRIX = [
     ("POST", "/language", "/language", {"language": "vi", "next": "/account"},
      expect(302, 302, 302, 302, 302)),
     ("GET", "/language", "/language", None, NOT_GET),
+    # personal API tokens on the account page ({token}: another official's)
+    ("POST", "/account/tokens", "/account/tokens", {}, expect(LOGIN, 400, 400, 400, 400)),
+    ("GET", "/account/tokens", "/account/tokens", None, NOT_GET),
+    ("POST", "/account/tokens/<int:token_id>/revoke", "/account/tokens/{token}/revoke", {},
+     expect(LOGIN, 404, 404, 404, 302)),  # administrators may revoke anyone's token
+    ("GET", "/account/tokens/<int:token_id>/revoke", "/account/tokens/{token}/revoke", None,
+     NOT_GET),
+    # the API: a bearer token only, so a signed-in browser gets 401 (tests/api for tokens)
+    ("GET", "/api/v1/me", "/api/v1/me", None, API),
+    ("GET", "/api/v1/me/enrolments", "/api/v1/me/enrolments", None, API),
+    ("GET", "/api/v1/courses", "/api/v1/courses", None, API),
+    ("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", None, PUBLIC),
+    ("GET", "/api/v1/docs", "/api/v1/docs", None, PUBLIC),
     # admin: officials
     ("GET", "/admin/users", "/admin/users", None, ADMIN_PAGE),
     ("GET", "/admin/users/new", "/admin/users/new", None, ADMIN_PAGE),
@@ -249,6 +265,7 @@ def objects(tmp_path, me: User | None) -> dict[str, int | str]:
 
     notification = notifications.notify((me or official).id, "certificate_expiring", now=now,
                                         course="Chứng chỉ", serial="HS-0", expires="2030-01-01")
+    token = accounts.create_token(accounts.SYSTEM, official, name="Báo cáo", now=now).token
     db.session.commit()
     return {"official": official.id, "reset_target": reset_target.id,
             "department": department.id, "empty_department": empty.id, "course": course.slug,
@@ -256,7 +273,7 @@ def objects(tmp_path, me: User | None) -> dict[str, int | str]:
             "attempt": attempts[(me or official).id],
             "others_attempt": attempts[official.id],
             "certificate": certificate.id, "certificate_code": certificate.code,
-            "notification": notification.id}
+            "notification": notification.id, "token": token.id}
 
 
 def registered_routes(app) -> set[tuple[str, str]]:

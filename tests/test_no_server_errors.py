@@ -20,6 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from learning import clock
+from learning.accounts import services as accounts
 from learning.db import db
 from tests import factories
 from tests.conftest import DEMO_PASSWORD, sign_in
@@ -63,11 +65,12 @@ hostile_values = st.one_of(
 VALID_ARGUMENTS = {
     "user_id": "official", "department_id": "department", "attempt_id": "attempt",
     "certificate_id": "certificate", "notification_id": "notification", "slug": "course",
-    "quiz_slug": "quiz", "code": "certificate_code",
+    "quiz_slug": "quiz", "code": "certificate_code", "token_id": "token",
 }
 LITERAL_ARGUMENTS = {"lesson_slug": "a", "path": "01-co-ban/phu-de.vtt"}
 # Query arguments tried on every page, besides the fields of the pages' own GET forms.
-QUERY_KEYS = ("page", "next", "parent", "department", "course", "q", "language", "topic")
+QUERY_KEYS = ("page", "next", "parent", "department", "course", "q", "language", "topic",
+              "cursor", "limit")
 # Signing out would end the session the rest of the sweep needs.
 SKIP_SIGNED_IN = {"accounts.logout"}
 
@@ -124,13 +127,17 @@ class Checker:
 
 
 def sign_in_as(client, role: str):
-    """Sign in a new official with `role` (None for anonymous); return the user."""
+    """Sign in a new official with `role` (None for anonymous); return the user. Every request
+    also carries an API token of the official: the pages ignore it, and the API's own code
+    (behind its token check) gets the hostile values too."""
     if role == "anonymous":
         return None
     user = factories.UserFactory(username=f"sweep.{role}", roles=ROLE_GRANTS[role],
                                  password=DEMO_PASSWORD)
+    token = accounts.create_token(accounts.SYSTEM, user, name="sweep", now=clock.now())
     db.session.commit()
     assert sign_in(client, user.username).status_code == 302
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token.secret}"
     return user
 
 
@@ -239,8 +246,10 @@ def plausible(field: dict) -> str:
 
 def prepare_sweep(app, client, caplog, role, tmp_path, monkeypatch):
     """Sign in as `role`, make the objects URLs point at, and return them with a Checker; the
-    verification rate limit is lifted for this test only (the sweep makes many look-ups)."""
+    verification and API rate limits are lifted for this test only (the sweep makes many
+    requests)."""
     monkeypatch.setitem(app.config, "VERIFY_LIMIT", 10**9)
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", 10**9)
     me = sign_in_as(client, role)
     return objects(tmp_path, me), Checker(client, caplog, role)
 

@@ -167,3 +167,65 @@ def list_departments():
     """Print the department tree."""
     for department in accounts.all_departments():
         click.echo("  " * department.depth + department.name)
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+tokens_cli = click.Group("tokens", help="Manage officials' personal API tokens.")
+
+
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else "-"
+
+
+@tokens_cli.command("create")
+@click.argument("username")
+@click.option("--name", default="", help="What the token is for, e.g. 'HR system'.")
+@click.option("--expires-days", type=click.IntRange(1, accounts.MAX_EXPIRY_DAYS), default=None,
+              help="Days until the token stops working (default: it does not expire).")
+@with_appcontext
+def create_token(username, name, expires_days):
+    """Create an API token for USERNAME; the token alone is the last line of the output."""
+    user = _user_by_username(username)
+    try:
+        created = accounts.create_token(accounts.SYSTEM, user, name=name,
+                                        expires_days=expires_days, now=clock.now())
+    except DomainError as error:
+        db.session.rollback()
+        _fail(error.message)
+    db.session.commit()
+    token = created.token
+    click.echo(f"Token {token.id} for {user.username}"
+               f"{f' ({token.name})' if token.name else ''}, expires {_when(token.expires_at)}. "
+               "It is shown only this once; only its hash is kept.")
+    click.echo(created.secret)
+
+
+@tokens_cli.command("list")
+@click.argument("username")
+@click.option("--all", "show_all", is_flag=True, help="Include revoked tokens.")
+@with_appcontext
+def list_tokens(username, show_all):
+    """Print USERNAME's tokens (id, name, hint, created, last used, expires, state)."""
+    user = _user_by_username(username)
+    now = clock.now()
+    for token in accounts.list_tokens(user, include_revoked=show_all):
+        state = ("revoked" if token.revoked_at is not None
+                 else "active" if token.is_usable(now) else "expired")
+        click.echo("\t".join((str(token.id), token.name or "-", token.hint,
+                              _when(token.created_at), _when(token.last_used_at),
+                              _when(token.expires_at), state)))
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id", type=click.IntRange(1, 2**31 - 1))
+@with_appcontext
+def revoke_token(token_id):
+    """Revoke the token TOKEN_ID (see `tokens list`); it stops working at once."""
+    try:
+        token = accounts.revoke_token(accounts.SYSTEM, token_id, now=clock.now())
+    except DomainError as error:
+        db.session.rollback()
+        _fail(error.message)
+    db.session.commit()
+    click.echo(f"Revoked token {token.id} of {token.user.username}.")

@@ -115,3 +115,18 @@ class ImportForm(Form):
         render_kw={"autocomplete": "new-password"})
     create_departments = BooleanField(_l("Create departments that do not exist yet"),
                                       default=True)
+
+
+# Choices of the account page's token form: days until the token stops working (0: never).
+TOKEN_EXPIRY_CHOICES = (
+    (30, _l("30 days")), (90, _l("90 days")), (365, _l("1 year")), (0, _l("No expiry")),
+)
+
+
+class ApiTokenForm(Form):
+    """Create a personal API token."""
+
+    name = StringField(_l("What is it for?"), validators=[DataRequired(), Length(max=100)],
+                       description=_l("For example: Reporting script, HR system."))
+    expires_days = SelectField(_l("Expires after"), coerce=int, default=90,
+                               choices=lambda: list(TOKEN_EXPIRY_CHOICES))

@@ -227,3 +227,30 @@ class AuditEvent(db.Model):
     details: Mapped[str] = mapped_column(Text, default="")
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+class ApiToken(db.Model):
+    """A personal API token: a script or another system acts as its official through /api/v1.
+
+    Only the SHA-256 of the token is kept; `hint` (its prefix and last characters) tells
+    tokens apart on the account page without revealing them. A token works until it expires,
+    is revoked, or its official is deactivated.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    def is_usable(self, now: datetime) -> bool:
+        """Tell whether the token still opens the API (not revoked, not expired)."""
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)

@@ -55,6 +55,19 @@ from learning.accounts.signin import (
     check_throttle,
     find_user_for_sign_in,
 )
+from learning.accounts.tokens import (
+    MAX_ACTIVE_TOKENS,
+    MAX_EXPIRY_DAYS,
+    TOKEN_PREFIX,
+    NewToken,
+    can_manage_token,
+    create_token,
+    find_token_user,
+    get_token,
+    list_tokens,
+    note_token_use,
+    revoke_token,
+)
 from learning.accounts.users import (
     UserData,
     count_officials_by_department,
@@ -84,4 +97,8 @@ __all__ = [
     "officials_in_scope_condition", "require_admin", "require_view_official", "reset_password",
     "set_active", "set_language", "set_password", "set_roles", "split_path",
     "update_department", "update_user", "validate_new_password",
+    # API tokens
+    "MAX_ACTIVE_TOKENS", "MAX_EXPIRY_DAYS", "TOKEN_PREFIX", "NewToken", "can_manage_token",
+    "create_token", "find_token_user", "get_token", "list_tokens", "note_token_use",
+    "revoke_token",
 ]

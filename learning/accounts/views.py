@@ -26,6 +26,7 @@ from learning.accounts import importer
 from learning.accounts import services as accounts
 from learning.accounts.forms import (
     ROLE_LABELS,
+    ApiTokenForm,
     ChangePasswordForm,
     DepartmentForm,
     ImportForm,
@@ -61,6 +62,9 @@ def force_password_change():
     if (
         current_user.is_authenticated
         and current_user.must_change_password
+        # An API token is a credential of its own, and a script cannot follow a redirect to a
+        # form: the API answers as usual.
+        and request.blueprint != "api"
         and request.endpoint not in {
             "accounts.change_password", "accounts.logout", "accounts.set_language", "static",
             "site.healthz",
@@ -135,9 +139,50 @@ def logout():
 @login_required
 def profile():
     """Show the signed-in official's own account."""
+    return _profile_page(ApiTokenForm(formdata=None))
+
+
+def _profile_page(token_form: ApiTokenForm, status: int = 200):
     return render_template("accounts/profile.html", user=current_user,
                            department_path=_department_path(current_user.department),
-                           role_labels=ROLE_LABELS)
+                           role_labels=ROLE_LABELS, token_form=token_form,
+                           tokens=accounts.list_tokens(current_user), now=clock.now(),
+                           action_form=ActionForm()), status
+
+
+@bp.route("/account/tokens", methods=["POST"])
+@login_required
+def create_api_token():
+    """Create a personal API token and show it, once."""
+    form = ApiTokenForm()
+    if not form.validate_on_submit():
+        return _profile_page(form, 400)
+    try:
+        created = accounts.create_token(
+            current_user, current_user, name=form.name.data,
+            expires_days=form.expires_days.data or None, now=clock.now())
+    except DomainError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return _profile_page(form, 400)
+    db.session.commit()
+    # Shown in this answer only, never put in the (signed, not encrypted) session cookie.
+    response = Response(render_template("accounts/token_created.html", token=created.token,
+                                        secret=created.secret))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_api_token(token_id: int):
+    """Revoke one of one's own API tokens."""
+    ActionForm().validate_on_submit() or abort(400)
+    token = accounts.revoke_token(current_user, token_id, now=clock.now())
+    db.session.commit()
+    flash(_("The token %(name)s has been revoked: it no longer works.",
+            name=token.name or token.hint), "success")
+    return redirect(url_for("accounts.profile") + "#api-tokens")
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -1,7 +1,7 @@
 """course content version: the key of the per-process outline and lesson caches
 
 Revision ID: 0011_course_content_version
-Revises: 0009_quiz_requires
+Revises: 0010_api_tokens
 Create Date: 2026-12-02
 
 Adds courses.content_version, a random token replaced whenever the course's modules, lessons or
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 
 revision = '0011_course_content_version'
-down_revision = '0009_quiz_requires'
+down_revision = '0010_api_tokens'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,44 @@
+"""api tokens: personal tokens for the integration API (/api/v1)
+
+Revision ID: 0010_api_tokens
+Revises: 0009_quiz_requires
+Create Date: 2026-12-09
+
+Only a new table: existing data is untouched. A token is stored as its SHA-256 only; `hint`
+keeps its prefix and last characters for the account page. The API's per-token rate limit
+counts in the existing rate_limit_hits and rate_limit_locks tables.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0010_api_tokens'
+down_revision = '0009_quiz_requires'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('api_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('hint', sa.String(length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
+    )
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
+
+    op.drop_table('api_tokens')
