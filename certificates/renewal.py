@@ -60,11 +60,15 @@ def for_course_page(user: User, enrolment: Enrolment | None, *, now: datetime,
                     days: int) -> tuple[Certificate | None, bool]:
     """Return the official's latest certificate for the course (this cycle's, or the previous
     cycle's while re-taking) and whether the course may be re-taken now."""
-    if enrolment is None:
-        return None, False
+    if enrolment is None or (enrolment.completed_at is None and enrolment.cycle <= 1):
+        return None, False  # nothing earned yet: no query
     cycle = enrolment.cycle if enrolment.completed_at else enrolment.cycle - 1
-    return (current_certificate(user.id, enrolment.course_id, cycle),
-            can_retake(user, enrolment, now=now, days=days))
+    certificate = current_certificate(user.id, enrolment.course_id, cycle)
+    # can_retake's rule, on the certificate just read (one query for the page, not two)
+    may_retake = bool(enrolment.completed_at is not None and enrolment.user_id == user.id
+                      and certificate is not None and certificate.expires_at
+                      and certificate.expires_at <= now + timedelta(days=days))
+    return certificate, may_retake
 
 
 def retake(user: User, enrolment: Enrolment, *, now: datetime, days: int) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 
 from courses.models import Course, Enrolment, Lesson, LessonProgress, Module
 from courses.services import counts_as_done, pick_next_lesson, with_enrolment
 from learning.accounts.models import User
 from learning.db import db
+from learning.errors import NotFound
 from learning.text import fold
 
 LANGUAGE_LABELS = {"vi": _l("Vietnamese"), "en": _l("English"), "ko": _l("Korean")}
@@ -116,6 +117,34 @@ def outline(course: Course) -> list[tuple[Module, list[Lesson]]]:
         by_module.setdefault(lesson.module_id, []).append(lesson)
     return [(module, by_module.get(module.id, [])) for module in course.modules
             if not module.is_removed and by_module.get(module.id)]
+
+
+_FAMILY_OF_SLUG = (select(Course.family).where(Course.slug == bindparam("slug"))
+                   .scalar_subquery())
+_COURSE_PAGE = (
+    select(Course, Enrolment)
+    .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id,
+                               Enrolment.user_id == bindparam("user_id")))
+    .where(or_(Course.slug == bindparam("slug"),
+               and_(Course.family.is_not(None), Course.family == _FAMILY_OF_SLUG,
+                    Course.is_published.is_(True))))
+    .order_by(Course.language))
+
+
+def course_page(user: User, slug: str) -> tuple[Course, Enrolment | None, list[Course]]:
+    """Return a published course with the official's enrolment and the course's other
+    published language versions, in one statement (the course page runs it on every view);
+    raise NotFound for an unknown or unpublished course."""
+    course, enrolment, versions = None, None, []
+    for row_course, row_enrolment in db.session.execute(
+            _COURSE_PAGE, {"user_id": user.id, "slug": slug}):
+        if row_course.slug == slug:
+            course, enrolment = row_course, row_enrolment
+        else:
+            versions.append(row_course)
+    if course is None or not course.is_published:
+        raise NotFound(_l("No such course."))
+    return course, enrolment, versions
 
 
 def other_versions(course: Course) -> list[Course]:

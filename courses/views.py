@@ -55,11 +55,9 @@ def detail(slug: str):
     """Show a course: what completing it takes, its modules, lessons and quizzes (with their
     locks), and the official's progress and next step (`course_progress`, a template helper
     from the progress layer, which loads the outline and the official's records once)."""
-    course = courses.get_course(slug)
-    return render_template(
-        "courses/detail.html", course=course, enrolment=courses.get_enrolment(current_user, course),
-        versions=catalog.other_versions(course), form=ActionForm(),
-    )
+    course, enrolment, versions = catalog.course_page(current_user, slug)
+    return render_template("courses/detail.html", course=course, enrolment=enrolment,
+                           versions=versions, form=ActionForm())
 
 
 @bp.route("/courses/<slug>/enrol", methods=["POST"])
@@ -98,7 +96,7 @@ def lesson(slug: str, lesson_slug: str):
     A read: the visit and reading time come back through the time report the page sends
     when it is left. The outline and the lesson's HTML come from the caches of the course's
     content version, so a view runs the course (with the enrolment), the lessons done and
-    the quiz attempts, besides the session."""
+    the quiz attempts (through the `course_progress` template helper), besides the session."""
     course, enrolment = courses.course_for(current_user, slug)
     contents = outline.outline_of(course)
     lesson = contents.lesson(lesson_slug)
@@ -111,8 +109,7 @@ def lesson(slug: str, lesson_slug: str):
     previous, following = contents.neighbours(lesson.id)
     return render_template(
         "courses/lesson.html", course=course, lesson=lesson, html=html, previous=previous,
-        following=following, done=courses.done_lesson_ids(current_user, course, enrolment),
-        modules=contents.pairs, enrolment=enrolment,
+        following=following, modules=contents.pairs, enrolment=enrolment,
         form=ActionForm(),
     )
 

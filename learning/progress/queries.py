@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from courses import outline
 from courses import queries as catalog
 from courses import services as courses
 from courses.models import Course, Enrolment, Lesson
@@ -80,17 +81,18 @@ def my_learning(user: User, *, now: datetime) -> Dashboard:
 def course_progress(user: User, course: Course, enrolment: Enrolment | None, *,
                     now: datetime) -> CourseProgress:
     """Return the official's standing in one course and its next step (course and result
-    pages): the outline, the lessons done, the quizzes and the attempts, one query each."""
-    outline = catalog.outline(course)
-    quiz_list = quizzes.course_quizzes(course.id)
+    pages): the outline and the quizzes from the caches of the course's content version, then
+    the lessons done and the attempts, one query each (none when not enrolled)."""
+    contents = outline.outline_of(course)
+    quiz_list = list(quizzes.current_quizzes(course))
     done_ids, attempts = set(), {}
     if enrolment is not None:
-        done_ids = set(courses.lesson_states(user, course))
+        done_ids = courses.done_lesson_ids(user, course, enrolment)
         attempts = quizzes.attempts_by_quiz(user.id, quiz_list)
     return path.course_progress(CourseData(
-        course=course, enrolment=enrolment, modules=[module for module, _ in outline],
-        lessons=[lesson for _, lessons in outline for lesson in lessons], quizzes=quiz_list,
-        done_ids=done_ids, attempts=attempts), now=now)
+        course=course, enrolment=enrolment, modules=list(contents.modules),
+        lessons=list(contents.lessons), quizzes=quiz_list, done_ids=done_ids,
+        attempts=attempts), now=now)
 
 
 def next_course(user: User, course: Course) -> tuple[Course, bool] | None:

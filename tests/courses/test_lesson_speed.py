@@ -121,3 +121,31 @@ def test_html_of_an_older_renderer_is_rendered_in_memory_and_stored_by_the_comma
     body = db.session.scalar(select(Lesson.body_html).where(
         Lesson.course_id == course.id, Lesson.slug == "a"))
     assert "Nội dung đầu tiên." in body
+
+
+def test_a_course_page_view_runs_four_statements_and_writes_nothing(
+        client, login_as, tmp_path, count_queries):
+    make_course(tmp_path)
+    login_as("learner")
+    steps.enrol(client, SLUG)
+    steps.mark_done(client, SLUG, "a")
+    client.get(f"/courses/{SLUG}")  # fills the caches of this version
+    with count_queries() as statements:
+        response = client.get(f"/courses/{SLUG}")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Kiểm tra kiem-tra-mot" in text and "Kiểm tra cuoi-khoa" in text
+    # the session with its account, the course with the enrolment and its other versions,
+    # the lessons done, the quiz attempts
+    assert len(statements) <= 4, "\n".join(statements)
+    assert not [s for s in statements if WRITES.match(s)]
+
+
+def test_the_lesson_sidebar_shows_a_locked_quiz_and_what_it_waits_for(
+        client, login_as, tmp_path):
+    make_course(tmp_path)
+    login_as("learner")
+    steps.enrol(client, SLUG)
+    html = client.get(f"/courses/{SLUG}/lessons/a").data.decode()
+    sidebar = re.search(r'<nav class="player-sidebar".*?</nav>', html, re.S).group(0)
+    assert "quiz-lock" in sidebar and "quiz-missing" in sidebar  # the final test needs lessons
