@@ -124,9 +124,11 @@ class Browser:
         self.traffic = Traffic()
         self._contexts = []
 
-    def new_page(self, viewport: dict | None = None):
-        """Open a page in a new context (own cookies) with the given viewport."""
-        context = self._chromium.new_context(viewport=viewport or DESKTOP, base_url=self.base_url)
+    def new_page(self, viewport: dict | None = None, javascript: bool = True):
+        """Open a page in a new context (own cookies) with the given viewport, with or without
+        JavaScript."""
+        context = self._chromium.new_context(viewport=viewport or DESKTOP, base_url=self.base_url,
+                                             java_script_enabled=javascript)
         context.set_default_timeout(30_000)  # CI machines can be slow; failures still say why
         context.on("request", lambda request: self.traffic.requests.append(request.url))
         context.on("console", self._on_console)

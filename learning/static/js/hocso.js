@@ -94,11 +94,11 @@
   "use strict";
   var header = document.querySelector(".site-header");
   if (!header) { return; }
+  var toggle = header.querySelector(".menu-toggle");
   var menus = Array.prototype.slice.call(header.querySelectorAll("[data-menu]")).map(function (menu) {
     var button = menu.querySelector(".menu-button");
     return {root: menu, button: button, list: document.getElementById(button.getAttribute("aria-controls"))};
   });
-  var toggle = header.querySelector(".menu-toggle");
   var panel = document.getElementById("site-menu");
   var inner = header.querySelector(".header-inner");
   var phone = window.matchMedia("(max-width: 49.98rem)");
@@ -127,6 +127,7 @@
     });
   });
   document.addEventListener("click", function (event) {
+    if (toggle && toggle.contains(event.target)) { return; }  // it opens the current menu
     menus.forEach(function (menu) {
       if (isOpen(menu) && !menu.root.contains(event.target)) { setMenu(menu, false); }
     });
