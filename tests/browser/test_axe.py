@@ -15,6 +15,7 @@ import pytest
 
 from tests.browser.audit import Audit
 from tests.browser.conftest import (
+    COURSE,
     DESKTOP,
     MISSING_PAGE,
     PHONE,
@@ -33,6 +34,24 @@ def _at_both_widths(page, audit: Audit, what: str) -> None:
     page.set_viewport_size(PHONE)
     page.wait_for_timeout(250)  # hocso.js re-fits the header and the table frames (debounced)
     audit.check(page, f"{what} at {PHONE['width']} px")
+    page.set_viewport_size(DESKTOP)
+    page.wait_for_timeout(250)
+
+
+def _with_the_menus_open(page, audit: Audit, what: str) -> None:
+    """Check the header with each of its menus open, at desktop width and in the folded
+    phone header."""
+    for button in page.locator(".site-header .menu-button").all():
+        button.click()
+        audit.check(page, f"{what} with the menu {button.get_attribute('aria-controls')} open")
+    page.keyboard.press("Escape")
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(250)
+    page.locator(".menu-toggle").click()
+    for button in page.locator(".site-header .menu-button").all():
+        if button.get_attribute("aria-expanded") != "true":
+            button.click()
+    audit.check(page, f"{what} with the phone menu and all its menus open")
     page.set_viewport_size(DESKTOP)
     page.wait_for_timeout(250)
 
@@ -102,7 +121,8 @@ def test_the_hr_journey(web, journeys):
 def test_the_administrators_journey(web, journeys):
     audit = Audit()
     page = web.signed_in_page(journeys.admin)
-    for path in ("/", "/admin/users", "/admin/users/new", f"/admin/users/{journeys.learner.id}",
+    _with_the_menus_open(page, audit, "/")
+    for path in ("/", f"/courses/{COURSE}/lessons/a", "/admin/users", "/admin/users/new", f"/admin/users/{journeys.learner.id}",
                  "/admin/departments", "/admin/departments/new",
                  f"/admin/departments/{journeys.learner.department_id}", "/admin/courses",
                  "/admin/import"):

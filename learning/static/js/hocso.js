@@ -108,10 +108,15 @@
     menu.button.setAttribute("aria-expanded", open ? "true" : "false");
     menu.list.hidden = !open;
   }
+  // Open menus float over the page, one at a time; in the folded column they open in place
+  // and stay open until closed.
+  function floating() { return !header.classList.contains("is-collapsed"); }
   menus.forEach(function (menu) {
     menu.button.addEventListener("click", function () {
       var open = !isOpen(menu);
-      menus.forEach(function (other) { if (other !== menu) { setMenu(other, false); } });
+      if (open && floating()) {
+        menus.forEach(function (other) { if (other !== menu) { setMenu(other, false); } });
+      }
       setMenu(menu, open);
     });
     menu.root.addEventListener("keydown", function (event) {
@@ -123,11 +128,13 @@
       }
     });
     menu.root.addEventListener("focusout", function (event) {
-      if (event.relatedTarget && !menu.root.contains(event.relatedTarget)) { setMenu(menu, false); }
+      if (floating() && event.relatedTarget && !menu.root.contains(event.relatedTarget)) {
+        setMenu(menu, false);
+      }
     });
   });
   document.addEventListener("click", function (event) {
-    if (toggle && toggle.contains(event.target)) { return; }  // it opens the current menu
+    if (!floating()) { return; }
     menus.forEach(function (menu) {
       if (isOpen(menu) && !menu.root.contains(event.target)) { setMenu(menu, false); }
     });
