@@ -8,8 +8,8 @@ import pytest
 
 from courses import services as course_services
 from learning import clock
+from tests.browser.audit import Audit
 from tests.browser.conftest import start_quiz, visit
-from tests.browser.test_axe import _axe
 from tests.quizzes import steps as quiz_steps
 
 pytestmark = pytest.mark.browser
@@ -123,7 +123,6 @@ def test_matching_and_ordering_are_readable_at_390_px(web, ministry, long_quiz):
     options = first.locator("option").all_inner_texts()
     assert all(any(o.endswith(right) for o in options) for right in RIGHTS + [DISTRACTOR])
 
-    found: list[str] = []
-    _axe(page, "attempt page with long matching and ordering options at 390 px", found)
-    serious = [f for f in found if "(serious)" in f or "(critical)" in f]
-    assert not serious, "axe-core serious/critical violations:\n" + "\n".join(serious)
+    audit = Audit()
+    audit.check(page, "attempt page with long matching and ordering options at 390 px")
+    audit.assert_clean()
