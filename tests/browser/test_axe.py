@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests import factories
 from tests.browser.audit import Audit
 from tests.browser.conftest import (
     COURSE,
@@ -105,12 +106,19 @@ def test_the_learners_journey(web, journeys):
     audit.assert_clean()
 
 
-def test_the_hr_journey(web, journeys):
+def test_the_hr_journey(web, journeys, db):
+    for number in range(45):  # more than a page of officials: the pager shows
+        factories.UserFactory(full_name=f"Đặng Quốc Bảo {number}",
+                              department=journeys.learner.department)
+    db.session.commit()
     audit = Audit()
     page = web.signed_in_page(journeys.hr)
-    for path in ("/", "/hr/officials", f"/hr/officials/{journeys.learner.id}",
-                 "/hr/certificates", f"/certificates/{journeys.certificate_id}"):
+    for path in ("/", "/hr/officials", "/hr/officials?page=2",
+                 f"/hr/officials/{journeys.learner.id}", "/hr/certificates",
+                 f"/certificates/{journeys.certificate_id}"):
         visit(page, path)
+        if "page=" in path:
+            assert page.locator(".pager a[rel=prev]").is_visible(), "no pager to check"
         _at_both_widths(page, audit, path)
     page.once("dialog", lambda dialog: dialog.accept())
     _submit(page, "button.button-danger")  # revoke without a reason: the form's errors
@@ -122,7 +130,8 @@ def test_the_administrators_journey(web, journeys):
     audit = Audit()
     page = web.signed_in_page(journeys.admin)
     _with_the_menus_open(page, audit, "/")
-    for path in ("/", f"/courses/{COURSE}/lessons/a", "/admin/users", "/admin/users/new", f"/admin/users/{journeys.learner.id}",
+    for path in ("/", f"/courses/{COURSE}/lessons/a", "/admin/users", "/admin/users/new",
+                 f"/admin/users/{journeys.learner.id}",
                  "/admin/departments", "/admin/departments/new",
                  f"/admin/departments/{journeys.learner.department_id}", "/admin/courses",
                  "/admin/import"):

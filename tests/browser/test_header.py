@@ -48,8 +48,8 @@ ACTIVE = """() => {
 def chief(ministry, db):
     """An administrator who is also HR, a mentor and a learner, with a long name."""
     user = factories.UserFactory(
-        username="phuong.ntt", full_name="Nguyễn Thị Phương Thảo Hoàng Anh", roles=EVERY_ROLE,
-        password=PASSWORD, department=ministry.department,
+        username="phuong.ntt", full_name="Nguyễn Thị Phương Thảo Hoàng Anh",
+        roles=EVERY_ROLE, password=PASSWORD, department=ministry.department,
     )
     db.session.commit()
     return user
