@@ -61,6 +61,17 @@ id = "sap-xep"
 type = "ordering"
 text = "Sắp xếp các bước phát hành một văn bản đi."
 items = {_toml_list(ITEMS)}
+''' + '''
+[[questions]]
+id = "lenh"
+type = "single"
+text = """Lệnh nào kiểm tra chữ ký số của một văn bản đã ký?
+
+```
+signtool verify /pa /v van-ban-da-ky-so-cua-bo-ngoai-giao-so-1234-bng-vp-phat-hanh.pdf
+```
+"""
+choices = [{ text = "signtool verify", correct = true }, { text = "signtool sign" }]
 '''
 
 # Each text element: its full text, whether it is cut (scrolls inside itself, is clipped by an
@@ -107,6 +118,11 @@ def test_matching_and_ordering_are_readable_at_390_px(web, ministry, long_quiz):
     assert sorted(t["text"] for t in ordering) == sorted(ITEMS)
     for item in matching + prompts + ordering:
         assert item["shown"] and not item["cut"], f"not fully visible at 390 px: {item}"
+
+    # A question's code block scrolls in place, and takes keyboard focus to do so.
+    code = page.locator(".question-text pre")
+    assert code.evaluate("el => el.scrollWidth > el.clientWidth"), "the code block does not scroll"
+    assert code.get_attribute("tabindex") == "0", "the scrolling code block takes no focus"
 
     # The selects fit the window, each tied to its prompt's label.
     selects = page.evaluate("""() => [...document.querySelectorAll('.attempt-form select')].map(s => {

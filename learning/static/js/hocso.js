@@ -48,6 +48,9 @@
     var heading = section && section.querySelector("h1, h2, h3");
     return ((caption && caption.textContent) || (heading && heading.textContent) || "").trim();
   }
+  var AUTHORED = [".lesson-body", ".question-text", ".feedback", ".option-text"].map(function (box) {
+    return box + " pre, " + box + " table";
+  }).join(", ");
   function update() {
     document.querySelectorAll(".table-wrap").forEach(function (wrap) {
       var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
@@ -62,9 +65,10 @@
         });
       }
     });
-    // A lesson's code blocks and tables scroll in place: focusable while they do, so the
-    // arrow keys reach what is cut off (their own role stays: a table is still a table).
-    document.querySelectorAll(".lesson-body pre, .lesson-body table").forEach(function (box) {
+    // Authors' code blocks and tables (lessons, questions, feedback) scroll in place:
+    // focusable while they do, so the arrow keys reach what is cut off (their own role stays:
+    // a table is still a table).
+    document.querySelectorAll(AUTHORED).forEach(function (box) {
       var scrolls = box.scrollWidth > box.clientWidth + 1;
       if (scrolls && !box.hasAttribute("tabindex")) {
         box.setAttribute("tabindex", "0");
