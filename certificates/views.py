@@ -274,8 +274,10 @@ def verify(code: str):
     """The public verification page of a certificate."""
     if _limited():
         return _too_many()
-    view = certificates.public_view(certificates.find_by_code(code), now=clock.now())
+    certificate = certificates.find_by_code(code)
+    view = certificates.public_view(certificate, now=clock.now())
     return render_template("certificates/verified.html", view=view, code=code,
+                           course_language=certificate.language if certificate else None,
                            revocation_labels=certificates.CATEGORY_LABELS), (
         200 if view["status"] != "unknown" else 404)
 

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from learning.text import fold
 
 # Bump when the rendering pipeline changes: cached lesson HTML is then rebuilt once.
-RENDERER_VERSION = 2
+RENDERER_VERSION = 3
 
 EXTENSIONS = ["tables", "fenced_code", "admonition", "footnotes", "toc", "sane_lists"]
 ALLOWED_TAGS = {
@@ -97,7 +97,7 @@ def sanitize_html(html: str, resolve_url: UrlResolver | None = None) -> str:
             return f"text-align: {match.group(1)}" if match else None
         return value
 
-    return nh3.clean(
+    return _EMPTY_HEADER_CELL.sub(r"<td\1></td>", nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         clean_content_tags={"script", "style", "iframe", "object", "embed", "template"},
@@ -107,7 +107,11 @@ def sanitize_html(html: str, resolve_url: UrlResolver | None = None) -> str:
         allowed_classes=ALLOWED_CLASSES,
         set_tag_attribute_values={"video": {"controls": ""}, "audio": {"controls": ""}},
         link_rel="noopener noreferrer",
-    )
+    ))
+
+
+# A header cell without text (the corner of a Markdown table) announces nothing: a plain cell.
+_EMPTY_HEADER_CELL = re.compile(r"<th(\s[^>]*)?>(?:\s|&nbsp;|&#160;)*</th>")
 
 
 def render(text: str, resolve_url: UrlResolver | None = None) -> Markup:

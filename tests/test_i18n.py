@@ -192,7 +192,9 @@ def test_the_chosen_language_is_used_for_the_page(client, language):
         assert word in text, f"{word!r} missing from the {language} page"
     for word in absent:
         assert word not in text, f"{word!r} (another language) on the {language} page"
-    assert re.search(rf'<option value="{language}"[^>]*\bselected', response.data.decode())
+    # The header's language menu marks the current language (and names each in its own).
+    assert re.search(rf'<button type="submit" name="language" value="{language}" '
+                     rf'lang="{language}"[^>]*aria-current="true"', response.data.decode())
 
 
 def test_an_unknown_language_is_refused(client):

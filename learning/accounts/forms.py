@@ -85,8 +85,9 @@ class UserForm(Form):
     hr_scope_department_id = SelectField(
         _l("HR scope"), coerce=int,
         description=_l("The part of the ministry whose records this HR official may see."))
-    preferred_language = SelectField(_l("Language"),
-                                     choices=lambda: list(LANGUAGE_NAMES.items()))
+    # Each language named in its own, marked with its lang for screen readers.
+    preferred_language = SelectField(_l("Language"), choices=lambda: [
+        (code, name, {"lang": code}) for code, name in LANGUAGE_NAMES.items()])
     password = PasswordField(
         _l("Initial password"), validators=[Optional(), Length(min=10, max=1024)],
         description=_l("The official must change it at first sign-in. Leave empty to set it "

@@ -124,9 +124,11 @@ class Browser:
         self.traffic = Traffic()
         self._contexts = []
 
-    def new_page(self, viewport: dict | None = None):
-        """Open a page in a new context (own cookies) with the given viewport."""
-        context = self._chromium.new_context(viewport=viewport or DESKTOP, base_url=self.base_url)
+    def new_page(self, viewport: dict | None = None, javascript: bool = True):
+        """Open a page in a new context (own cookies) with the given viewport, with or without
+        JavaScript."""
+        context = self._chromium.new_context(viewport=viewport or DESKTOP, base_url=self.base_url,
+                                             java_script_enabled=javascript)
         context.set_default_timeout(30_000)  # CI machines can be slow; failures still say why
         context.on("request", lambda request: self.traffic.requests.append(request.url))
         context.on("console", self._on_console)
@@ -283,3 +285,56 @@ def start_quiz(page, quiz_path: str) -> None:
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
     assert urlsplit(page.url).path.startswith("/attempts/"), page.url
+
+
+# --- the journeys of issue 9: a new official, HR and an administrator ---------------------------
+
+ENGLISH_COURSE = "digital-skills"
+VIETNAMESE_VERSION = "ky-nang-so-co-ban"
+
+
+@dataclass
+class Journeys:
+    """Who walks which pages: a learner (Vietnamese interface) enrolled in an English course
+    with a quiz of every question type and holding a certificate; an HR official for the
+    whole ministry; and the ministry's administrator."""
+
+    learner: object
+    hr: object
+    admin: object
+    quiz_path: str
+    certificate_id: int
+    certificate_code: str
+
+
+@pytest.fixture
+def journeys(ministry, db, tmp_path) -> Journeys:
+    from tests.certificates import steps as certificate_steps
+    from tests.quizzes import steps as quiz_steps
+
+    root = ministry.department.parent
+    consular = next(unit for unit in root.children if unit.name == "Cục Lãnh sự")
+    learner = factories.UserFactory(
+        username="huong.nt", full_name="Nguyễn Thị Hương", department=consular,
+        job_title="Chuyên viên", password=PASSWORD,
+    )
+    hr = factories.UserFactory(
+        username="ha.ltt", full_name="Lê Thị Thu Hà", roles={"hr", "learner"}, hr_scope=root,
+        department=consular, password=PASSWORD,
+    )
+    english = quiz_steps.quiz_course(
+        tmp_path, ENGLISH_COURSE, module_quiz=quiz_steps.EVERY_TYPE, language="en",
+        family="digital-skills", title="Digital skills for officials",
+        lessons=[{"slug": "signing", "title": "Signing an electronic document",
+                  "body": "Plug in the **USB token**, open the document and choose *Sign*.\n"},
+                 {"slug": "sharing", "title": "Sharing data through the LGSP"}],
+    )
+    quiz_steps.quiz_course(tmp_path, VIETNAMESE_VERSION, family="digital-skills",
+                           title="Kỹ năng số cơ bản cho cán bộ")
+    course_services.enrol(learner, learner, english, now=clock.now())
+    certificate_steps.course(tmp_path)
+    db.session.commit()
+    certificate = certificate_steps.complete(learner, now=clock.now())
+    return Journeys(learner=learner, hr=hr, admin=ministry,
+                    quiz_path=f"/courses/{ENGLISH_COURSE}/quizzes/moi-loai-cau-hoi",
+                    certificate_id=certificate.id, certificate_code=certificate.code)

@@ -72,8 +72,8 @@ def test_sign_in_with_the_keyboard_alone(web, ministry):
     skip = back[-1]
     assert skip and "skip-link" in skip["cls"], f"Shift+Tab never reached the skip link: {back}"
     assert skip["top"] >= 0 and skip["height"] > 0, "the focused skip link stays off screen"
-    assert any(stop and stop["id"] == "language-select" for stop in back), \
-        "the language switcher is not reachable by keyboard"
+    assert any(stop and stop["id"] == "language-button" for stop in back), \
+        "the language menu is not reachable by keyboard"
     forward = 0
     while page.evaluate(ACTIVE)["id"] != "username":
         page.keyboard.press("Tab")

@@ -1,4 +1,5 @@
-"""Switching the interface language in the header: the page changes, and the choice stays."""
+"""Switching the interface language in the header: choosing a language in its menu switches
+the page at once, and the choice stays."""
 
 from __future__ import annotations
 
@@ -15,23 +16,31 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 def _switch(page, label: str) -> None:
-    page.select_option("#language-select", label=label)
+    """Open the language menu and choose `label`: that one click changes the language."""
+    page.locator(".language-menu .menu-button").click()
+    choice = page.locator(".language-form").get_by_role("button", name=label, exact=True)
     with page.expect_navigation():
-        page.locator(".language-form button[type=submit]").click()
+        choice.click()
 
 
 def _assert_language(page, app, locale: str, heading: str) -> None:
-    """Check the page is in `locale`: lang, navigation, sign-out button, heading, switcher."""
+    """Check the page is in `locale`: lang, navigation and its menus, sign-out button, heading,
+    language menu."""
     assert page.locator("html").get_attribute("lang") == locale
     with app.test_request_context():
         expected = {message: translated(locale, message) for message in
-                    ("Accounts", "Sign out", "Language", "Main navigation", heading)}
+                    ("Accounts", "Administration", "Sign out", "Language", "Main navigation",
+                     heading)}
     nav = page.get_by_role("navigation", name=expected["Main navigation"])
+    nav.get_by_role("button", name=expected["Administration"]).click()
     assert nav.get_by_role("link", name=expected["Accounts"], exact=True).is_visible(), \
         f"the navigation is not in {locale}: {nav.inner_text()!r}"
-    assert page.locator(".user-menu button").inner_text().strip() == expected["Sign out"]
+    page.keyboard.press("Escape")
+    page.locator(".user-menu .menu-button").click()
+    assert page.locator(".user-menu .sign-out").inner_text().strip() == expected["Sign out"]
+    page.keyboard.press("Escape")
     assert page.locator("h1").inner_text().strip() == expected[heading]
-    assert page.get_by_label(expected["Language"]).is_visible()
+    assert page.get_by_role("button", name=expected["Language"]).is_visible()
 
 
 def test_header_switcher_changes_the_language_and_keeps_it(app, web, ministry):
@@ -51,6 +60,7 @@ def test_header_switcher_changes_the_language_and_keeps_it(app, web, ministry):
     assert page.locator("h1").inner_text().strip() == "Accounts"
 
     # The next page, reached by a link, is still in English.
+    page.get_by_role("button", name="Administration").click()
     page.get_by_role("link", name="Departments", exact=True).first.click()
     page.wait_for_url("**/admin/departments")
     _assert_language(page, app, "en", "Departments")

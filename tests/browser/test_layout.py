@@ -66,19 +66,31 @@ def _assert_reachable(page, selector: str, what: str, minimum: int = 1) -> None:
         assert control["onTop"], f"{what}: {control['what']!r} is covered by something else"
 
 
+# The entries one sees in the header's navigation and tools, menus closed.
+TOP_NAV = ".main-nav .nav-list > li > .nav-link, .main-nav .nav-list > li .menu-button"
+TOOLS = ".header-tools .menu-button"
+
+
 def test_pages_fit_a_360_px_phone(web, ministry):
     page = web.new_page(PHONE)
     visit(page, "/login")
     _assert_fits(page, "/login")
-    _assert_reachable(page, "#language-select, .language-form button", "/login", minimum=2)
+    _assert_reachable(page, "#language-button", "/login")
+    page.locator("#language-button").click()
+    _assert_reachable(page, ".language-form button", "/login", minimum=3)
 
     sign_in(page, ministry.username)
     for path in ADMIN_PAGES:
         visit(page, path)
         _assert_fits(page, path)
-        _assert_reachable(page, ".main-nav a", path, minimum=5)
-        _assert_reachable(page, "#language-select, .language-form button, .user-menu button",
-                          path, minimum=3)
+        # Folded: the header is one short row until the menu button opens the navigation.
+        assert page.locator(".site-header").bounding_box()["height"] <= 72, \
+            f"{path}: the folded header is taller than one row"
+        assert not page.locator(".main-nav").is_visible(), f"{path}: the header is not folded"
+        page.locator(".menu-toggle").click()
+        _assert_reachable(page, TOP_NAV, path, minimum=5)
+        _assert_reachable(page, TOOLS, path, minimum=2)
+        _assert_fits(page, f"{path} with the menu open")
 
     show_user_form_errors(page)
     _assert_fits(page, "/admin/users/new with errors")

@@ -84,3 +84,21 @@ def test_a_lessons_wide_code_and_table_take_keyboard_focus_on_a_phone(web, minis
             if box.evaluate("el => el.scrollLeft") > before:
                 break
         assert box.evaluate("el => el.scrollLeft") > before, selector
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800},
+                                      {"width": 390, "height": 844}], ids=["desktop", "phone"])
+def test_a_few_tabs_from_the_top_reach_mark_as_done(web, ministry, viewport):
+    """With the skip link, "Mark as done" is a few Tab presses from the top of the page, not
+    past the header and the whole course outline (37 Tabs before the skip link went there)."""
+    page = web.signed_in_page(ministry, viewport)
+    visit(page, f"/courses/{COURSE}/lessons/a")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    presses = 2
+    while presses < 40:
+        page.keyboard.press("Tab")
+        presses += 1
+        if page.evaluate("() => document.activeElement.closest('.lesson-footer form') !== null"):
+            break
+    assert presses <= 7, f"{presses} key presses to reach “Mark as done”"

@@ -194,3 +194,11 @@ def test_local_images_media_and_lesson_links_resolve_to_the_platform(client, log
     captions = target(r"<track[^>]*>")
     assert steps.fetch(client, captions).data.startswith(b"WEBVTT")
     assert target(r'<a [^>]*>Bài sau', "href") == f"/courses/{course.slug}/lessons/b"
+
+
+def test_a_table_corner_without_text_is_not_a_header_cell():
+    html = render("|   | Sáng | Chiều |\n|---|:----:|-------|\n| Thứ Hai | Họp | Học |\n")
+    headers = re.findall(r"<th[\s>][^<]*</th>", html)
+    assert len(headers) == 2 and all(re.sub(r"<[^>]+>", "", h).strip() for h in headers), html
+    assert re.search(r"<thead>\s*<tr>\s*<td></td>", html), html
+    assert '<th style="text-align: center">Sáng</th>' in html

@@ -43,7 +43,7 @@ def test_the_demo_learner_sees_figures_that_add_up_and_her_next_step(app, runner
     assert pages.completion_rule(course) == pages.rule_sentence(18, 6, None)  # 70 % and 75 %
     # the 2-attempt final test is locked at 29 %, and says what it waits for
     final = steps.quiz_url(COURSE, FINAL)
-    missing = re.search(rf'<a href="{final}">[^<]*</a>.*?</p>\s*<p class="quiz-missing">(.*?)</p>',
+    missing = re.search(rf'<a href="{final}"[^>]*>[^<]*</a>.*?</p>\s*<p class="quiz-missing"[^>]*>(.*?)</p>',
                         course, re.S)
     module_quizzes = [quiz for quiz in quiz_services.course_quizzes(
         course_steps.course_by_slug(COURSE).id) if not quiz.is_final]

@@ -952,7 +952,7 @@ def review_lines(html: str) -> list[list[tuple[str, str, bool]]]:
     for block in re.findall(r'<ul class="review-options">(.*?)</ul>', html, re.S):
         lines = []
         for item in re.findall(r"<li[^>]*>(.*?)</li>", block, re.S):
-            spoken = re.search(r'<span class="visually-hidden">([^<]*)</span>', item)
+            spoken = re.search(r'<span class="visually-hidden"[^>]*>([^<]*)</span>', item)
             option = re.search(r'<div class="option-text">(.*?)</div>', item, re.S).group(1)
             lines.append((spoken.group(1) if spoken else "",
                           " ".join(re.sub(r"<[^>]+>", " ", option).split()),

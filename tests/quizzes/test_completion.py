@@ -125,7 +125,7 @@ def quiz_line(html: str, title: str) -> str:
     """The visible text of the quiz line that links to `title` on a course page."""
     import html as html_module
 
-    for block in re.findall(r'<p class="quiz-line">.*?</p>', html, re.S):
+    for block in re.findall(r'<p class="quiz-line"[^>]*>.*?</p>', html, re.S):
         if title in block:
             return html_module.unescape(" ".join(re.sub(r"<[^>]+>", " ", block).split()))
     raise AssertionError(f"no quiz line for {title}")

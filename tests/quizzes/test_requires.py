@@ -231,8 +231,8 @@ def lock_of(html: str, title: str) -> str | None:
     """What the course page says a quiz waits for ("To unlock it: ..."), None when unlocked."""
     import re
 
-    match = re.search(rf'<p class="quiz-line">\s*<a href="[^"]*">{re.escape(title)}</a>(.*?)</p>'
-                      rf'\s*(<p class="quiz-missing">(.*?)</p>)?', html, re.S)
+    match = re.search(rf'<p class="quiz-line"[^>]*>\s*<a href="[^"]*"[^>]*>{re.escape(title)}</a>'
+                      rf'(.*?)</p>\s*(<p class="quiz-missing"[^>]*>(.*?)</p>)?', html, re.S)
     assert match, f"no quiz line for {title}"
     if translated("vi", "Locked") not in match.group(1):
         assert match.group(2) is None

@@ -51,6 +51,9 @@
     var heading = section && section.querySelector("h1, h2, h3");
     return ((caption && caption.textContent) || (heading && heading.textContent) || "").trim();
   }
+  var AUTHORED = [".lesson-body", ".question-text", ".feedback", ".option-text"].map(function (box) {
+    return box + " pre, " + box + " table";
+  }).join(", ");
   function update() {
     document.querySelectorAll(".table-wrap").forEach(function (wrap) {
       var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
@@ -65,9 +68,10 @@
         });
       }
     });
-    // A lesson's code blocks and tables scroll in place: focusable while they do, so the
-    // arrow keys reach what is cut off (their own role stays: a table is still a table).
-    document.querySelectorAll(".lesson-body pre, .lesson-body table").forEach(function (box) {
+    // Authors' code blocks and tables (lessons, questions, feedback) scroll in place:
+    // focusable while they do, so the arrow keys reach what is cut off (their own role stays:
+    // a table is still a table).
+    document.querySelectorAll(AUTHORED).forEach(function (box) {
       var scrolls = box.scrollWidth > box.clientWidth + 1;
       if (scrolls && !box.hasAttribute("tabindex")) {
         box.setAttribute("tabindex", "0");
@@ -85,4 +89,111 @@
     window.clearTimeout(timer);
     timer = window.setTimeout(update, 150);
   });
+})();
+
+// The header. Each menu is a disclosure: a button with aria-expanded and the list it shows
+// (Enter or Space opens it, Tab moves through it; Escape closes it and gives the focus back to
+// its button, and so does a click elsewhere or the focus moving on; opening one closes the
+// others). Below 800 px, and whenever the header does not fit in one row (long names,
+// Vietnamese labels), the menu button folds the navigation and the tools into one column.
+// Without JavaScript the CSS shows every entry in place instead.
+(function () {
+  "use strict";
+  var header = document.querySelector(".site-header");
+  if (!header) { return; }
+  var toggle = header.querySelector(".menu-toggle");
+  var menus = Array.prototype.slice.call(header.querySelectorAll("[data-menu]")).map(function (menu) {
+    var button = menu.querySelector(".menu-button");
+    return {root: menu, button: button, list: document.getElementById(button.getAttribute("aria-controls"))};
+  });
+  var panel = document.getElementById("site-menu");
+  var inner = header.querySelector(".header-inner");
+  var phone = window.matchMedia("(max-width: 49.98rem)");
+
+  function isOpen(menu) { return menu.button.getAttribute("aria-expanded") === "true"; }
+  function setMenu(menu, open) {
+    menu.button.setAttribute("aria-expanded", open ? "true" : "false");
+    menu.list.hidden = !open;
+  }
+  // Open menus float over the page, one at a time; in the folded column they open in place
+  // and stay open until closed.
+  function floating() { return !header.classList.contains("is-collapsed"); }
+  menus.forEach(function (menu) {
+    menu.button.addEventListener("click", function () {
+      var open = !isOpen(menu);
+      if (open && floating()) {
+        menus.forEach(function (other) { if (other !== menu) { setMenu(other, false); } });
+      }
+      setMenu(menu, open);
+    });
+    menu.root.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && isOpen(menu)) {
+        event.preventDefault();
+        event.stopPropagation();
+        setMenu(menu, false);
+        menu.button.focus();
+      }
+    });
+    menu.root.addEventListener("focusout", function (event) {
+      if (floating() && event.relatedTarget && !menu.root.contains(event.relatedTarget)) {
+        setMenu(menu, false);
+      }
+    });
+  });
+  document.addEventListener("click", function (event) {
+    if (!floating()) { return; }
+    menus.forEach(function (menu) {
+      if (isOpen(menu) && !menu.root.contains(event.target)) { setMenu(menu, false); }
+    });
+  });
+
+  if (!toggle || !panel) { return; }
+  function setPanel(open) {
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    panel.classList.toggle("is-open", open);
+    // In the folded column, the group holding the current page opens with it.
+    menus.forEach(function (menu) {
+      if (open && menu.button.classList.contains("is-current")) { setMenu(menu, true); }
+    });
+  }
+  toggle.addEventListener("click", function () {
+    setPanel(toggle.getAttribute("aria-expanded") !== "true");
+  });
+  header.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && toggle.getAttribute("aria-expanded") === "true") {
+      setPanel(false);
+      toggle.focus();
+    }
+  });
+
+  // Fold when the phone media query says so; otherwise show everything in one row, and when
+  // that overflows, first the language and account buttons without their names, then fold.
+  function overflows() { return inner.scrollWidth > inner.clientWidth + 1; }
+  function fit() {
+    var was = header.classList.contains("is-collapsed");
+    var collapsed = phone.matches;
+    header.classList.remove("is-compact");
+    if (!collapsed) {
+      header.classList.remove("is-collapsed");
+      if (overflows()) {
+        header.classList.add("is-compact");
+        collapsed = overflows();
+      }
+    }
+    header.classList.toggle("is-collapsed", collapsed);
+    if (collapsed) { header.classList.remove("is-compact"); }
+    if (was !== collapsed) {
+      setPanel(false);
+      menus.forEach(function (menu) { setMenu(menu, false); });
+    }
+  }
+  header.classList.add("js-menu");
+  fit();
+  if (document.fonts && document.fonts.ready) { document.fonts.ready.then(fit); }
+  var timer = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(fit, 100);
+  });
+  phone.addEventListener("change", fit);
 })();
