@@ -8,6 +8,7 @@ platform's own file URL. Must not import feature packages.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -69,8 +70,12 @@ def is_remote(url: str) -> bool:
     return bool(parts.scheme or parts.netloc) or url.startswith("//")
 
 
+@functools.lru_cache(maxsize=4096)
 def markdown_to_html(text: str) -> str:
-    """Convert Markdown to (unsanitised) HTML with the lesson extensions."""
+    """Convert Markdown to (unsanitised) HTML with the lesson extensions.
+
+    Remembered per text: a quiz page converts every question, option and feedback text on
+    each view, and building a converter costs more than the conversion itself."""
     converter = md.Markdown(
         extensions=EXTENSIONS,
         extension_configs={"toc": {"slugify": _slugify, "permalink": False},

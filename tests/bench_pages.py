@@ -34,6 +34,7 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 WORKERS = os.environ.get("BENCH_WORKERS", os.environ.get("WORKERS", "2"))
 GOAL_RATIO, GOAL_P99_MS = 0.5, 100.0
+COURSE = os.environ.get("BENCH_COURSE", "ky-nang-so")  # the demo course
 
 
 def free_port() -> int:
@@ -181,10 +182,11 @@ def bench_database(label: str, database_url: str, directory: Path) -> None:
     try:
         jar = asyncio.run(sign_in(app_port, "learner", "hocso-demo"))
         headers = {**_cookie_header(jar), "Accept-Language": "vi"}
-        status, found, _ = asyncio.run(fetch(app_port, "/learn", headers))
+        # the lesson the demo official goes on with (her next step may be a quiz)
+        status, found, _ = asyncio.run(fetch(app_port, f"/courses/{COURSE}/continue", headers))
         lesson_path = found.get("location", [""])[0].replace(f"http://127.0.0.1:{app_port}", "")
         if "/lessons/" not in lesson_path:
-            raise SystemExit(f"bench: /learn did not lead to a lesson ({status} {lesson_path})")
+            raise SystemExit(f"bench: {COURSE} did not lead to a lesson ({status} {lesson_path})")
         status, _, html = asyncio.run(fetch(app_port, lesson_path, headers))
         if status != 200:
             raise SystemExit(f"bench: the lesson page answered {status}")
