@@ -43,23 +43,23 @@ def test_the_reference_page_renders_from_vendored_files(web, ministry, db):
 def test_the_token_section_and_the_new_token_page_pass_axe(web, ministry, db):
     """The account page's token section (a token listed, the form with its errors) and the page
     that shows a new token once, checked by axe-core for WCAG 2 A/AA."""
-    from tests.browser.test_axe import _axe
+    from tests.browser.audit import Audit
 
     accounts.create_token(accounts.SYSTEM, ministry, name="Hệ thống nhân sự", expires_days=90,
                           now=clock.now())
     db.session.commit()
-    found: list[str] = []
+    audit = Audit()
     page = web.signed_in_page(ministry)
     visit(page, "/account")
-    _axe(page, "/account", found)
+    audit.check(page, "/account")
     form = page.locator("#api-tokens form.stacked-form")
     with page.expect_navigation():
         form.locator("button[type=submit]").click()  # no name: the error state
     assert page.locator("#name-error").is_visible()
-    _axe(page, "/account token form with errors", found)
+    audit.check(page, "/account token form with errors")
     page.fill("#name", "Báo cáo tuần")
     with page.expect_navigation():
         page.locator("#api-tokens form.stacked-form button[type=submit]").click()
     assert page.locator("#new-api-token").input_value().startswith("hocso_")
-    _axe(page, "new token", found)
-    assert not found, "\n".join(found)
+    audit.check(page, "new token")
+    audit.assert_clean()
