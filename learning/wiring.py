@@ -20,6 +20,9 @@ from learning.accounts import cli as accounts_cli
 from learning.accounts import services as accounts
 from learning.accounts import views as accounts_views
 from learning.extensions import login_manager
+from learning.mentoring import cli as mentoring_cli
+from learning.mentoring import services as mentoring
+from learning.mentoring import views as mentoring_views
 from learning.progress import services as progress
 from learning.progress import signals as progress_signals
 from learning.site import cli as site_cli
@@ -30,9 +33,10 @@ from quizzes import signals as quiz_signals
 from quizzes import views as quizzes_views
 
 BLUEPRINTS = (site_views.bp, accounts_views.bp, courses_views.bp, quizzes_views.bp,
-              certificates_views.bp)
+              certificates_views.bp, mentoring_views.bp)
 CLI_GROUPS = (accounts_cli.users_cli, accounts_cli.departments_cli, courses_cli.courses_cli,
-              quizzes_cli.quizzes_cli, certificates_cli.certificates_cli, site_cli.demo_cli)
+              quizzes_cli.quizzes_cli, certificates_cli.certificates_cli, site_cli.demo_cli,
+              mentoring_cli.groups_cli)
 
 
 def connect_signals() -> None:
@@ -83,6 +87,7 @@ def register(app: Flask) -> None:
             "current_locale": i18n.current_language,
             "ministry_name": app.config["MINISTRY_NAME"],
             "can_use_hr_pages": accounts.can_use_hr_pages,
+            "can_use_mentoring": mentoring.can_use_mentoring,
             "quiz_statuses": lambda course, *enrolment: quiz_services.statuses_by_module(
                 current_user, course, *enrolment),
             "course_certificate": lambda course: _course_certificate(app, course),

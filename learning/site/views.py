@@ -6,9 +6,11 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
+from learning import clock
 from learning.db import db
 from learning.forms import ActionForm
 from learning.notifications import unread
+from learning.mentoring import queries as mentoring_queries
 from learning.progress import queries as progress_queries
 
 bp = Blueprint("site", __name__)
@@ -20,7 +22,8 @@ def index():
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login"))
     return render_template("site/index.html", dashboard=progress_queries.my_learning(current_user),
-                           notifications=unread(current_user.id), action_form=ActionForm())
+                           notifications=unread(current_user.id), action_form=ActionForm(),
+                           assigned=mentoring_queries.assigned_to(current_user, now=clock.now()))
 
 
 @bp.route("/healthz")
