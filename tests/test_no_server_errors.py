@@ -63,7 +63,8 @@ hostile_values = st.one_of(
 VALID_ARGUMENTS = {
     "user_id": "official", "department_id": "department", "attempt_id": "attempt",
     "certificate_id": "certificate", "notification_id": "notification", "slug": "course",
-    "quiz_slug": "quiz", "code": "certificate_code",
+    "quiz_slug": "quiz", "code": "certificate_code", "group_id": "group",
+    "assignment_id": "assignment",
 }
 LITERAL_ARGUMENTS = {"lesson_slug": "a", "path": "01-co-ban/phu-de.vtt"}
 # Query arguments tried on every page, besides the fields of the pages' own GET forms.
