@@ -222,15 +222,16 @@ class GroupRow:
 
 
 def list_groups(actor: User | None) -> list[GroupRow]:
-    """Return the groups the actor may open, by name, with their mentors and counts."""
+    """Return the groups the actor may open, with their mentors and counts, by name the same
+    way on every backend (diacritics folded: "Cán bộ" before "Chi đoàn")."""
     members = (select(func.count()).where(GroupMember.group_id == MentoringGroup.id)
                .correlate(MentoringGroup).scalar_subquery())
     assignments = (select(func.count()).where(Assignment.group_id == MentoringGroup.id)
                    .correlate(MentoringGroup).scalar_subquery())
-    rows = db.session.execute(
+    rows = sorted(db.session.execute(
         select(MentoringGroup, members, assignments)
-        .where(access.groups_condition(actor))
-        .order_by(MentoringGroup.name, MentoringGroup.id)).all()
+        .where(access.groups_condition(actor))).all(),
+        key=lambda row: (fold(row[0].name), row[0].name, row[0].id))
     mentors = mentors_of([group.id for group, _, _ in rows])
     return [GroupRow(group, mentors[group.id], count, assigned)
             for group, count, assigned in rows]
