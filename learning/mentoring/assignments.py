@@ -122,11 +122,14 @@ def assign(actor: User | None, group: MentoringGroup, course_slug: str,
     assigned_by = actor.id if actor is not None else None
     fields = {"due_on": due_on, "note": note, "is_whole_group": chosen is None,
               "assigned_by_id": assigned_by, "updated_at": now}
+    # RETURNING says whether a row was written (a driver's rowcount for ON CONFLICT DO NOTHING
+    # is not reliable: psycopg may report -1).
     created = db.session.execute(
         insert_for(db.session, Assignment).values(
             group_id=group.id, course_id=course.id, module_id=module_id, lesson_id=lesson_id,
             target_key=key, created_at=now, **fields)
-        .on_conflict_do_nothing(index_elements=["group_id", "target_key"])).rowcount == 1
+        .on_conflict_do_nothing(index_elements=["group_id", "target_key"])
+        .returning(Assignment.id)).first() is not None
     # Also when just created: the update takes the row's lock, so parallel requests for the
     # same target change its members one after the other.
     db.session.execute(update(Assignment).where(
