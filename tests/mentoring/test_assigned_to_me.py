@@ -77,3 +77,30 @@ def test_an_official_with_nothing_assigned_sees_no_section(app, db):
     db.session.commit()
     html = new_client(app, nobody).get("/").data.decode()
     assert 'id="assigned-title"' not in html and 'id="my-learning"' in html
+
+
+def test_the_section_costs_the_same_queries_for_one_or_many_assignments(
+        app, db, tmp_path, count_queries, monkeypatch):
+    from tests.progress.test_dashboard import dashboard_queries
+
+    monkeypatch.setattr(clock, "now", lambda: at("2026-03-02 02:00"))
+    steps.course(tmp_path)
+    mentor = steps.official("Phạm Đức Anh", roles=("mentor", "learner"))
+    one, many = steps.official("Trần Văn An"), steps.official("Lê Thị Bình")
+    small = steps.group_with(mentor, [one], name="Nhóm một")
+    big = steps.group_with(mentor, [many], name="Nhóm nhiều")
+    # The same kinds of target (a few queries each at most), in different numbers.
+    for module, lesson in ((None, None), ("co-ban", None), (None, "a")):
+        mentoring.assign(mentor, small, steps.SLUG, module, lesson, due("2026-03-10"), "",
+                         None, now=ASSIGNED)
+    for module, lesson in ((None, None), ("co-ban", None), ("nang-cao", None), (None, "a"),
+                           (None, "b"), (None, "c"), (None, "d")):
+        mentoring.assign(mentor, big, steps.SLUG, module, lesson, due("2026-03-10"), "", None,
+                         now=ASSIGNED)
+    db.session.commit()
+    steps.complete(many, "a", "c", now=at("2026-03-01 05:00"))
+    steps.take_quiz(many, "kiem-tra-co-ban", now=at("2026-03-01 06:00"))
+    browsers = [new_client(app, user) for user in (one, many)]
+    assert browsers[1].get("/").data.decode().count('<li class="assigned-item') == 7
+    assert dashboard_queries(browsers[1], count_queries) == dashboard_queries(
+        browsers[0], count_queries)
