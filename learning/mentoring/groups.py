@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select
 from courses import services as courses
 from courses.models import Course
 from learning.accounts import importer
-from learning.accounts.models import Department, User
+from learning.accounts.models import Department, RoleGrant, User
 from learning.accounts.services import (
     all_departments,
     audit,
@@ -452,6 +452,21 @@ def search_candidates(actor: User | None, group: MentoringGroup, query: str, *,
     present = set(db.session.scalars(member.where(
         GroupMember.user_id.in_([user.id for user in users])))) if users else set()
     return [(user, user.id in present) for user in users]
+
+
+def search_mentors(actor: User | None, query: str, *, limit: int = 20) -> list[User]:
+    """Return active officials with the mentor role matching every word of `query` (name,
+    username, email or staff number), for naming a group's mentors."""
+    if not access.can_create_groups(actor):
+        raise PermissionDenied(_l("Only mentors, HR and administrators may create groups."))
+    words = fold(query).split()
+    if not words:
+        return []
+    return list(db.session.scalars(
+        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == "mentor", User.is_active_account.is_(True),
+               *[User.search_text.contains(word, autoescape=True) for word in words])
+        .order_by(User.sort_name, User.id).limit(limit)))
 
 
 def departments_for(actor: User | None, group: MentoringGroup | None) -> list[Department]:

@@ -41,6 +41,7 @@ from learning.mentoring.groups import (
     mentors_of,
     remove_member,
     search_candidates,
+    search_mentors,
     split_usernames,
     update_group,
 )
@@ -78,6 +79,6 @@ __all__ = [
     "get_group", "get_member", "grid", "group_assignments", "group_progress", "import_members",
     "is_mentor_of", "is_target_removed", "list_groups", "member_detail", "mentors_of",
     "ministry_day", "remove_assignment", "remove_member", "resolve_target",
-    "search_candidates", "split_usernames", "target_slugs", "target_title", "update_group",
+    "search_candidates", "search_mentors", "split_usernames", "target_slugs", "target_title", "update_group",
     "visible_members",
 ]

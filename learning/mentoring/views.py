@@ -82,6 +82,14 @@ def _group_form(group=None) -> GroupForm:
     return form
 
 
+def _group_form_page(form, group, status):
+    query = request.args.get("mentor_q", "").strip()[:200]
+    found = mentoring.search_mentors(current_user, query) if query else []
+    return render_template("mentoring/group_form.html", form=form, group=group,
+                           action_form=ActionForm(), mentor_query=query, mentors_found=found,
+                           path_of=_path_of), status
+
+
 @bp.route("/mentoring/groups/new", methods=["GET", "POST"])
 @login_required
 def group_new():
@@ -105,7 +113,7 @@ def group_new():
                   "success")
             return redirect(url_for("mentoring.members", group_id=group.id))
     status = 400 if request.method == "POST" else 200
-    return render_template("mentoring/group_form.html", form=form, group=None), status
+    return _group_form_page(form, None, status)
 
 
 @bp.route("/mentoring/groups/<int:group_id>/edit", methods=["GET", "POST"])
@@ -131,8 +139,7 @@ def group_edit(group_id: int):
                 return redirect(url_for("mentoring.home"))
             return redirect(url_for("mentoring.group", group_id=group.id))
     status = 400 if request.method == "POST" else 200
-    return render_template("mentoring/group_form.html", form=form, group=group,
-                           action_form=ActionForm()), status
+    return _group_form_page(form, group, status)
 
 
 @bp.route("/mentoring/groups/<int:group_id>/delete", methods=["POST"])

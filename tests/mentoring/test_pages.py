@@ -161,3 +161,16 @@ def test_editing_the_group_and_its_mentors(app, db, scene):
     deleted = browser.post(f"/mentoring/groups/{group.id}/delete", data={})
     assert deleted.status_code == 302
     assert db.session.scalar(select(func.count()).select_from(MentoringGroup)) == 0
+
+
+def test_finding_a_mentors_username(app, db, scene):
+    mentor, members, it = scene
+    steps.official("Lương Văn Khải", roles=("mentor", "learner"), username="khai.lv")
+    db.session.commit()
+    browser = new_client(app, mentor)
+    found = visible_text(browser.get("/mentoring/groups/new?mentor_q=khai"))
+    assert "Lương Văn Khải — khai.lv" in found
+    # Officials without the mentor role are not offered.
+    none = visible_text(browser.get(f"/mentoring/groups/new?mentor_q={members[0].username}"))
+    assert translated("vi", "No mentor matches “%(query)s”.", query=members[0].username) in none
+    assert f"— {members[0].username}" not in none
