@@ -29,9 +29,10 @@ class MentoringGroup(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     # The part of the ministry the group belongs to: whose HR may manage it, and where its
-    # mentors may take members from. None: a group across the ministry (admins, ministry HR).
+    # mentors may take members from. None: a group across the ministry (admins, ministry HR);
+    # also what a group becomes when its (empty) department is deleted.
     department_id: Mapped[int | None] = mapped_column(
-        ForeignKey("departments.id", ondelete="RESTRICT"), index=True)
+        ForeignKey("departments.id", ondelete="SET NULL"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -180,3 +180,19 @@ def test_hr_cannot_give_a_group_a_department_outside_their_scope(app, db, world)
         "mentors": world["mentor"].username})
     assert refused.status_code == 400
     assert db.session.scalar(select(func.count()).where(MentoringGroup.name == "Nhóm lạ")) == 0
+
+
+def test_deleting_a_groups_empty_department_leaves_a_ministry_wide_group(app, db, world):
+    from learning.accounts.models import User
+
+    admin = steps.official("Trần Minh Quân", roles=("admin", "learner"))
+    empty = steps.department("Tổ công tác tạm thời", parent=world["consular"])
+    group = mentoring.create_group(None, "Tổ công tác", [world["mentor"].username],
+                                   department_id=empty.id, now=NOW)
+    db.session.commit()
+    browser = new_client(app, admin)
+    deleted = browser.post(f"/admin/departments/{empty.id}/delete", data={})
+    assert deleted.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(MentoringGroup, group.id).department_id is None
+    assert db.session.get(User, world["mentor"].id) is not None

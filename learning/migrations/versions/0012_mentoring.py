@@ -30,7 +30,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_mentoring_groups_created_by_id_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_mentoring_groups_department_id_departments'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_mentoring_groups_department_id_departments'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mentoring_groups'))
     )
     with op.batch_alter_table('mentoring_groups', schema=None) as batch_op:
