@@ -25,8 +25,9 @@ from learning.mentoring.models import GroupMember, GroupMentor, MentoringGroup
 
 
 def is_mentor_of(actor: User | None, group: MentoringGroup) -> bool:
-    """Tell whether the actor is one of the group's mentors."""
-    if actor is SYSTEM or group.id is None:
+    """Tell whether the actor is one of the group's mentors (and still holds the role: an
+    official whose mentor role is withdrawn no longer sees their former groups)."""
+    if actor is SYSTEM or group.id is None or not actor.has_role("mentor"):
         return False
     return db.session.scalar(select(exists().where(
         GroupMentor.group_id == group.id, GroupMentor.user_id == actor.id))) or False
@@ -71,7 +72,8 @@ def groups_condition(actor: User | None):
     if is_admin(actor):
         return true()
     mentored = exists().where(GroupMentor.group_id == MentoringGroup.id,
-                              GroupMentor.user_id == actor.id)
+                              GroupMentor.user_id == actor.id) if actor.has_role("mentor") \
+        else false()
     scope = hr_scope(actor)
     if scope is False:
         return mentored

@@ -196,3 +196,15 @@ def test_deleting_a_groups_empty_department_leaves_a_ministry_wide_group(app, db
     db.session.expire_all()
     assert db.session.get(MentoringGroup, group.id).department_id is None
     assert db.session.get(User, world["mentor"].id) is not None
+
+
+def test_a_mentor_whose_role_is_withdrawn_no_longer_sees_the_group(app, db, world):
+    from learning.accounts.services import set_roles
+
+    mentor, mine = world["mentor"], world["mine"]
+    set_roles(mentor, {"learner"}, None)
+    db.session.commit()
+    with pytest.raises(NotFound):
+        mentoring.get_group(mentor, mine.id)
+    assert mentoring.list_groups(mentor) == []
+    assert new_client(app, mentor).get(f"/mentoring/groups/{mine.id}").status_code == 403
