@@ -25,7 +25,7 @@ from tests import factories
 from tests.conftest import DEMO_PASSWORD, sign_in
 from tests.test_access_matrix import ROLE_GRANTS, objects
 
-ROLES = ("anonymous", "learner", "hr", "admin")
+ROLES = ("anonymous", "learner", "mentor", "hr", "admin")
 
 HOSTILE_INTS = (
     "2147483647", "2147483648", "-2147483649", "9223372036854775807", "9223372036854775808",
