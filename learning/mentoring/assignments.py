@@ -87,6 +87,18 @@ def _chosen_members(actor: User | None, group: MentoringGroup,
     return ids
 
 
+def _hidden_chosen(actor: User | None, group: MentoringGroup, key: str) -> set[int]:
+    """Return the members the assignment names now whom the actor cannot see (HR outside
+    their scope): an update by that actor keeps them, since it could not choose them."""
+    visible = select(User.id).join(GroupMember, GroupMember.user_id == User.id).where(
+        GroupMember.group_id == group.id, access.members_condition(actor, group))
+    return set(db.session.scalars(
+        select(AssignmentMember.user_id).join(
+            Assignment, Assignment.id == AssignmentMember.assignment_id)
+        .where(Assignment.group_id == group.id, Assignment.target_key == key,
+               AssignmentMember.user_id.not_in(visible))))
+
+
 def _targeted_members(group: MentoringGroup, member_ids: list[int] | None) -> list[User]:
     query = select(User).join(GroupMember, GroupMember.user_id == User.id).where(
         GroupMember.group_id == group.id)
@@ -119,6 +131,8 @@ def assign(actor: User | None, group: MentoringGroup, course_slug: str,
         raise RuleViolation(_l("Choose a due date within %(years)d years.",
                                years=MAX_YEARS_AHEAD), field="due_on")
 
+    if chosen is not None:
+        chosen = sorted(set(chosen) | _hidden_chosen(actor, group, key))
     assigned_by = actor.id if actor is not None else None
     fields = {"due_on": due_on, "note": note, "is_whole_group": chosen is None,
               "assigned_by_id": assigned_by, "updated_at": now}

@@ -208,3 +208,24 @@ def test_a_mentor_whose_role_is_withdrawn_no_longer_sees_the_group(app, db, worl
         mentoring.get_group(mentor, mine.id)
     assert mentoring.list_groups(mentor) == []
     assert new_client(app, mentor).get(f"/mentoring/groups/{mine.id}").status_code == 403
+
+
+def test_hr_editing_an_assignment_keeps_the_members_they_cannot_see(app, db, world):
+    hr, consular = world["hr"], world["consular"]
+    group = mentoring.create_group(hr, "Cán bộ mới", [world["mentor"].username],
+                                   department_id=consular.id, now=NOW)
+    mentoring.add_members(None, group, [world["trang"].username, world["huong"].username],
+                          now=NOW)
+    mentoring.assign(None, group, steps.SLUG, None, "a", due("2026-03-20"), "",
+                     [world["trang"].id, world["huong"].id], now=NOW)
+    db.session.commit()
+    # HR sees Trang only; moving the due date keeps Hương (outside HR's scope) assigned.
+    mentoring.assign(hr, group, steps.SLUG, None, "a", due("2026-03-27"), "Lùi hạn",
+                     [world["trang"].id], now=NOW)
+    db.session.commit()
+    assert [(item.group_name, item.due_on) for user in (world["trang"], world["huong"])
+            for item in mentoring.assigned_to(user, now=NOW)
+            if item.group_name == "Cán bộ mới"] == [("Cán bộ mới", due("2026-03-27"))] * 2
+    with pytest.raises(DomainError):  # nor can HR name her
+        mentoring.assign(hr, group, steps.SLUG, None, "a", due("2026-03-27"), "",
+                         [world["huong"].id], now=NOW)
