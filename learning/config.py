@@ -159,6 +159,8 @@ def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
         # An uploaded PDF larger than this is refused unread (a certificate is ~30-100 KB).
         "VERIFY_MAX_BYTES": int(env.get("HOCSO_VERIFY_MAX_KB", "512")) * 1024,
         "VERIFY_WINDOW": timedelta(minutes=10),
+        # A CSV or Excel list of staff numbers added to a mentoring group.
+        "MEMBERS_FILE_MAX_BYTES": int(env.get("HOCSO_MEMBERS_FILE_MAX_KB", "2048")) * 1024,
         "PROXY_COUNT": int(env.get("HOCSO_PROXY_COUNT", "0")),
         # Requests each API token may make per window (counted in the database, shared by
         # every worker and host); over it the API answers 429 with Retry-After.

@@ -23,6 +23,9 @@ from learning.api import auth as api_auth
 from learning.api import views as api_views
 from learning.api.errors import is_api_request
 from learning.extensions import csrf, login_manager
+from learning.mentoring import cli as mentoring_cli
+from learning.mentoring import services as mentoring
+from learning.mentoring import views as mentoring_views
 from learning.progress import queries as progress_queries
 from learning.progress import services as progress
 from learning.progress import signals as progress_signals
@@ -34,10 +37,10 @@ from quizzes import signals as quiz_signals
 from quizzes import views as quizzes_views
 
 BLUEPRINTS = (site_views.bp, accounts_views.bp, courses_views.bp, quizzes_views.bp,
-              certificates_views.bp, api_views.bp)
+              certificates_views.bp, api_views.bp, mentoring_views.bp)
 CLI_GROUPS = (accounts_cli.users_cli, accounts_cli.departments_cli, courses_cli.courses_cli,
               quizzes_cli.quizzes_cli, certificates_cli.certificates_cli, site_cli.demo_cli,
-              accounts_cli.tokens_cli)
+              accounts_cli.tokens_cli, mentoring_cli.groups_cli)
 
 
 def connect_signals() -> None:
@@ -95,6 +98,7 @@ def register(app: Flask) -> None:
             "current_locale": i18n.current_language,
             "ministry_name": app.config["MINISTRY_NAME"],
             "can_use_hr_pages": accounts.can_use_hr_pages,
+            "can_use_mentoring": mentoring.can_use_mentoring,
             "quiz_statuses": lambda course, *enrolment: quiz_services.statuses_by_module(
                 current_user, course, *enrolment),
             "course_certificate": lambda course, enrolment=None: _course_certificate(

@@ -6,6 +6,8 @@ status each role should see. URLs use objects created by `objects()` below.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -15,6 +17,7 @@ from learning import clock, notifications
 from learning.accounts import services as accounts
 from learning.accounts.models import User
 from learning.db import db
+from learning.mentoring import services as mentoring
 from quizzes import services as quiz_services
 from tests import factories
 from tests.conftest import DEMO_PASSWORD, location_path, sign_in
@@ -38,6 +41,10 @@ def expect(anonymous, learner, mentor, hr, admin):
 PAGE = expect(LOGIN, 200, 200, 200, 200)  # any signed-in official
 ADMIN_PAGE = expect(LOGIN, 403, 403, 403, 200)
 HR_PAGE = expect(LOGIN, 403, 403, 200, 200)
+# Mentors (of the group in the URL), HR (whole ministry) and admins; learners never.
+MENTORING_PAGE = expect(LOGIN, 403, 200, 200, 200)
+MENTORING_BAD_FORM = expect(LOGIN, 403, 400, 400, 400)
+MENTORING_DONE = expect(LOGIN, 403, 302, 302, 302)
 NOT_GET = expect(405, 405, 405, 405, 405)  # a POST-only route opened with GET
 PUBLIC = expect(200, 200, 200, 200, 200)
 API = expect(401, 401, 401, 401, 401)  # the session cookie does not open the API
@@ -223,6 +230,61 @@ MATRIX = [
      "/notifications/{notification}/read", {}, expect(LOGIN, 302, 302, 302, 302)),
     ("GET", "/notifications/<int:notification_id>/read", "/notifications/{notification}/read",
      None, NOT_GET),
+    # mentoring ({group}: mentored by the signed-in mentor; {official} and {member} in it)
+    ("GET", "/mentoring", "/mentoring", None, MENTORING_PAGE),
+    ("GET", "/mentoring/groups/new", "/mentoring/groups/new", None, MENTORING_PAGE),
+    ("POST", "/mentoring/groups/new", "/mentoring/groups/new", {}, MENTORING_BAD_FORM),
+    ("GET", "/mentoring/groups/<int:group_id>", "/mentoring/groups/{group}", None,
+     MENTORING_PAGE),
+    ("GET", "/mentoring/groups/<int:group_id>", "/mentoring/groups/999999", None,
+     expect(LOGIN, 403, 404, 404, 404)),  # no such group (and no probing for learners)
+    ("GET", "/mentoring/groups/<int:group_id>", "/mentoring/groups/{others_group}", None,
+     expect(LOGIN, 403, 404, 200, 200)),  # another mentor's group does not exist for you
+    ("GET", "/mentoring/groups/<int:group_id>/edit", "/mentoring/groups/{group}/edit", None,
+     MENTORING_PAGE),
+    ("POST", "/mentoring/groups/<int:group_id>/edit", "/mentoring/groups/{group}/edit", {},
+     MENTORING_BAD_FORM),
+    ("GET", "/mentoring/groups/<int:group_id>/members", "/mentoring/groups/{group}/members",
+     None, MENTORING_PAGE),
+    ("POST", "/mentoring/groups/<int:group_id>/members/add",
+     "/mentoring/groups/{group}/members/add", {}, MENTORING_BAD_FORM),
+    ("GET", "/mentoring/groups/<int:group_id>/members/add",
+     "/mentoring/groups/{group}/members/add", None, NOT_GET),
+    ("POST", "/mentoring/groups/<int:group_id>/members/department",
+     "/mentoring/groups/{group}/members/department", {}, MENTORING_BAD_FORM),
+    ("GET", "/mentoring/groups/<int:group_id>/members/department",
+     "/mentoring/groups/{group}/members/department", None, NOT_GET),
+    ("POST", "/mentoring/groups/<int:group_id>/members/import",
+     "/mentoring/groups/{group}/members/import", {}, MENTORING_BAD_FORM),
+    ("GET", "/mentoring/groups/<int:group_id>/members/import",
+     "/mentoring/groups/{group}/members/import", None, NOT_GET),
+    ("GET", "/mentoring/groups/<int:group_id>/members/<int:user_id>",
+     "/mentoring/groups/{group}/members/{official}", None, MENTORING_PAGE),
+    ("GET", "/mentoring/groups/<int:group_id>/members/<int:user_id>",
+     "/mentoring/groups/{group}/members/{reset_target}", None,
+     expect(LOGIN, 403, 404, 404, 404)),  # not a member of this group
+    ("GET", "/mentoring/groups/<int:group_id>/assignments/new",
+     "/mentoring/groups/{group}/assignments/new", None, MENTORING_PAGE),
+    ("POST", "/mentoring/groups/<int:group_id>/assignments/new",
+     "/mentoring/groups/{group}/assignments/new", {}, MENTORING_BAD_FORM),
+    ("GET", "/mentoring/groups/<int:group_id>/assignments/<int:assignment_id>",
+     "/mentoring/groups/{group}/assignments/{assignment}", None, MENTORING_PAGE),
+    ("POST", "/mentoring/groups/<int:group_id>/assignments/<int:assignment_id>",
+     "/mentoring/groups/{group}/assignments/{assignment}", {}, MENTORING_BAD_FORM),
+    ("POST", "/mentoring/groups/<int:group_id>/assignments/<int:assignment_id>/delete",
+     "/mentoring/groups/{group}/assignments/{assignment}/delete", {}, MENTORING_DONE),
+    ("GET", "/mentoring/groups/<int:group_id>/assignments/<int:assignment_id>/delete",
+     "/mentoring/groups/{group}/assignments/{assignment}/delete", None, NOT_GET),
+    ("POST", "/mentoring/groups/<int:group_id>/members/<int:user_id>/remove",
+     "/mentoring/groups/{group}/members/{member}/remove", {}, MENTORING_DONE),
+    ("GET", "/mentoring/groups/<int:group_id>/members/<int:user_id>/remove",
+     "/mentoring/groups/{group}/members/{member}/remove", None, NOT_GET),
+    ("POST", "/mentoring/groups/<int:group_id>/delete", "/mentoring/groups/{others_group}/delete",
+     {}, expect(LOGIN, 403, 404, 302, 302)),
+    ("POST", "/mentoring/groups/<int:group_id>/delete", "/mentoring/groups/{group}/delete", {},
+     MENTORING_DONE),
+    ("GET", "/mentoring/groups/<int:group_id>/delete", "/mentoring/groups/{group}/delete", None,
+     NOT_GET),
     # Last: signing out ends the session the rows above use.
     ("POST", "/logout", "/logout", {}, expect(302, 302, 302, 302, 302)),
     ("GET", "/logout", "/logout", None, NOT_GET),
@@ -266,6 +328,20 @@ def objects(tmp_path, me: User | None) -> dict[str, int | str]:
     notification = notifications.notify((me or official).id, "certificate_expiring", now=now,
                                         course="Chứng chỉ", serial="HS-0", expires="2030-01-01")
     token = accounts.create_token(accounts.SYSTEM, official, name="Báo cáo", now=now).token
+
+    # A mentoring group: the signed-in mentor mentors it (else another mentor does); the
+    # official and another member are in it, with a lesson assigned.
+    mentor = me if me is not None and me.has_role("mentor") else factories.UserFactory(
+        roles={"mentor", "learner"})
+    rival = factories.UserFactory(roles={"mentor", "learner"})
+    member = factories.UserFactory(department=department)
+    group = mentoring.create_group(None, "Nhóm ma trận", [mentor.username],
+                                   department_id=department.id, now=now)
+    mentoring.add_members(None, group, [official.username, member.username], now=now)
+    assignment, _ = mentoring.assign(None, group, course.slug, None, "a",
+                                     mentoring.ministry_day(now) + timedelta(days=30), "",
+                                     None, now=now)
+    others_group = mentoring.create_group(None, "Nhóm khác", [rival.username], now=now)
     db.session.commit()
     return {"official": official.id, "reset_target": reset_target.id,
             "department": department.id, "empty_department": empty.id, "course": course.slug,
@@ -273,7 +349,9 @@ def objects(tmp_path, me: User | None) -> dict[str, int | str]:
             "attempt": attempts[(me or official).id],
             "others_attempt": attempts[official.id],
             "certificate": certificate.id, "certificate_code": certificate.code,
-            "notification": notification.id, "token": token.id}
+            "notification": notification.id, "token": token.id, "group": group.id,
+            "others_group": others_group.id, "member": member.id,
+            "assignment": assignment.id}
 
 
 def registered_routes(app) -> set[tuple[str, str]]:

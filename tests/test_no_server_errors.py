@@ -27,7 +27,7 @@ from tests import factories
 from tests.conftest import DEMO_PASSWORD, sign_in
 from tests.test_access_matrix import ROLE_GRANTS, objects
 
-ROLES = ("anonymous", "learner", "hr", "admin")
+ROLES = ("anonymous", "learner", "mentor", "hr", "admin")
 
 HOSTILE_INTS = (
     "2147483647", "2147483648", "-2147483649", "9223372036854775807", "9223372036854775808",
@@ -65,7 +65,8 @@ hostile_values = st.one_of(
 VALID_ARGUMENTS = {
     "user_id": "official", "department_id": "department", "attempt_id": "attempt",
     "certificate_id": "certificate", "notification_id": "notification", "slug": "course",
-    "quiz_slug": "quiz", "code": "certificate_code", "token_id": "token",
+    "quiz_slug": "quiz", "code": "certificate_code", "token_id": "token", "group_id": "group",
+    "assignment_id": "assignment",
 }
 LITERAL_ARGUMENTS = {"lesson_slug": "a", "path": "01-co-ban/phu-de.vtt"}
 # Query arguments tried on every page, besides the fields of the pages' own GET forms.

@@ -19,6 +19,8 @@ from learning.accounts import services as accounts
 from learning.accounts.models import User
 from learning.db import db
 from learning.errors import NotFound, RuleViolation
+from learning.mentoring import services as mentoring
+from learning.mentoring.models import MentoringGroup
 from learning.progress import services as progress
 from learning.text import fold
 from quizzes import services as quizzes
@@ -142,9 +144,10 @@ def load_demo(*, environment: str, now: datetime) -> dict[str, int]:
     imported = load_demo_courses(now)
     enrolled = seed_demo_progress(now)
     attempts = seed_demo_attempts(now)
+    groups = seed_demo_groups(now)
     certificates.issue_pending(now=now)  # completions from before certificates existed
     return {"departments": len(paths) - before, "officials": created, "courses": imported,
-            "enrolments": enrolled, "attempts": attempts}
+            "enrolments": enrolled, "attempts": attempts, "groups": groups}
 
 
 DEMO_COURSES_DIR = Path(courses.__file__).resolve().parent / "demo"
@@ -278,3 +281,102 @@ def seed_demo_attempts(now: datetime) -> int:
             taken += 1
     db.session.flush()
     return taken
+
+
+# --- mentoring -------------------------------------------------------------------------------
+
+MENTOR = "mentor"
+CONSULAR = f"{ROOT}/Cục Lãnh sự"
+# name, description, department, created by the mentor (else by the department's HR, who
+# names the mentor)
+DEMO_GROUPS = (
+    ("Chi đoàn Cục Cơ yếu - CNTT",
+     "Đoàn viên thanh niên của Cục Cơ yếu - Công nghệ thông tin: cùng học kỹ năng số và "
+     "giữ an toàn thông tin cho cơ quan.", IT, True),
+    ("Cán bộ mới Cục Lãnh sự",
+     "Cán bộ mới về Cục Lãnh sự làm quen với các hệ thống của Bộ trong những tháng đầu.",
+     CONSULAR, False),
+)
+
+
+def _by_username() -> dict[str, User]:
+    return {user.username: user for user in db.session.scalars(select(User))}
+
+
+def _in_department(users: dict[str, User], path: str, *, but: set[str]) -> list[str]:
+    department = accounts.department_paths()[path.casefold()]
+    return sorted(name for name, user in users.items()
+                  if user.department is not None and user.department.is_within(department)
+                  and user.is_active and name not in but)
+
+
+def _finish(user: User, course, module_slug: str, moment: datetime) -> None:
+    """Do the rest of a module's lessons and pass its quiz at `moment` (a late finisher)."""
+    for step, lesson in enumerate(courses.active_lessons(course.id)):
+        if lesson.module.slug == module_slug:
+            courses.complete_lesson(user, lesson, now=moment + timedelta(minutes=step))
+    quiz = next(q for q in quizzes.course_quizzes(course.id)
+                if q.module is not None and q.module.slug == module_slug)
+    _take(user, quiz, moment + timedelta(hours=1), right=1.0)
+
+
+def seed_demo_groups(now: datetime) -> int:
+    """Give the demo mentor two groups with assignments of the main course whose due dates,
+    relative to the load date, show every state (done, done late, overdue, in progress, not
+    started), once: nothing is written when the groups exist."""
+    users = _by_username()
+    if MENTOR not in users or db.session.scalar(select(func.count()).select_from(
+            MentoringGroup).where(MentoringGroup.name.in_([g[0] for g in DEMO_GROUPS]))):
+        return 0
+    try:
+        course = courses.get_course(MAIN_COURSE)
+    except NotFound:
+        return 0
+    mentor = users[MENTOR]
+    consular_hr = users.get("hr.lanhsu", accounts.SYSTEM)
+    # Assigned a few weeks ago, as a mentor would have.
+    it_start, consular_start = now - timedelta(days=21), now - timedelta(days=10)
+    today = mentoring.ministry_day(now)
+    groups = {}
+    for name, description, path, by_mentor in DEMO_GROUPS:
+        department = accounts.department_paths()[path.casefold()]
+        groups[name] = mentoring.create_group(
+            mentor if by_mentor else consular_hr, name, [MENTOR],
+            description=description, department_id=department.id,
+            now=it_start if by_mentor else consular_start)
+    cell, consular = groups[DEMO_GROUPS[0][0]], groups[DEMO_GROUPS[1][0]]
+    it_members = _in_department(users, IT, but={MENTOR})
+    mentoring.add_members(mentor, cell, it_members, now=it_start)
+    consular_members = _in_department(users, CONSULAR, but={"hr.lanhsu"})
+    mentoring.add_members(consular_hr, consular, consular_members, now=consular_start)
+
+    def staff(number: str) -> User:
+        return next(u for u in users.values() if u.staff_number == number)
+
+    # The youth-union cell: the whole course in two weeks; information security, overdue
+    # since a week, for four chosen members (done early, done late, two not done).
+    mentoring.assign(mentor, cell, MAIN_COURSE, None, None, today + timedelta(days=14),
+                     "Mỗi đoàn viên hoàn thành khóa học và bài kiểm tra cuối khóa.", None,
+                     now=it_start)
+    chosen = [staff(n).id for n in ("BNG-0112", "BNG-0113", "BNG-0109", "BNG-0114")]
+    mentoring.assign(mentor, cell, MAIN_COURSE, "an-toan-thong-tin", None,
+                     today - timedelta(days=7),
+                     "Trước đợt diễn tập phòng chống lừa đảo qua thư điện tử.", chosen,
+                     now=it_start)
+    _finish(staff("BNG-0113"), course, "an-toan-thong-tin", now - timedelta(days=4))
+    # The consular newcomers: the e-portal module, due two days ago (one finished it late);
+    # the whole course in three weeks; the first data-sharing lesson within five days.
+    mentoring.assign(consular_hr, consular, MAIN_COURSE, "cong-thong-tin", None,
+                     today - timedelta(days=2),
+                     "Làm quen với Cổng thông tin trong tuần đầu tiên.", None,
+                     now=consular_start)
+    _finish(staff("BNG-0115"), course, "cong-thong-tin", now - timedelta(days=1))
+    mentoring.assign(mentor, consular, MAIN_COURSE, None, None, today + timedelta(days=21),
+                     "", None, now=consular_start)
+    first_data_lesson = next(lesson for lesson in courses.active_lessons(course.id)
+                             if lesson.module.slug == "chia-se-du-lieu")
+    mentoring.assign(mentor, consular, MAIN_COURSE, None, first_data_lesson.slug,
+                     today + timedelta(days=5), "Đọc trước buổi trao đổi về LGSP thứ Sáu.",
+                     None, now=consular_start)
+    db.session.flush()
+    return len(groups)

@@ -11,6 +11,7 @@ from learning import clock
 from learning.db import db
 from learning.forms import ActionForm
 from learning.notifications import unread
+from learning.mentoring import queries as mentoring_queries
 from learning.progress import queries as progress_queries
 
 bp = Blueprint("site", __name__)
@@ -23,7 +24,8 @@ def index():
         return redirect(url_for("accounts.login"))
     return render_template("site/index.html",
                            dashboard=progress_queries.my_learning(current_user, now=clock.now()),
-                           notifications=unread(current_user.id), action_form=ActionForm())
+                           notifications=unread(current_user.id), action_form=ActionForm(),
+                           assigned=mentoring_queries.assigned_to(current_user, now=clock.now()))
 
 
 @bp.route("/learn")

@@ -37,8 +37,14 @@ def counts(html: str) -> str:
     return text_of(fragment[:end])
 
 
+def without_assignments(html: str) -> str:
+    """The page without its "Assigned to me" section (the mentoring issue's progress bars)."""
+    return re.sub(r'<section class="assigned".*?</section>', "", html, flags=re.S)
+
+
 def percent_shown(html: str) -> int:
-    """The value of the first progress bar of a page (or fragment)."""
+    """The value of the first progress bar of a page (or fragment), assignments aside."""
+    html = without_assignments(html)
     match = re.search(r'<progress class="progress-bar" max="100" value="(\d+)"', html)
     assert match, "no progress bar here"
     return int(match.group(1))

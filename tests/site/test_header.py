@@ -10,7 +10,7 @@ from lxml import html as lxml_html
 
 from tests.conftest import translated
 
-HR_PAGES = {"/hr/officials", "/hr/certificates"}
+HR_PAGES = {"/hr/officials", "/hr/certificates", "/mentoring"}
 ADMIN_PAGES = {"/admin/users", "/admin/departments", "/admin/import", "/admin/courses"}
 
 
@@ -31,7 +31,7 @@ def _menu_links(header, menu_id: str) -> set[str]:
 
 @pytest.mark.parametrize("roles, groups", [
     (("learner",), []),
-    (("mentor",), []),
+    (("mentor",), ["Mentoring"]),
     (("hr",), ["HR"]),
     (("admin",), ["HR", "Administration"]),
     (("learner", "mentor", "hr", "admin"), ["HR", "Administration"]),
@@ -53,6 +53,7 @@ def test_at_most_five_top_items_for_every_role(app, client, login_as, roles, gro
     every_link = set(header.xpath(".//a/@href"))
     assert not (HR_PAGES | ADMIN_PAGES) & every_link or groups, \
         "a learner's header links to HR or administration pages"
+    assert ("/mentoring" in every_link) == bool(groups), "mentoring: for mentors, HR and admins"
 
 
 def test_the_current_page_and_its_menu_are_marked(client, login_as):
