@@ -12,7 +12,7 @@ from learning import clock
 from learning.mentoring import services as mentoring
 from tests import factories
 from tests.browser.conftest import PASSWORD, PHONE, visit
-from tests.browser.test_axe import _axe
+from tests.browser.audit import Audit
 from tests.browser.test_layout import _assert_fits
 from tests.mentoring import steps as mentoring_steps
 
@@ -71,20 +71,20 @@ def show_csv_errors(page, group) -> None:
 
 def test_mentoring_pages_pass_axe(web, mentored):
     mentor, learner, group, pages = mentored
-    found: list[str] = []
+    audit = Audit()
     page = web.signed_in_page(mentor)
     for path in pages:
         visit(page, path)
-        _axe(page, path, found)
+        audit.check(page, path)
     show_csv_errors(page, group)
-    _axe(page, "members with CSV errors", found)
+    audit.check(page, "members with CSV errors")
     visit(page, f"/mentoring/groups/{group.id}/assignments/new?course=kem-cap-so")
     with page.expect_navigation():
         page.locator("main form[method=post] button[type=submit]").first.click()
-    _axe(page, "assignment form with errors", found)
+    audit.check(page, "assignment form with errors")
     learner_page = web.signed_in_page(learner, PHONE)
-    _axe(learner_page, "dashboard with assignments at 360 px", found)
-    assert not found, "axe-core WCAG 2 A/AA violations:\n" + "\n".join(found)
+    audit.check(learner_page, "dashboard with assignments at 360 px")
+    audit.assert_clean()
 
 
 def test_mentoring_pages_fit_a_phone_with_44_px_targets(web, mentored):
