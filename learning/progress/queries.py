@@ -27,6 +27,8 @@ class Dashboard:
     rows: list[CourseProgress]  # every enrolment, most recently active first
     time_spent_seconds: int
     next_course: Course | None  # a catalog suggestion, when nothing enrolled is left to do
+    # the row to continue chosen by a higher layer (the site: the most urgent assignment)
+    focus: CourseProgress | None = None
 
     @property
     def in_progress(self) -> list[CourseProgress]:
@@ -51,7 +53,7 @@ class Dashboard:
     @property
     def continue_with(self) -> CourseProgress | None:
         """Return the course to continue (its step is the one to take), if any."""
-        return path.current(self.rows)
+        return self.focus if self.focus is not None else path.current(self.rows)
 
 
 def my_learning(user: User, *, now: datetime) -> Dashboard:
@@ -105,11 +107,12 @@ def next_course(user: User, course: Course) -> tuple[Course, bool] | None:
     return (suggestion, False) if suggestion is not None else None
 
 
-def learn_target(user: User, *, now: datetime) -> tuple[str, dict] | None:
+def learn_target(user: User, *, now: datetime, dashboard: Dashboard | None = None
+                 ) -> tuple[str, dict] | None:
     """Return where /learn sends the official (endpoint, URL values): the next step of the
     course to continue; with nothing left to do, the page of the course completed last, which
     offers its certificate and the next course; None without any enrolment."""
-    dashboard = my_learning(user, now=now)
+    dashboard = dashboard if dashboard is not None else my_learning(user, now=now)
     row = dashboard.continue_with
     if row is not None:
         return row.step.endpoint, row.step.values

@@ -13,6 +13,7 @@ from learning.forms import ActionForm
 from learning.notifications import unread
 from learning.mentoring import queries as mentoring_queries
 from learning.progress import queries as progress_queries
+from learning.site.focus import assignment_focus
 
 bp = Blueprint("site", __name__)
 
@@ -22,10 +23,19 @@ def index():
     """Send visitors to sign in; show a signed-in official their starting points."""
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login"))
-    return render_template("site/index.html",
-                           dashboard=progress_queries.my_learning(current_user, now=clock.now()),
-                           notifications=unread(current_user.id), action_form=ActionForm(),
-                           assigned=mentoring_queries.assigned_to(current_user, now=clock.now()))
+    dashboard, assigned = _dashboard()
+    return render_template("site/index.html", dashboard=dashboard, assigned=assigned,
+                           notifications=unread(current_user.id), action_form=ActionForm())
+
+
+def _dashboard():
+    """The official's courses and assignments; the next step follows the most urgent
+    assignment that has something to do now, else the learner's path."""
+    now = clock.now()
+    dashboard = progress_queries.my_learning(current_user, now=now)
+    assigned = mentoring_queries.assigned_to(current_user, now=now)
+    dashboard.focus = assignment_focus(dashboard, assigned)
+    return dashboard, assigned
 
 
 @bp.route("/learn")
@@ -33,7 +43,8 @@ def index():
 def learn():
     """Send a returning official straight to their next step: the attempt in progress, the next
     lesson, the quiz to take, or the course page with the certificate and the next course."""
-    target = progress_queries.learn_target(current_user, now=clock.now())
+    dashboard, _assigned = _dashboard()
+    target = progress_queries.learn_target(current_user, now=clock.now(), dashboard=dashboard)
     if target is None:
         flash(_("Choose a course to start learning."), "info")
         return redirect(url_for("courses.catalog_page"))
