@@ -193,6 +193,16 @@ def read_records(filename: str, data: bytes) -> list[tuple[int, list[str]]]:
     return read_csv_text(decode_text(data))
 
 
+def read_upload_or_rows(upload, pasted: str | None) -> list[tuple[int, list[str]]]:
+    """Read an import form's rows: the uploaded CSV/XLSX file when one was chosen, else the
+    pasted CSV text; refuse a form with neither."""
+    if upload and upload.filename:
+        return read_records(upload.filename, upload.read())
+    if (pasted or "").strip():
+        return read_csv_text(pasted)
+    raise ImportFileError(_l("Choose a file or paste the rows."))
+
+
 def records_to_csv(records: list[tuple[int, list[str]]]) -> str:
     """Write records back as CSV text whose line numbers match the originals where possible."""
     out = io.StringIO()

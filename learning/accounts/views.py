@@ -474,14 +474,8 @@ def admin_import():
     report = None
     status = 200
     if form.validate_on_submit():
-        upload = form.file.data
         try:
-            if upload and upload.filename:
-                records = importer.read_records(upload.filename, upload.read())
-            elif (form.rows.data or "").strip():
-                records = importer.read_csv_text(form.rows.data)
-            else:
-                raise importer.ImportFileError(_("Choose a file or paste the rows."))
+            records = importer.read_upload_or_rows(form.file.data, form.rows.data)
             report = importer.import_officials(
                 current_user, records, now=clock.now(),
                 initial_password=form.initial_password.data or None,

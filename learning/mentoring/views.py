@@ -261,14 +261,8 @@ def members_import(group_id: int):
     form = ImportMembersForm()
     if not form.validate_on_submit():
         return _members_page(group, import_form=form, status=400)
-    upload = form.file.data
     try:
-        if upload and upload.filename:
-            records = importer.read_records(upload.filename, upload.read())
-        elif (form.rows.data or "").strip():
-            records = importer.read_csv_text(form.rows.data)
-        else:
-            raise importer.ImportFileError(_("Choose a file or paste the rows."))
+        records = importer.read_upload_or_rows(form.file.data, form.rows.data)
         report = mentoring.import_members(current_user, group, records, now=clock.now())
     except importer.ImportFileError as error:
         db.session.rollback()
