@@ -38,6 +38,7 @@ from learning.accounts.services import (
 from learning.accounts.models import User
 from learning.db import db
 from learning.errors import NotFound, PermissionDenied
+from learning.tasks import services as tasks
 from learning.text import fold
 from quizzes import services as quizzes
 
@@ -129,6 +130,7 @@ def _new_certificate(user: User, course: Course, enrolment: Enrolment, *, now: d
         issued_at=now, expires_at=add_months(completed_at, months) if months else None,
         issuer_name=config["MINISTRY_NAME"], signer_name=config["CERT_SIGNER_NAME"],
         signer_title=config["CERT_SIGNER_TITLE"],
+        practical_tasks="\n".join(tasks.confirmed_titles(user.id, course.id)),
     )
 
 

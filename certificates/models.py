@@ -58,6 +58,8 @@ class Certificate(db.Model):
     signer_name: Mapped[str] = mapped_column(String(200), default="")
     signer_title: Mapped[str] = mapped_column(String(300), default="")
     credential_jws: Mapped[str] = mapped_column(Text, default="")
+    # The practical tasks confirmed when it was issued, one title per line.
+    practical_tasks: Mapped[str | None] = mapped_column(Text)
     # Revocation.
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(Text)  # HR's words: HR and admins only

@@ -40,6 +40,7 @@ def _labels(language: str) -> dict[str, str]:
             "score": gettext("Final score"),
             "version": gettext("Version"),
             "valid_until": gettext("Valid until"),
+            "practical_tasks": gettext("Practical tasks confirmed"),
             "serial": gettext("Serial number"),
             "verify_at": gettext("Check this certificate at"),
             # The national title and motto (Quốc hiệu, Tiêu ngữ) head Vietnamese certificates.
@@ -70,6 +71,7 @@ def pdf_context(certificate: Certificate) -> dict:
         "score_text": (format_decimal(certificate.score, "#,##0.#", locale=language) + "%")
         if certificate.score is not None else None,
         "verify_url": f"{base}/verify/{certificate.code}",
+        "practical_tasks": [t for t in (certificate.practical_tasks or "").splitlines() if t],
         "issued_on_line": issued_line,
         "national_title": labels["national_title"] if official_form else None,
         "national_motto": labels["national_motto"] if official_form else None,

@@ -51,6 +51,8 @@ class Course(db.Model):
     completion_rule: Mapped[str] = mapped_column(String(40), default="all_lessons")
     search_text: Mapped[str] = mapped_column(Text, default="")
     certificate_validity_months: Mapped[int | None] = mapped_column(Integer)
+    # [completion] tasks = "required": every required practical task must be confirmed too.
+    requires_tasks: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     certificate_template: Mapped[str | None] = mapped_column(String(500))  # a package file
     package_digest: Mapped[str] = mapped_column(String(64), default="")
     # Replaced whenever modules, lessons or quizzes change: the key of the outline caches.

@@ -108,6 +108,7 @@ class CourseSpec:
     files: dict[str, bytes]
     extra: dict = field(default_factory=dict)  # course.toml tables for other features (quizzes)
     certificate_validity_months: int | None = None
+    requires_tasks: bool = False  # [completion] tasks = "required"
 
     @property
     def lessons(self) -> list[LessonSpec]:
@@ -469,6 +470,11 @@ def parse_package(files: dict[str, bytes]) -> CourseSpec:
         problems.append(Problem("course.toml", line.get("rule") or line.get("completion"),
                                 f"completion.rule must be one of {', '.join(COMPLETION_RULES)}"))
         rule = "all_lessons"
+    tasks_rule = completion.get("tasks", "optional") if isinstance(completion, dict) else None
+    if tasks_rule not in ("optional", "required"):
+        problems.append(Problem("course.toml", line.get("tasks") or line.get("completion"),
+                                "completion.tasks must be \"required\" or \"optional\""))
+        tasks_rule = "optional"
     family = _text_field(meta, "family", "course.toml", problems, required=False,
                          line=line.get("family")) or None
 
@@ -564,6 +570,7 @@ def parse_package(files: dict[str, bytes]) -> CourseSpec:
                                                      "whole number of months (1-240)"))
         months = None
     spec.certificate_validity_months = months
+    spec.requires_tasks = tasks_rule == "required"
     template = certificate.get("template")
     if template is not None and (not isinstance(template, str) or template not in files
                                  or not template.endswith(".html")):

@@ -97,6 +97,7 @@ def import_package(actor: User | None, files: dict[str, bytes], *, now: datetime
     course.topics = "\n".join(spec.topics)
     course.family = spec.family
     course.completion_rule = spec.completion_rule
+    course.requires_tasks = spec.requires_tasks
     course.certificate_validity_months = spec.certificate_validity_months
     course.certificate_template = (spec.extra.get("certificate", {}).get("template")
                                   or ("certificate.html" if "certificate.html" in files else None))

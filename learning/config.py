@@ -161,6 +161,8 @@ def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
         "VERIFY_WINDOW": timedelta(minutes=10),
         # A CSV or Excel list of staff numbers added to a mentoring group.
         "MEMBERS_FILE_MAX_BYTES": int(env.get("HOCSO_MEMBERS_FILE_MAX_KB", "2048")) * 1024,
+        # A screenshot handed in as a practical task's evidence (PNG, JPEG or WebP).
+        "TASK_IMAGE_MAX_BYTES": int(env.get("HOCSO_TASK_IMAGE_MAX_KB", "2048")) * 1024,
         "PROXY_COUNT": int(env.get("HOCSO_PROXY_COUNT", "0")),
         # Requests each API token may make per window (counted in the database, shared by
         # every worker and host); over it the API answers 429 with Retry-After.

@@ -25,19 +25,23 @@ from learning.api.errors import is_api_request
 from learning.extensions import csrf, login_manager
 from learning.mentoring import cli as mentoring_cli
 from learning.mentoring import services as mentoring
+from learning.mentoring import task_views as mentoring_task_views  # noqa: F401 (its routes)
 from learning.mentoring import views as mentoring_views
 from learning.progress import queries as progress_queries
 from learning.progress import services as progress
 from learning.progress import signals as progress_signals
 from learning.site import cli as site_cli
 from learning.site import views as site_views
+from learning.tasks import services as task_services
+from learning.tasks import signals as task_signals
+from learning.tasks import views as tasks_views
 from quizzes import cli as quizzes_cli
 from quizzes import services as quiz_services
 from quizzes import signals as quiz_signals
 from quizzes import views as quizzes_views
 
 BLUEPRINTS = (site_views.bp, accounts_views.bp, courses_views.bp, quizzes_views.bp,
-              certificates_views.bp, api_views.bp, mentoring_views.bp)
+              certificates_views.bp, api_views.bp, mentoring_views.bp, tasks_views.bp)
 CLI_GROUPS = (accounts_cli.users_cli, accounts_cli.departments_cli, courses_cli.courses_cli,
               quizzes_cli.quizzes_cli, certificates_cli.certificates_cli, site_cli.demo_cli,
               accounts_cli.tokens_cli, mentoring_cli.groups_cli)
@@ -49,6 +53,9 @@ def connect_signals() -> None:
     course_signals.lesson_done_next.connect(progress_queries.after_lesson_done)
     course_signals.package_checking.connect(quiz_services.check_package)
     course_signals.package_applied.connect(quiz_services.apply_package)
+    course_signals.package_checking.connect(task_services.check_package)
+    course_signals.package_applied.connect(task_services.apply_package)
+    task_signals.task_confirmed.connect(progress.on_task_confirmed)
     course_signals.course_content_changed.connect(progress.on_course_content_changed)
     quiz_signals.attempt_graded.connect(progress.on_attempt_graded)
     progress_signals.course_completed.connect(certificate_services.on_course_completed)
@@ -107,4 +114,7 @@ def register(app: Flask) -> None:
             "course_progress": lambda course, enrolment: progress_queries.course_progress(
                 current_user, course, enrolment, now=clock.now()),
             "next_course": lambda course: progress_queries.next_course(current_user, course),
+            # the course's practical tasks and the official's standing on each
+            "course_tasks": lambda course: task_services.course_page_rows(current_user.id,
+                                                                          course),
         }

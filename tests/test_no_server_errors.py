@@ -68,7 +68,7 @@ VALID_ARGUMENTS = {
     "quiz_slug": "quiz", "code": "certificate_code", "token_id": "token", "group_id": "group",
     "assignment_id": "assignment",
 }
-LITERAL_ARGUMENTS = {"lesson_slug": "a", "path": "01-co-ban/phu-de.vtt"}
+LITERAL_ARGUMENTS = {"lesson_slug": "a", "task_slug": "x", "path": "01-co-ban/phu-de.vtt"}
 # Query arguments tried on every page, besides the fields of the pages' own GET forms.
 QUERY_KEYS = ("page", "next", "parent", "department", "course", "q", "language", "topic",
               "cursor", "limit")
@@ -439,7 +439,8 @@ def test_hostile_course_packages(app, client, caplog, tmp_path):
               data={"package": (io.BytesIO(zipped(root)), f"{name}.zip")},
               content_type="multipart/form-data")
         for rule in slug_rules:
-            url = build_url(rule, {"slug": slug, "lesson_slug": "a", "path": "a.png"})
+            url = build_url(rule, {"slug": slug, "lesson_slug": "a", "task_slug": "x",
+                                     "path": "a.png"})
             check("GET", url, f"{rule.rule} ({name})")
     for url in ("/admin/courses", "/courses", "/"):
         check("GET", url, url)

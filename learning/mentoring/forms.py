@@ -79,3 +79,11 @@ class AssignmentForm(Form):
                          render_kw={"rows": 3})
     audience = RadioField(_l("For"), choices=lambda: list(AUDIENCES), default="all")
     members = MultiCheckboxField(_l("Members"), coerce=int)
+
+
+class ReturnTaskForm(Form):
+    """Return a practical task's hand-in, saying what is missing."""
+
+    comment = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=2000)],
+                            description=_l("What is missing, so the official can hand it in "
+                                           "again."))

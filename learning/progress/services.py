@@ -2,8 +2,9 @@
 
 A course is complete when its completion rule is met: every current lesson done, and for
 `all_lessons_and_quizzes` every required quiz passed too (the counted attempt, highest or
-last, at or above the pass mark). Percent complete counts lessons and, under that rule,
-required quizzes as equal parts. Figures are recomputed from the
+last, at or above the pass mark); a course whose package says `tasks = "required"` also needs
+every required practical task confirmed by a reviewer. Percent complete counts lessons and,
+under those rules, required quizzes and required tasks as equal parts. Figures are recomputed from the
 learner records (never incremented), so a recomputation is always safe to repeat.
 """
 
@@ -18,6 +19,7 @@ from courses.services import counts_as_done, with_enrolment
 from learning.db import db
 from learning.progress.path import percent_of
 from learning.progress.signals import course_completed
+from learning.tasks import services as tasks
 from quizzes import services as quizzes
 from quizzes.models import Quiz
 
@@ -47,6 +49,23 @@ def _quiz_figures(course: Course, user_ids: list[int] | None) -> tuple[dict[int,
     return quizzes.passed_required(course.id, user_ids), len(quizzes.required_quizzes(course.id))
 
 
+def _task_figures(course: Course, user_ids: list[int] | None) -> tuple[dict[int, int], int]:
+    """Return confirmed required tasks per official and the number required (rule-aware)."""
+    if not course.requires_tasks:
+        return {}, 0
+    return tasks.confirmed_required(course.id, user_ids), len(tasks.required_tasks(course.id))
+
+
+def _figures(course: Course, user_ids: list[int] | None) -> tuple[dict[int, int], int]:
+    """Return the required quizzes passed plus tasks confirmed per official, and the sum of
+    the required quizzes and tasks: the parts besides lessons the rule asks for."""
+    passed, required = _quiz_figures(course, user_ids)
+    confirmed, tasks_required = _task_figures(course, user_ids)
+    merged = {user_id: passed.get(user_id, 0) + confirmed.get(user_id, 0)
+              for user_id in {*passed, *confirmed}}
+    return merged, required + tasks_required
+
+
 def _apply(enrolment: Enrolment, course: Course, done: int, total: int, passed: int,
            required: int, now: datetime) -> None:
     enrolment.lessons_done = done
@@ -71,7 +90,7 @@ def recompute(user_id: int, course_id: int, *, now: datetime) -> Enrolment | Non
         return None
     course = db.session.get(Course, course_id)
     done = _done_counts(course_id, [user_id]).get(user_id, 0)
-    passed, required = _quiz_figures(course, [user_id])
+    passed, required = _figures(course, [user_id])
     _apply(enrolment, course, done, _lesson_total(course_id), passed.get(user_id, 0), required,
            now)
     db.session.flush()
@@ -82,7 +101,7 @@ def recompute_course(course: Course, *, now: datetime) -> None:
     """Recompute every enrolment of a course after its content changed (set-based)."""
     total = _lesson_total(course.id)
     counts = _done_counts(course.id)
-    passed, required = _quiz_figures(course, None)
+    passed, required = _figures(course, None)
     enrolments = db.session.scalars(select(Enrolment).where(Enrolment.course_id == course.id))
     for enrolment in enrolments:
         _apply(enrolment, course, counts.get(enrolment.user_id, 0), total,
@@ -104,3 +123,8 @@ def on_attempt_graded(attempt, *, now: datetime, **_) -> None:
 def on_course_content_changed(course, *, now: datetime, **_) -> None:
     """Subscriber: a new version of the course was imported."""
     recompute_course(course, now=now)
+
+
+def on_task_confirmed(submission, *, now: datetime, **_) -> None:
+    """Subscriber: a practical task was confirmed; its course may now be complete."""
+    recompute(submission.user_id, submission.course_id, now=now)
