@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
+    IntegerField,
     DateField,
     RadioField,
     SelectField,
@@ -79,3 +80,10 @@ class AssignmentForm(Form):
                          render_kw={"rows": 3})
     audience = RadioField(_l("For"), choices=lambda: list(AUDIENCES), default="all")
     members = MultiCheckboxField(_l("Members"), coerce=int)
+
+
+class NudgeForm(Form):
+    """Nudge the members behind on one assignment, or one member on their unfinished ones."""
+
+    assignment_id = IntegerField(validators=[Optional()])
+    user_id = IntegerField(validators=[Optional()])
