@@ -12,6 +12,7 @@ import logging
 import smtplib
 import ssl
 from dataclasses import dataclass, field
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from urllib.parse import urlsplit
@@ -82,8 +83,14 @@ def compose(template: str, *, to: str, language: str, **context) -> Message:
     return Message(to=to, language=language, subject=subject, text=text, html=html)
 
 
+# Python's header folder (3.11) drops the space where it splits a non-ASCII subject into two
+# encoded words ("Bài A" arrives as "BàiA"): lines may be as long as SMTP allows, so a subject
+# stays one encoded word.
+_POLICY = policy.SMTP.clone(max_line_length=998)
+
+
 def _email(message: Message, sender: str) -> EmailMessage:
-    email = EmailMessage()
+    email = EmailMessage(policy=_POLICY)
     email["Subject"] = message.subject
     email["From"] = sender
     email["To"] = message.to
