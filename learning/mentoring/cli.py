@@ -1,6 +1,7 @@
 """`flask groups ...`: mentoring groups from the command line; `flask notifications send-due`:
 the due-date reminders (learning.mentoring.reminders), through the same services as the
-pages (acting as the system, which may do everything). One commit per command."""
+pages (acting as the system, which may do everything). One commit per command, except
+send-due: one per assignment, each before its emails go."""
 
 from __future__ import annotations
 

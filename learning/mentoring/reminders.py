@@ -146,6 +146,8 @@ def nudge(actor: User | None, group: MentoringGroup, *, now: datetime,
             raise NotFound(_l("No such member."))
     targets: list[tuple[Assignment, User]] = []
     for row in rows:
+        if not row.user.is_active_account:  # a deactivated account gets no reminder
+            continue
         for a_id, cell in row.cells.items():
             if assignment_id is not None and a_id != assignment_id:
                 continue

@@ -299,3 +299,19 @@ def test_nudge_rights_and_csrf(app, db, smtp, scene, frozen):
     assert mentor.get(url).status_code == 405
     assert smtp.messages == []
     assert db.session.scalar(select(func.count()).select_from(ReminderSent)) == 0
+
+
+def test_a_nudge_with_the_smtp_server_down_still_notifies(app, db, scene, frozen, monkeypatch):
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", _free_port())  # nobody listens there
+    monkeypatch.setitem(app.config, "SMTP_TIMEOUT", 2)
+    scene["minjun"].is_active_account = False  # deactivated: no reminder
+    db.session.commit()
+    browser = new_client(app, scene["mentor"])
+    done = browser.post(f"/mentoring/groups/{scene['group'].id}/nudge",
+                        data={"assignment_id": scene["assignment"].id})
+    assert done.status_code == 302
+    assert len(notifications_of(db, scene["an"], "assignment_nudge")) == 1
+    assert len(notifications_of(db, scene["binh"], "assignment_nudge")) == 1
+    assert notifications_of(db, scene["minjun"]) == []
+    assert notifications_of(db, scene["huong"]) == []  # done: not behind
