@@ -81,6 +81,26 @@ def _positive_int(env, name: str, default: int) -> int:
     return int(raw)
 
 
+def _flag(env, name: str) -> bool:
+    """Read a yes/no setting: 1, true, yes, on (any case) mean yes; empty means no."""
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be 1 or 0 (true or false); got {raw!r}.")
+
+
+def _days(env, name: str, default: str) -> tuple[int, ...]:
+    """Read a comma-separated list of day counts ("3,1"), largest first; empty for none."""
+    raw = env.get(name, default).strip()
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if not all(part.isdigit() and 0 < int(part) <= 365 for part in parts):
+        raise ConfigError(f"{name} must list whole numbers of days from 1 to 365, separated "
+                          f"by commas (e.g. 3,1); got {raw!r}.")
+    return tuple(sorted({int(part) for part in parts}, reverse=True))
+
+
 def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
     """Build the Flask config mapping from environment variables and explicit overrides."""
     env = os.environ if environ is None else environ
@@ -109,6 +129,10 @@ def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
     production = hocso_env == "production"
     session_idle = timedelta(minutes=_positive_int(env, "HOCSO_SESSION_IDLE_MINUTES", 120))
     session_lifetime = timedelta(hours=_positive_int(env, "HOCSO_SESSION_LIFETIME_HOURS", 12))
+    smtp_ssl = _flag(env, "HOCSO_SMTP_SSL")
+    smtp_starttls = _flag(env, "HOCSO_SMTP_STARTTLS")
+    if smtp_ssl and smtp_starttls:
+        raise ConfigError("Set HOCSO_SMTP_SSL or HOCSO_SMTP_STARTTLS, not both.")
     config = {
         "HOCSO_ENV": hocso_env,
         "SECRET_KEY": secret,
@@ -168,6 +192,20 @@ def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
         # every worker and host); over it the API answers 429 with Retry-After.
         "API_RATE_LIMIT": _positive_int(env, "HOCSO_API_RATE_LIMIT", 120),
         "API_RATE_WINDOW": timedelta(minutes=1),
+        # Email (learning.mail). Without HOCSO_SMTP_HOST no email is sent (a log line says so).
+        "SMTP_HOST": env.get("HOCSO_SMTP_HOST", "").strip(),
+        "SMTP_PORT": _positive_int(env, "HOCSO_SMTP_PORT",
+                                   465 if smtp_ssl else 587 if smtp_starttls else 25),
+        "SMTP_USER": env.get("HOCSO_SMTP_USER", ""),
+        "SMTP_PASSWORD": env.get("HOCSO_SMTP_PASSWORD", ""),
+        "SMTP_SSL": smtp_ssl,
+        "SMTP_STARTTLS": smtp_starttls,
+        "SMTP_TIMEOUT": _positive_int(env, "HOCSO_SMTP_TIMEOUT", 20),
+        "MAIL_FROM": env.get("HOCSO_MAIL_FROM", "HọcSố <no-reply@hocso.invalid>"),
+        # Assignment reminders (`flask notifications send-due`): days before and after the
+        # due day, on the ministry's calendar.
+        "REMIND_BEFORE_DAYS": _days(env, "HOCSO_REMIND_BEFORE_DAYS", "3,1"),
+        "REMIND_AFTER_DAYS": _days(env, "HOCSO_REMIND_AFTER_DAYS", "1,7"),
     }
     config.update(overrides)
     return config

@@ -44,7 +44,8 @@ BLUEPRINTS = (site_views.bp, accounts_views.bp, courses_views.bp, quizzes_views.
               certificates_views.bp, api_views.bp, mentoring_views.bp, tasks_views.bp)
 CLI_GROUPS = (accounts_cli.users_cli, accounts_cli.departments_cli, courses_cli.courses_cli,
               quizzes_cli.quizzes_cli, certificates_cli.certificates_cli, site_cli.demo_cli,
-              accounts_cli.tokens_cli, mentoring_cli.groups_cli)
+              accounts_cli.tokens_cli, mentoring_cli.groups_cli,
+              mentoring_cli.notifications_cli)
 
 
 def connect_signals() -> None:

@@ -297,6 +297,13 @@ MATRIX = [
      "/mentoring/groups/{group}/members/{member}/remove", {}, MENTORING_DONE),
     ("GET", "/mentoring/groups/<int:group_id>/members/<int:user_id>/remove",
      "/mentoring/groups/{group}/members/{member}/remove", None, NOT_GET),
+    # A nudge needs an assignment or a member: an empty form is refused (400).
+    ("POST", "/mentoring/groups/<int:group_id>/nudge", "/mentoring/groups/{group}/nudge", {},
+     MENTORING_BAD_FORM),
+    ("POST", "/mentoring/groups/<int:group_id>/nudge", "/mentoring/groups/{others_group}/nudge",
+     {}, expect(LOGIN, 403, 404, 400, 400)),
+    ("GET", "/mentoring/groups/<int:group_id>/nudge", "/mentoring/groups/{group}/nudge", None,
+     NOT_GET),
     ("POST", "/mentoring/groups/<int:group_id>/delete", "/mentoring/groups/{others_group}/delete",
      {}, expect(LOGIN, 403, 404, 302, 302)),
     ("POST", "/mentoring/groups/<int:group_id>/delete", "/mentoring/groups/{group}/delete", {},

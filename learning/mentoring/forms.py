@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
+    IntegerField,
     DateField,
     RadioField,
     SelectField,
@@ -87,3 +88,10 @@ class ReturnTaskForm(Form):
     comment = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=2000)],
                             description=_l("What is missing, so the official can hand it in "
                                            "again."))
+
+
+class NudgeForm(Form):
+    """Nudge the members behind on one assignment, or one member on their unfinished ones."""
+
+    assignment_id = IntegerField(validators=[Optional()])
+    user_id = IntegerField(validators=[Optional()])

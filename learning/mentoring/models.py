@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -138,3 +138,24 @@ def target_key(course_id: int, module_id: int | None, lesson_id: int | None) -> 
     if module_id is not None:
         return f"module:{module_id}"
     return f"course:{course_id}"
+
+
+class ReminderSent(db.Model):
+    """A reminder that went to one member about one assignment: a due-date reminder
+    (`offset_days` before the due day is negative, after it positive) or a mentor's nudge
+    (`offset_days` is the day it was sent, counted from the due day: one a day at most).
+
+    The unique key is the guard: a reminder is recorded first and sent only by whoever
+    recorded it, so two runs at once send it once."""
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("assignment_id", "user_id", "kind", "offset_days"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    offset_days: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime]
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

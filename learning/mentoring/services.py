@@ -3,7 +3,8 @@
 Pages, the command line and the JSON API call these (`from learning.mentoring import services
 as mentoring`), with the acting official as `actor`: every rule and right is checked inside.
 Each concern lives in its own module: `access` (who may see and change what), `groups`
-(groups, mentors, members), `assignments`, `progress` (states), `queries` (pages' reads).
+(groups, mentors, members), `assignments`, `progress` (states), `queries` (pages' reads),
+`reminders` (due-date reminders and nudges).
 Add no logic here.
 """
 
@@ -57,6 +58,7 @@ from learning.mentoring.progress import (
     derive_state,
     ministry_day,
 )
+from learning.mentoring.reminders import BEHIND, Nudged, nudge
 from learning.mentoring.queries import (
     AssignedItem,
     GroupProgress,
@@ -80,5 +82,5 @@ __all__ = [
     "is_mentor_of", "is_target_removed", "list_groups", "member_detail", "mentors_of",
     "ministry_day", "remove_assignment", "remove_member", "resolve_target",
     "search_candidates", "search_mentors", "split_usernames", "target_slugs", "target_title", "update_group",
-    "visible_members",
+    "visible_members", "BEHIND", "Nudged", "nudge",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -28,6 +29,7 @@ from learning.mentoring.forms import (
     DepartmentMembersForm,
     GroupForm,
     ImportMembersForm,
+    NudgeForm,
 )
 from learning.params import db_int, page_number
 
@@ -170,7 +172,34 @@ def group(group_id: int):
         "mentoring/group.html", group=group, grid=grid, progress=progress,
         mentors=mentoring.mentors_of([group.id])[group.id], path_of=_path_of,
         state_labels=STATE_LABELS, target_title=mentoring.target_title,
-        is_removed=mentoring.is_target_removed)
+        is_removed=mentoring.is_target_removed, nudge_form=NudgeForm(formdata=None),
+        behind=mentoring.BEHIND)
+
+
+@bp.route("/mentoring/groups/<int:group_id>/nudge", methods=["POST"])
+@login_required
+def nudge(group_id: int):
+    """Remind the members behind on an assignment, or one member, in the app and by email
+    (at most once a day each)."""
+    group = _group(group_id)
+    form = NudgeForm()
+    if not form.validate_on_submit() or (form.assignment_id.data is None) == (
+            form.user_id.data is None):
+        abort(400)
+    result = mentoring.nudge(current_user, group, now=clock.now(),
+                             assignment_id=form.assignment_id.data,
+                             user_id=form.user_id.data)
+    db.session.commit()
+    result.outbox.send()  # after the commit: a failing email never takes a reminder back
+    if result.sent:
+        flash(ngettext("%(num)d reminder sent.", "%(num)d reminders sent.", result.sent),
+              "success")
+    if result.already:
+        flash(ngettext("%(num)d was already reminded today.", "%(num)d were already "
+                       "reminded today.", result.already), "info")
+    if not result.sent and not result.already:
+        flash(_("Nobody to remind: nobody is behind."), "info")
+    return redirect(url_for("mentoring.group", group_id=group.id))
 
 
 # --- members ---------------------------------------------------------------------------------
