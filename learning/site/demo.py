@@ -20,8 +20,11 @@ from learning.accounts.models import User
 from learning.db import db
 from learning.errors import NotFound, RuleViolation
 from learning.mentoring import services as mentoring
+from learning.mentoring import tasks as mentoring_tasks
 from learning.mentoring.models import MentoringGroup
 from learning.progress import services as progress
+from learning.tasks import services as task_services
+from learning.tasks.models import TaskSubmission
 from learning.text import fold
 from quizzes import services as quizzes
 from quizzes.models import QuizAttempt
@@ -145,9 +148,11 @@ def load_demo(*, environment: str, now: datetime) -> dict[str, int]:
     enrolled = seed_demo_progress(now)
     attempts = seed_demo_attempts(now)
     groups = seed_demo_groups(now)
+    tasks = seed_demo_tasks(now)
     certificates.issue_pending(now=now)  # completions from before certificates existed
     return {"departments": len(paths) - before, "officials": created, "courses": imported,
-            "enrolments": enrolled, "attempts": attempts, "groups": groups}
+            "enrolments": enrolled, "attempts": attempts, "groups": groups,
+            "task_hand_ins": tasks}
 
 
 DEMO_COURSES_DIR = Path(courses.__file__).resolve().parent / "demo"
@@ -380,3 +385,58 @@ def seed_demo_groups(now: datetime) -> int:
                      None, now=consular_start)
     db.session.flush()
     return len(groups)
+
+
+# (staff number, task slug, days ago handed in, decision: "confirmed", "returned" or None)
+DEMO_HAND_INS = (
+    ("BNG-0113", "cap-nhat-ho-so-tren-cong", 9, "confirmed"),
+    ("BNG-0113", "dang-ky-van-ban-den", 3, None),
+    ("BNG-0112", "ky-so-van-ban-di", 5, "returned"),
+    ("BNG-0115", "cap-nhat-ho-so-tren-cong", 2, None),
+    ("BNG-0109", "de-nghi-khai-thac-du-lieu-lgsp", 6, "confirmed"),
+)
+DEMO_NOTES = {
+    "cap-nhat-ho-so-tren-cong": "Đã sửa chức danh và số điện thoại công vụ, đã lưu.",
+    "dang-ky-van-ban-den": "Đã đăng ký văn bản đến số 1245, chuyển Trưởng phòng cho ý kiến.",
+    "ky-so-van-ban-di": "Đã ký số công văn trả lời, chưa chụp được bảng chữ ký.",
+    "de-nghi-khai-thac-du-lieu-lgsp": "Đề nghị số LGSP-2026-0381 đang chờ phê duyệt.",
+}
+
+
+def seed_demo_tasks(now: datetime) -> int:
+    """Hand in practical tasks of the main course for members of the demo mentor's groups and
+    decide some: confirmed, returned with a comment, and waiting; once (nothing is written when
+    any hand-in exists)."""
+    users = _by_username()
+    if MENTOR not in users or db.session.scalar(select(func.count()).select_from(
+            TaskSubmission)):
+        return 0
+    try:
+        course = courses.get_course(MAIN_COURSE)
+    except NotFound:
+        return 0
+    mentor = users[MENTOR]
+    by_staff = {u.staff_number: u for u in users.values()}
+    count = 0
+    for staff, slug, days, decision in DEMO_HAND_INS:
+        official = by_staff.get(staff)
+        if official is None:
+            continue
+        try:
+            task = task_services.get_task(course, slug)
+        except NotFound:
+            continue
+        moment = now - timedelta(days=days)
+        courses.enrol(official, official, course, now=moment)
+        submission = task_services.submit(
+            official, task, task_services.Evidence(note=DEMO_NOTES[slug]), now=moment,
+            max_image_bytes=2 * 1024 * 1024)
+        if decision == "confirmed":
+            mentoring_tasks.confirm(mentor, submission, moment + timedelta(hours=20))
+        elif decision == "returned":
+            mentoring_tasks.return_task(
+                mentor, submission, "Cần ảnh chụp bảng thông tin chữ ký số hợp lệ.",
+                moment + timedelta(hours=20))
+        count += 1
+    db.session.flush()
+    return count
