@@ -23,6 +23,7 @@ MESSAGES = {
     404: _l("There is nothing at this address."),
     405: _l("This method is not allowed at this address."),
     413: _l("The request is too large."),
+    415: _l("Send the body as JSON, with Content-Type: application/json."),
     422: _l("The request breaks a rule of the platform."),
     429: _l("Too many requests. Try again later."),
     500: _l("Something went wrong on our side. The problem has been logged."),

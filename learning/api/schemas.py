@@ -6,13 +6,17 @@ No rules here: which objects a token's official sees is decided by the services.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+import re
+from datetime import date, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from learning.api.pagination import Page, PageQuery
+from learning.mentoring.assignments import MAX_NOTE
+from learning.mentoring.groups import MAX_DESCRIPTION, MAX_LIST, MAX_NAME
+from learning.params import DB_INT_MAX
 
 Language = Literal["vi", "en", "ko"]
 Role = Literal["learner", "mentor", "hr", "admin"]
@@ -140,3 +144,213 @@ class CourseQuery(PageQuery):
         None, description="Only courses in this language; leave out for every language.",
         json_schema_extra=lambda schema: schema.pop("default", None))
     topic: str = Field("", max_length=200, description="Only courses with this topic.")
+
+
+# --- mentoring -------------------------------------------------------------------------------
+
+# The states of a member on an assignment (learning.mentoring.progress.STATES).
+State = Literal["not_started", "in_progress", "done", "done_late", "overdue"]
+
+
+# As every form field does: text with NUL or another control character (tab and new lines
+# excepted) never reaches the services (`learning.params.has_unstorable`; PostgreSQL refuses
+# NUL, the others break exports). A pattern, so that the document says it too; pydantic refuses
+# lone surrogates by itself.
+STORABLE = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]*$"
+
+
+def _iso_day(value):
+    # A day is written YYYY-MM-DD, nothing else (pydantic would also take a Unix timestamp).
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("a day is written YYYY-MM-DD")
+    return value
+
+
+Text = Annotated[str, Field(pattern=STORABLE)]
+Username = Annotated[str, Field(min_length=1, max_length=254, pattern=STORABLE)]
+Slug = Annotated[str, Field(min_length=1, max_length=80, pattern=STORABLE)]
+Day = Annotated[date, BeforeValidator(_iso_day)]
+
+
+class Person(BaseModel):
+    """An official, named."""
+
+    username: str
+    full_name: str
+
+    @classmethod
+    def from_user(cls, user) -> Person:
+        """Name an official."""
+        return cls(username=user.username, full_name=user.full_name)
+
+
+class Group(BaseModel):
+    """A mentoring group the token's official mentors (or manages, for HR and administrators)."""
+
+    id: int
+    name: str
+    description: str
+    department_id: int | None = Field(
+        description="The part of the ministry the group belongs to; null: across the ministry.")
+    department: str | None = Field(description="The department's full path.")
+    mentors: list[Person] = Field(description="The group's mentors, in Vietnamese name order.")
+    member_count: int = Field(ge=0)
+    assignment_count: int = Field(ge=0)
+    created_at: datetime
+
+    @classmethod
+    def fields_of(cls, row, paths: dict[int, str]) -> dict:
+        """The fields of a group's line (a `learning.mentoring.services.GroupRow`)."""
+        group = row.group
+        return {"id": group.id, "name": group.name, "description": group.description or "",
+                "department_id": group.department_id,
+                "department": paths.get(group.department_id),
+                "mentors": [Person.from_user(user) for user in row.mentors],
+                "member_count": row.members, "assignment_count": row.assignments,
+                "created_at": group.created_at}
+
+    @classmethod
+    def from_row(cls, row, paths: dict[int, str]) -> Group:
+        """Describe a group's line (a `learning.mentoring.services.GroupRow`)."""
+        return cls(**cls.fields_of(row, paths))
+
+
+class GroupPage(Page[Group]):
+    """A page of the official's groups, by name."""
+
+
+class Assignment(BaseModel):
+    """Learning a group (or chosen members of it) must do by a day: a course, one of its
+    modules or one of its lessons."""
+
+    id: int
+    course: str = Field(description="The course's slug.")
+    module: str | None = Field(description="The module's slug, when a module is assigned.")
+    lesson: str | None = Field(description="The lesson's slug, when a lesson is assigned.")
+    title: str = Field(description="What is assigned: the course, or `course › module`, or "
+                                   "`course › lesson`.")
+    target_removed: bool = Field(description="The assigned module or lesson has left the course "
+                                             "(a new version of it).")
+    due_on: date = Field(description="The ministry's calendar day by which it is due.")
+    note: str
+    members: list[str] | None = Field(
+        description="The usernames of the chosen members it is for (those you see); null: the "
+                    "whole group, members who join later included.")
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_assignment(cls, assignment, *, title: str, removed: bool,
+                        members: list[str] | None) -> Assignment:
+        """Describe an assignment (its course, module and lesson loaded)."""
+        return cls(id=assignment.id, course=assignment.course.slug,
+                   module=assignment.module.slug if assignment.module else None,
+                   lesson=assignment.lesson.slug if assignment.lesson else None,
+                   title=title, target_removed=removed, due_on=assignment.due_on,
+                   note=assignment.note or "", members=members,
+                   created_at=assignment.created_at, updated_at=assignment.updated_at)
+
+
+class GroupDetail(Group):
+    """A mentoring group with its assignments."""
+
+    assignments: list[Assignment] = Field(description="Soonest due first.")
+
+
+class GroupCreate(BaseModel):
+    """A new mentoring group."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"name": "Tổ An ninh mạng", "mentors": ["mentor"]}]})
+
+    name: Text = Field(min_length=1, max_length=MAX_NAME)
+    mentors: list[Username] | None = Field(
+        None, max_length=50,
+        description="Usernames of its mentors (officials with the mentor role); leave out for "
+                    "yourself. A mentor who creates a group is always one of its mentors.")
+    description: Text = Field("", max_length=MAX_DESCRIPTION)
+    department_id: int | None = Field(
+        None, ge=1, le=DB_INT_MAX,
+        description="The part of the ministry it belongs to (its HR may manage it, its mentors "
+                    "add officials from it), within your reach. Left out: your HR scope for "
+                    "HR, else across the ministry.")
+
+
+class MembersAdd(BaseModel):
+    """Officials to add to a group."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"usernames": ["truong.mx12", "nhung.tth13"]}]})
+
+    usernames: list[Username] = Field(
+        max_length=MAX_LIST,
+        description="Their usernames. If any is unknown, deactivated or outside the officials "
+                    "you may add, nobody is added (422, naming them).")
+
+
+class MembersAdded(BaseModel):
+    """What adding officials did: those added, and those who were members already."""
+
+    added: list[str] = Field(description="Usernames of the officials added.")
+    already: list[str] = Field(description="Usernames of those who were members already.")
+
+
+class AssignmentCreate(BaseModel):
+    """Learning to assign: a course, or one of its modules, or one of its lessons."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        # A module or a lesson, not both (the view answers 400 to both).
+        "not": {"required": ["module", "lesson"],
+                "properties": {"module": {"type": "string"}, "lesson": {"type": "string"}}},
+        "examples": [{"course": "ky-nang-so", "module": None, "lesson": None,
+                      "due_on": "2027-06-30", "note": "Hoàn thành trước ngày 30/6."}]})
+
+    course: Slug = Field(description="The published course's slug.")
+    module: Slug | None = Field(None, description="One of its modules (slug), or null.")
+    lesson: Slug | None = Field(None, description="One of its lessons (slug), or null.")
+    due_on: Day = Field(description="The day it is due, YYYY-MM-DD: today or later (an "
+                                    "unchanged due date may have passed).")
+    note: Text = Field("", max_length=MAX_NOTE, description="A note for the members.")
+    members: list[Username] | None = Field(
+        None, max_length=MAX_LIST,
+        description="Usernames of the members it is for; leave out for the whole group.")
+
+
+class AssignmentState(BaseModel):
+    """Where a member stands on one of the group's assignments."""
+
+    id: int = Field(description="The assignment's id.")
+    state: State = Field(description="`done` (on time), `done_late`, `overdue` (not done "
+                                     "and due before today), `in_progress` or `not_started`.")
+    percent: int = Field(ge=0, le=100)
+    quiz_percent: float | None = Field(
+        description="The best score on the target's quiz (the course's final test, or the "
+                    "module's quizzes); null without one.")
+    done_at: datetime | None = Field(description="When the target was completed; null while "
+                                                 "it is not.")
+
+
+class MemberProgress(BaseModel):
+    """A member and the assignments that apply to them."""
+
+    username: str
+    full_name: str
+    assignments: list[AssignmentState] = Field(description="Soonest due first.")
+
+
+class GroupProgress(BaseModel):
+    """A page of a group's members (those you see), in Vietnamese name order, with their
+    states on the assignments that apply to them."""
+
+    members: list[MemberProgress]
+    next_cursor: str | None = Field(
+        description="Pass it as `cursor` for the next page; null on the last page.")
+
+
+class ProgressQuery(PageQuery):
+    """Which members of a group's progress."""
+
+    state: State | SkipJsonSchema[None] = Field(
+        None, description="Only members with an assignment in this state (`overdue`: who is "
+                          "behind); leave out for every member.",
+        json_schema_extra=lambda schema: schema.pop("default", None))

@@ -10,7 +10,9 @@ the dialect of OpenAPI 3.1, so the document is 3.1 throughout, not a relabelled 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import wraps
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from spectree import Response, SecurityScheme, SpecTree, Tag
 from spectree.models import SecuritySchemeData
@@ -30,7 +32,9 @@ requests, so no CSRF token is needed.
 
 **Errors** are JSON, `{"error": {"status": 401, "message": "..."}}`, the message in the
 language of `Accept-Language` (else the official's). A missing, wrong, expired or revoked token
-gets 401.
+gets 401; a body or parameter of the wrong shape 400; a request the platform's rules refuse 422,
+with the reason (e.g. the unknown usernames). What the official may not see does not exist for
+them: another mentor's group is a 404, whatever its id.
 
 **Rate limit.** Each token may make a limited number of requests a minute (the platform's
 `HOCSO_API_RATE_LIMIT`, 120 by default); beyond it the answer is 429 with `Retry-After`.
@@ -42,6 +46,10 @@ SECURITY_SCHEME = "bearerToken"
 TAGS = {
     "me": Tag(name="me", description="The official the token acts as, and their learning."),
     "courses": Tag(name="courses", description="The course catalog."),
+    "mentoring": Tag(name="mentoring", description=(
+        "Mentoring groups, their members and assignments, and who is behind: for mentors "
+        "(their own groups), HR (the groups of their scope) and administrators. Bodies are "
+        "JSON (`Content-Type: application/json`).")),
 }
 # Answers every authenticated endpoint can give besides its own.
 COMMON_ERRORS = (401, 429)
@@ -86,15 +94,40 @@ spectree = SpecTree(
 )
 
 
-def endpoint(*, operation_id: str, ok, query=None, json=None, status: int = 200,
-             tags: Sequence[str] = (), errors: Sequence[int] = ()):
-    """Document and validate an API view: input models, its answer, and its possible errors."""
-    codes = {f"HTTP_{status}": ok}
-    for code in (*COMMON_ERRORS, *errors):
+BAD_JSON = _l("The body is not valid JSON.")
+
+
+def endpoint(*, operation_id: str, ok, query=None, json=None,
+             status: int | Sequence[int] = 200, tags: Sequence[str] = (),
+             errors: Sequence[int] = ()):
+    """Document and validate an API view: input models, its answer (`status`: its success
+    codes, e.g. (201, 200) for "created, or updated"), and its possible errors.
+
+    A view with a `json` body model also answers 415 to a body that is not JSON (a form, say),
+    and 400 to JSON it cannot read, before its model is checked."""
+    codes = {f"HTTP_{code}": ok for code in ((status,) if isinstance(status, int) else status)}
+    for code in (*COMMON_ERRORS, *errors, *((400, 415) if json is not None else ())):
         codes[f"HTTP_{code}"] = ErrorBody
-    return spectree.validate(
+    validate = spectree.validate(
         query=query, json=json, resp=Response(**codes),
         tags=[TAGS[name] for name in tags], operation_id=operation_id)
+    if json is None:
+        return validate
+
+    def decorator(view):
+        validated = validate(view)
+
+        @wraps(validated)  # keeps SpecTree's marks: the document lists the view as it is
+        def with_json_body(*args, **kwargs):
+            if not request.is_json:
+                raise APIError(415)
+            if request.get_json(silent=True) is None:
+                raise APIError(400, BAD_JSON)
+            return validated(*args, **kwargs)
+
+        return with_json_body
+
+    return decorator
 
 
 def document() -> dict:

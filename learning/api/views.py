@@ -12,17 +12,41 @@ document and the Schemathesis test pick it up by themselves.
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from courses import queries as catalog
+from learning import clock
 from learning.accounts import services as accounts
 from learning.api import auth
 from learning.api.errors import API_PREFIX, MESSAGES, APIError, json_error
 from learning.api.pagination import PageQuery, paginate
-from learning.api.schemas import Course, CoursePage, CourseQuery, Enrolment, EnrolmentPage, Me
+from learning.api.schemas import (
+    Assignment,
+    AssignmentCreate,
+    AssignmentState,
+    Course,
+    CoursePage,
+    CourseQuery,
+    Enrolment,
+    EnrolmentPage,
+    Group,
+    GroupCreate,
+    GroupDetail,
+    GroupPage,
+    GroupProgress,
+    Me,
+    MemberProgress,
+    MembersAdd,
+    MembersAdded,
+    ProgressQuery,
+)
 from learning.api.spec import document, endpoint
-from learning.errors import DomainError, NotFound, PermissionDenied
+from learning.db import db
+from learning.errors import DomainError, NotFound, PermissionDenied, RuleViolation
+from learning.mentoring import services as mentoring
+from learning.text import fold
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 # Readable without a token: the description of the API and its reference page.
@@ -55,6 +79,7 @@ def api_error(error: APIError):
 @bp.errorhandler(DomainError)
 def domain_error(error: DomainError):
     """Answer a service's refusal as the pages do, in JSON: 403, 404, or 422 for a rule."""
+    db.session.rollback()  # nothing of a refused change is written
     if isinstance(error, PermissionDenied):
         return json_error(403, error.message)
     if isinstance(error, NotFound):
@@ -106,6 +131,185 @@ def courses(query: CourseQuery):
                                                              entry.course.id), query=query)
     return CoursePage(items=[Course.from_entry(entry) for entry in page],
                       next_cursor=next_cursor)
+
+
+# --- mentoring -------------------------------------------------------------------------------
+#
+# The pages' rules, through the same services: officials without mentoring rights get 403
+# before any look-up (so no id can be probed), a group the official may not open is 404 whatever
+# its id, HR sees only the members within their scope, and a mentor only the assigned learning.
+
+ONE_TARGET = _l("Name a module or a lesson, not both.")
+# Sort keys carried by cursors are cut (a cursor must stay short enough for a URL); past the
+# cut, items keep a stable order by id.
+KEY_TEXT = 100
+KEY_BYTES = 400
+
+
+def _mentoring_user():
+    """The token's official, if mentoring is for them at all (else 403, as on the pages)."""
+    user = current_user._get_current_object()
+    if not mentoring.can_use_mentoring(user):
+        raise APIError(403)
+    return user
+
+
+def _open_group(group_id: int):
+    """The official and the group of the URL, which they may open (else 404)."""
+    user = _mentoring_user()
+    return user, mentoring.get_group(user, group_id)
+
+
+def _department_paths(departments) -> dict[int, str]:
+    wanted = {department.id for department in departments if department is not None}
+    if not wanted:
+        return {}
+    by_id = {department.id: department for department in accounts.all_departments()}
+    return {department_id: accounts.department_path(by_id[department_id], by_id)
+            for department_id in wanted if department_id in by_id}
+
+
+def _visible(user, group) -> dict[int, str]:
+    """The usernames of the group's members the official sees, by id, in name order."""
+    return {member.id: member.username for member in mentoring.visible_members(user, group)}
+
+
+def _assignment(assignment, visible: dict[int, str]) -> Assignment:
+    """Describe an assignment, naming only the chosen members the official sees."""
+    members = None
+    if not assignment.is_whole_group:
+        chosen = set(mentoring.chosen_member_ids(assignment))
+        members = [name for member_id, name in visible.items() if member_id in chosen]
+    return Assignment.from_assignment(
+        assignment, title=mentoring.target_title(assignment),
+        removed=mentoring.is_target_removed(assignment), members=members)
+
+
+def _group_detail(user, group) -> GroupDetail:
+    row = mentoring.group_row(user, group)
+    visible = _visible(user, group)
+    return GroupDetail(**Group.fields_of(row, _department_paths([group.department])),
+                       assignments=[_assignment(assignment, visible)
+                                    for assignment in mentoring.group_assignments(group)])
+
+
+def _member_ids(user, group, usernames: list[str] | None) -> list[int] | None:
+    """The ids of the named members of the group (those the official sees); 422 naming any
+    other."""
+    if usernames is None:
+        return None
+    ids = {name.casefold(): member_id for member_id, name in _visible(user, group).items()}
+    names = mentoring.split_usernames(usernames)
+    unknown = [name for name in names if name not in ids]
+    if unknown:
+        raise RuleViolation(_l("Not members of this group: %(names)s",
+                               names=", ".join(unknown)), field="members")
+    return [ids[name] for name in names]
+
+
+@bp.get("/groups")
+@endpoint(operation_id="listGroups", query=PageQuery, ok=GroupPage, tags=["mentoring"],
+          errors=(400, 403))
+def groups(query: PageQuery):
+    """The groups the official mentors (or manages, for HR and administrators).
+
+    As the mentoring home page lists them: by name, with their mentors and counts."""
+    rows = mentoring.list_groups(_mentoring_user())
+    page, next_cursor = paginate(rows, key=lambda row: (
+        fold(row.group.name)[:KEY_TEXT], row.group.name[:KEY_TEXT], row.group.id), query=query)
+    paths = _department_paths(row.group.department for row in page)
+    return GroupPage(items=[Group.from_row(row, paths) for row in page],
+                     next_cursor=next_cursor)
+
+
+@bp.post("/groups")
+@endpoint(operation_id="createGroup", json=GroupCreate, ok=GroupDetail, status=201,
+          tags=["mentoring"], errors=(403, 422))
+def create_group(json: GroupCreate):
+    """Create a group and name its mentors.
+
+    Mentors, HR and administrators create groups; `mentors` defaults to the official. Answers
+    201 with the group (its `id` for the next calls) and its address in `Location`."""
+    user = _mentoring_user()
+    try:
+        group = mentoring.create_group(
+            user, json.name, json.mentors if json.mentors is not None else [user.username],
+            description=json.description, department_id=json.department_id, now=clock.now())
+    except NotFound as error:  # the department the body names: the body is at fault
+        raise RuleViolation(error.message, field="department_id") from None
+    db.session.commit()
+    return (_group_detail(user, group), 201,
+            {"Location": url_for(".group", group_id=group.id)})
+
+
+@bp.get("/groups/<int:group_id>")
+@endpoint(operation_id="getGroup", ok=GroupDetail, tags=["mentoring"], errors=(403, 404))
+def group(group_id: int):
+    """A group with its mentors, counts and assignments.
+
+    Another mentor's group, or one outside an HR official's scope, is 404 like one that does
+    not exist."""
+    user, group = _open_group(group_id)
+    return _group_detail(user, group)
+
+
+@bp.post("/groups/<int:group_id>/members")
+@endpoint(operation_id="addGroupMembers", json=MembersAdd, ok=MembersAdded,
+          tags=["mentoring"], errors=(403, 404, 422))
+def add_members(group_id: int, json: MembersAdd):
+    """Add officials to a group by username.
+
+    Idempotent: members already there stay as they are (listed under `already`). Any unknown,
+    deactivated or out-of-reach username and nobody is added: 422 naming them. Newcomers are
+    enrolled in the group's whole-group assignments."""
+    user, group = _open_group(group_id)
+    result = mentoring.add_members(user, group, json.usernames, now=clock.now())
+    db.session.commit()
+    return MembersAdded(added=[member.username for member in result.added],
+                        already=[member.username for member in result.already])
+
+
+@bp.post("/groups/<int:group_id>/assignments")
+@endpoint(operation_id="assignToGroup", json=AssignmentCreate, ok=Assignment,
+          status=(201, 200), tags=["mentoring"], errors=(403, 404, 422))
+def assign(group_id: int, json: AssignmentCreate):
+    """Assign a course, one of its modules or one of its lessons, due on a day.
+
+    For the whole group, or for the chosen `members`; it enrols them in the course. Answers 201
+    with the new assignment. The same target again (the same course, module or lesson) answers
+    200 and updates that assignment, never a duplicate: its due date, note and members become
+    those sent (a field left out takes its default: no note, the whole group)."""
+    user, group = _open_group(group_id)
+    if json.module is not None and json.lesson is not None:
+        raise APIError(400, ONE_TARGET)
+    assignment, created = mentoring.assign(
+        user, group, json.course, json.module, json.lesson, json.due_on, json.note,
+        _member_ids(user, group, json.members), now=clock.now())
+    db.session.commit()
+    return _assignment(assignment, _visible(user, group)), 201 if created else 200
+
+
+@bp.get("/groups/<int:group_id>/progress")
+@endpoint(operation_id="getGroupProgress", query=ProgressQuery, ok=GroupProgress,
+          tags=["mentoring"], errors=(400, 403, 404))
+def progress(group_id: int, query: ProgressQuery):
+    """Who is where: each member's state and progress on the assignments that apply to them.
+
+    As the group's grid shows it: members in Vietnamese name order (HR: those within their
+    scope), only the assigned learning. `state=overdue` lists who is behind."""
+    user, group = _open_group(group_id)
+    found = mentoring.group_progress(user, group, now=clock.now())
+    rows = mentoring.grid(found, state=query.state or "",
+                          page_size=max(len(found.rows), 1)).rows
+    page, next_cursor = paginate(rows, key=lambda row: (
+        row.user.sort_name[:KEY_BYTES].hex(), row.user.id), query=query)
+    return GroupProgress(members=[
+        MemberProgress(username=row.user.username, full_name=row.user.full_name, assignments=[
+            AssignmentState(id=assignment.id, state=cell.state, percent=cell.percent,
+                            quiz_percent=cell.quiz_percent, done_at=cell.done_at)
+            for assignment in found.assignments
+            if (cell := row.cells.get(assignment.id)) is not None])
+        for row in page], next_cursor=next_cursor)
 
 
 # --- the description -------------------------------------------------------------------------

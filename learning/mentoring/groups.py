@@ -29,7 +29,7 @@ from learning.accounts.services import (
     normalize_username,
 )
 from learning.db import db, insert_for
-from learning.errors import PermissionDenied, RuleViolation
+from learning.errors import NotFound, PermissionDenied, RuleViolation
 from learning.mentoring import access
 from learning.mentoring.models import (
     Assignment,
@@ -221,20 +221,32 @@ class GroupRow:
     assignments: int
 
 
-def list_groups(actor: User | None) -> list[GroupRow]:
-    """Return the groups the actor may open, with their mentors and counts, by name the same
-    way on every backend (diacritics folded: "Cán bộ" before "Chi đoàn")."""
+def _group_rows(actor: User | None, *conditions) -> list[GroupRow]:
     members = (select(func.count()).where(GroupMember.group_id == MentoringGroup.id)
                .correlate(MentoringGroup).scalar_subquery())
     assignments = (select(func.count()).where(Assignment.group_id == MentoringGroup.id)
                    .correlate(MentoringGroup).scalar_subquery())
     rows = sorted(db.session.execute(
         select(MentoringGroup, members, assignments)
-        .where(access.groups_condition(actor))).all(),
+        .where(access.groups_condition(actor), *conditions)).all(),
         key=lambda row: (fold(row[0].name), row[0].name, row[0].id))
     mentors = mentors_of([group.id for group, _, _ in rows])
     return [GroupRow(group, mentors[group.id], count, assigned)
             for group, count, assigned in rows]
+
+
+def list_groups(actor: User | None) -> list[GroupRow]:
+    """Return the groups the actor may open, with their mentors and counts, by name the same
+    way on every backend (diacritics folded: "Cán bộ" before "Chi đoàn")."""
+    return _group_rows(actor)
+
+
+def group_row(actor: User | None, group: MentoringGroup) -> GroupRow:
+    """Return one group's line of `list_groups` (its mentors and counts), else NotFound."""
+    rows = _group_rows(actor, MentoringGroup.id == group.id)
+    if not rows:
+        raise NotFound(_l("No such group."))
+    return rows[0]
 
 
 # --- members ---------------------------------------------------------------------------------
