@@ -354,3 +354,58 @@ class ProgressQuery(PageQuery):
         None, description="Only members with an assignment in this state (`overdue`: who is "
                           "behind); leave out for every member.",
         json_schema_extra=lambda schema: schema.pop("default", None))
+
+
+# --- practical tasks ----------------------------------------------------------------------------
+
+TaskState = Literal["waiting", "confirmed", "returned"]
+
+
+class TaskQuery(PageQuery):
+    """Which hand-ins to list."""
+
+    state: TaskState = Field("waiting", description="`waiting` (the default): those awaiting "
+                                                     "your review; `confirmed` or `returned`: "
+                                                     "those reviewed, newest first.")
+
+
+class TaskReturn(BaseModel):
+    """Why a hand-in goes back to its official."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"comment": "Cần ảnh chụp bảng thông tin chữ ký số hợp lệ."}]})
+
+    comment: Annotated[str, Field(min_length=1, max_length=2000, pattern=STORABLE)] = Field(
+        description="What is missing, so the official can hand the task in again.")
+
+
+class TaskSubmission(BaseModel):
+    """An official's hand-in of a practical task."""
+
+    id: int
+    state: TaskState
+    course: str = Field(description="The course's slug.")
+    task: str = Field(description="The task's slug.")
+    task_title: str
+    username: str
+    full_name: str
+    note: str
+    has_screenshot: bool
+    submitted_at: datetime
+    reviewed_at: datetime | None
+    comment: str = Field(description="The reviewer's comment on a returned hand-in.")
+
+    @classmethod
+    def from_submission(cls, submission) -> TaskSubmission:
+        """Describe a hand-in."""
+        task = submission.task
+        return cls(id=submission.id, state=submission.state, course=task.course.slug,
+                   task=task.slug, task_title=task.title, username=submission.user.username,
+                   full_name=submission.user.full_name, note=submission.note or "",
+                   has_screenshot=submission.image_type is not None,
+                   submitted_at=submission.submitted_at, reviewed_at=submission.reviewed_at,
+                   comment=submission.comment or "")
+
+
+class TaskPage(Page[TaskSubmission]):
+    """A page of hand-ins."""

@@ -41,14 +41,21 @@ from learning.api.schemas import (
     MembersAdd,
     MembersAdded,
     ProgressQuery,
+    TaskPage,
+    TaskQuery,
+    TaskReturn,
+    TaskSubmission,
 )
 from learning.api.spec import document, endpoint
 from learning.db import db
 from learning.errors import DomainError, NotFound, PermissionDenied, RuleViolation
 from learning.mentoring import services as mentoring
+from learning.mentoring import tasks as task_review
 from learning.text import fold
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
+# The most hand-ins a review list reads (as the page does, a cursor pages through them).
+TASKS_LIMIT = 1000
 # Readable without a token: the description of the API and its reference page.
 PUBLIC_ENDPOINTS = {"api.openapi", "api.docs"}
 
@@ -310,6 +317,48 @@ def progress(group_id: int, query: ProgressQuery):
             for assignment in found.assignments
             if (cell := row.cells.get(assignment.id)) is not None])
         for row in page], next_cursor=next_cursor)
+
+
+@bp.get("/tasks")
+@endpoint(operation_id="listTasksToReview", query=TaskQuery, ok=TaskPage, tags=["tasks"],
+          errors=(400,))
+def tasks(query: TaskQuery):
+    """The practical tasks handed in that the official may review.
+
+    Mentors see their groups' members' hand-ins, HR those of officials in their scope,
+    administrators all, as on the page "Tasks to review": `state=waiting` (the default) the
+    oldest first, `confirmed` and `returned` the newest first."""
+    found = task_review.tasks_to_review(current_user, query.state, limit=TASKS_LIMIT)
+    position = {submission.id: index for index, submission in enumerate(found)}
+    page, next_cursor = paginate(found, key=lambda submission: (
+        position[submission.id], submission.id), query=query)
+    return TaskPage(items=[TaskSubmission.from_submission(s) for s in page],
+                    next_cursor=next_cursor)
+
+
+@bp.post("/tasks/<int:submission_id>/confirm")
+@endpoint(operation_id="confirmTask", ok=TaskSubmission, tags=["tasks"], errors=(404, 422))
+def confirm_task(submission_id: int):
+    """Confirm a waiting hand-in: the task counts toward the official's course.
+
+    A hand-in the official may not review is 404; one already reviewed is 422."""
+    submission = task_review.get_submission(current_user, submission_id, review=True)
+    task_review.confirm(current_user, submission, clock.now())
+    db.session.commit()
+    return TaskSubmission.from_submission(submission)
+
+
+@bp.post("/tasks/<int:submission_id>/return")
+@endpoint(operation_id="returnTask", json=TaskReturn, ok=TaskSubmission, tags=["tasks"],
+          errors=(404, 422))
+def return_task(submission_id: int, json: TaskReturn):
+    """Return a waiting hand-in with a comment; the official is told and may hand it in again.
+
+    A hand-in the official may not review is 404; one already reviewed is 422."""
+    submission = task_review.get_submission(current_user, submission_id, review=True)
+    task_review.return_task(current_user, submission, json.comment, clock.now())
+    db.session.commit()
+    return TaskSubmission.from_submission(submission)
 
 
 # --- the description -------------------------------------------------------------------------
