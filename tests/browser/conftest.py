@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,18 +48,48 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+class _InFlight:
+    """How many requests the live server is handling, to wait for them before a test's tables
+    are emptied: a page that is closed still sends its last report (the lesson page's visit
+    and reading time, by navigator.sendBeacon), and a write still running then would meet
+    the TRUNCATE (a deadlock on PostgreSQL)."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = threading.Condition()
+
+    def __enter__(self):
+        with self._idle:
+            self._count += 1
+
+    def __exit__(self, *exc):
+        with self._idle:
+            self._count -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, *, grace: float = 0.3, timeout: float = 15.0) -> None:
+        """Give late requests `grace` seconds to arrive, then wait until none is running."""
+        time.sleep(grace)
+        with self._idle:
+            self._idle.wait_for(lambda: self._count == 0, timeout=timeout)
+
+
+IN_FLIGHT = _InFlight()
+
+
 def _buffered(app):
     """Read each response whole before sending it: when the browser drops a connection
     mid-send, werkzeug's server never closes the response (an open static file, a
     ResourceWarning at some later test)."""
 
     def wsgi(environ, start_response):
-        iterable = app(environ, start_response)
-        try:
-            return [b"".join(iterable)]
-        finally:
-            if hasattr(iterable, "close"):
-                iterable.close()
+        with IN_FLIGHT:
+            iterable = app(environ, start_response)
+            try:
+                return [b"".join(iterable)]
+            finally:
+                if hasattr(iterable, "close"):
+                    iterable.close()
 
     return wsgi
 
@@ -174,6 +205,7 @@ def web(app, browser, live_server) -> Iterator[Browser]:
         yield session
     finally:
         session.close()
+        IN_FLIGHT.wait_idle()
 
 
 COURSE = "chu-ky-so"
