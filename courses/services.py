@@ -183,6 +183,13 @@ def new_content_version(course: Course) -> None:
     course.content_version = uuid.uuid4().hex
 
 
+def modules_by_folder(course: Course, spec: CourseSpec) -> dict[str, Module]:
+    """Map each package module folder to the course's module (what quizzes and tasks found in
+    a folder belong to)."""
+    modules = {m.slug: m for m in course.modules}
+    return {m.folder: modules[m.slug] for m in spec.modules if m.slug in modules}
+
+
 def export_package(course: Course) -> dict[str, bytes]:
     """Return the course's package files exactly as imported."""
     return {record.path: storage.read(record.digest) for record in course.files}

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from courses.models import Course, Enrolment, Lesson, LessonProgress, Module
 from courses.packages import CourseSpec, PackageError, Problem
 from courses.outline import BoundedCache
-from courses.services import get_enrolment, new_content_version
+from courses.services import get_enrolment, modules_by_folder, new_content_version
 from learning.accounts.models import User
 from learning.accounts.services import audit, require_admin
 from learning.db import db, insert_for
@@ -152,8 +152,7 @@ def apply_package(course: Course, *, now: datetime, spec: CourseSpec, **_) -> No
                                     module_titles=_module_titles(spec))
     if problems:  # checked before; a problem here means the package changed under us
         raise PackageError(problems)
-    modules = {m.slug: m for m in course.modules}
-    module_by_folder = {m.folder: modules[m.slug] for m in spec.modules if m.slug in modules}
+    module_by_folder = modules_by_folder(course, spec)
     existing = {q.slug: q for q in db.session.scalars(
         select(Quiz).where(Quiz.course_id == course.id))}
     seen = set()
@@ -836,25 +835,6 @@ def current_quizzes(course: Course) -> tuple[QuizInfo, ...]:
                               q.is_required, tuple(q.requires or ()), q.position)
                      for q in course_quizzes(course.id))
     return _quiz_lists.get_or_load((course.id, course.content_version), load)
-
-
-_UNKNOWN = object()
-
-
-def statuses_by_module(user: User, course: Course, enrolment=_UNKNOWN,
-                       ) -> dict[int | None, list[QuizStatus]]:
-    """Map module id (None: the final test) to the official's standing on its quizzes, in one
-    query for the attempts whatever the number of quizzes (course and lesson pages show them
-    all), plus one for the enrolment unless the caller passes it (None: not enrolled)."""
-    quizzes = current_quizzes(course)
-    attempts = attempts_by_quiz(user.id, quizzes)
-    if enrolment is _UNKNOWN:
-        enrolment = get_enrolment(user, course)
-    result: dict[int | None, list[QuizStatus]] = {}
-    for quiz in quizzes:
-        result.setdefault(quiz.module_id, []).append(
-            standing(quiz, attempts[quiz.id], enrolment))
-    return result
 
 
 def model_answer(slot: dict):

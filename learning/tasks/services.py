@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from courses.outline import BoundedCache
 from courses.models import Course, Module
 from courses.packages import CourseSpec, PackageError, Problem
-from courses.services import get_enrolment, may_open_lessons
+from courses.services import get_enrolment, may_open_lessons, modules_by_folder
 from learning.accounts.models import User
 from learning.db import db
 from learning.errors import NotFound, PermissionDenied, RuleViolation
@@ -49,8 +49,7 @@ def apply_package(course: Course, *, now: datetime, spec: CourseSpec, **_) -> No
     specs, problems = parse_tasks(spec.files)
     if problems:
         raise PackageError(problems)
-    modules = {m.slug: m for m in course.modules}
-    module_by_folder = {m.folder: modules[m.slug] for m in spec.modules if m.slug in modules}
+    module_by_folder = modules_by_folder(course, spec)
     existing = {t.slug: t for t in db.session.scalars(
         select(PracticalTask).where(PracticalTask.course_id == course.id))}
     seen = set()
