@@ -106,19 +106,6 @@ def all_topics() -> list[str]:
     return sorted(topics, key=fold)
 
 
-def outline(course: Course) -> list[tuple[Module, list[Lesson]]]:
-    """Return the course's current modules with their current lessons, in order."""
-    lessons = db.session.scalars(
-        select(Lesson).where(Lesson.course_id == course.id, Lesson.is_removed.is_(False))
-        .order_by(Lesson.position)
-    ).all()
-    by_module: dict[int, list[Lesson]] = {}
-    for lesson in lessons:
-        by_module.setdefault(lesson.module_id, []).append(lesson)
-    return [(module, by_module.get(module.id, [])) for module in course.modules
-            if not module.is_removed and by_module.get(module.id)]
-
-
 _FAMILY_OF_SLUG = (select(Course.family).where(Course.slug == bindparam("slug"))
                    .scalar_subquery())
 _COURSE_PAGE = (
@@ -145,15 +132,6 @@ def course_page(user: User, slug: str) -> tuple[Course, Enrolment | None, list[C
     if course is None or not course.is_published:
         raise NotFound(_l("No such course."))
     return course, enrolment, versions
-
-
-def other_versions(course: Course) -> list[Course]:
-    """Return the other language versions of the course (same family)."""
-    if not course.family:
-        return []
-    return list(db.session.scalars(select(Course).where(
-        Course.family == course.family, Course.id != course.id, Course.is_published.is_(True)
-    ).order_by(Course.language)))
 
 
 @dataclass

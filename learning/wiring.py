@@ -107,8 +107,6 @@ def register(app: Flask) -> None:
             "ministry_name": app.config["MINISTRY_NAME"],
             "can_use_hr_pages": accounts.can_use_hr_pages,
             "can_use_mentoring": mentoring.can_use_mentoring,
-            "quiz_statuses": lambda course, *enrolment: quiz_services.statuses_by_module(
-                current_user, course, *enrolment),
             "course_certificate": lambda course, enrolment=None: _course_certificate(
                 app, course, enrolment),
             # the official's standing and next step in a course (course and quiz result pages)
