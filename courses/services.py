@@ -24,6 +24,7 @@ from courses.packages import (
 )
 from courses.signals import (
     course_content_changed,
+    enrolment_changed,
     enrolment_created,
     lesson_completed,
     package_applied,
@@ -359,7 +360,10 @@ def report_reading(user: User, lesson: Lesson, seconds: int, *, visit: bool,
     if visit:
         figures.update(last_lesson_id=lesson.id,
                        started_at=func.coalesce(Enrolment.started_at, now))
+    first_visit = visit and enrolment.started_at is None
     db.session.execute(update(Enrolment).where(Enrolment.id == enrolment.id).values(**figures))
+    if first_visit:  # opened for the first time: the course is now in progress
+        enrolment_changed.send(enrolment, now=now)
     visits = 1 if visit else 0
     changes = {"visits": LessonProgress.visits + visits,
                "time_spent_seconds": LessonProgress.time_spent_seconds + seconds}

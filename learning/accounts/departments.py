@@ -128,6 +128,11 @@ def update_department(
             select(Department).where(Department.path.startswith(old_path))
         ):
             node.path = new_path + node.path[len(old_path):]
+        db.session.flush()
+        # Campaigns covering the old or the new place follow everyone in the moved subtree.
+        moved = db.session.scalars(select(User.id).where(User.department_id.in_(
+            select(Department.id).where(Department.path.startswith(new_path))))).all()
+        officials_placed.send("accounts", user_ids=list(moved), now=now)
     audit(actor, "department.update", department, now=now, name=name)
 
 
