@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from learning.accounts.audit import audit
 from learning.accounts.models import Department, RoleGrant, User
 from learning.accounts.scope import require_admin
+from learning.accounts.signals import officials_placed
 from learning.db import db
 from learning.errors import NotFound, RuleViolation
 
