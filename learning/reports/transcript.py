@@ -16,6 +16,7 @@ from datetime import datetime
 
 from flask import current_app, render_template
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from certificates import services as certificates
@@ -23,8 +24,16 @@ from certificates.models import Certificate
 from courses import queries as catalog
 from courses.models import Module
 from learning.accounts.models import Department, User
-from learning.accounts.services import audit, require_view_official, short_department_path
+from learning.accounts.services import (
+    audit,
+    can_use_hr_pages,
+    can_view_official,
+    normalize_username,
+    require_view_official,
+    short_department_path,
+)
 from learning.db import db
+from learning.errors import NotFound, PermissionDenied
 from learning.i18n import current_language
 from learning.tasks.models import PracticalTask, TaskSubmission
 from quizzes import services as quizzes
@@ -299,6 +308,23 @@ def _certificate_rows(user_id: int, *, now: datetime
             completed_at=certificate.completed_at, expires_at=certificate.expires_at,
             score=certificate.score, status=status))
     return rows, [c.course_id for c in found]
+
+
+def find_official(actor: User | None, username: str) -> User:
+    """Return the official named `username` whose records the actor may see. Someone without
+    HR rights asking for another official is refused before any look-up (PermissionDenied: no
+    probing for usernames); an unknown official, or one outside the actor's scope, is
+    NotFound alike."""
+    wanted = normalize_username(username)
+    if actor is not None and wanted == actor.username.casefold():
+        return actor
+    if not can_use_hr_pages(actor):
+        raise PermissionDenied(_l("Only HR and administrators may see this."))
+    official = db.session.scalar(select(User).where(User.username == wanted)) \
+        if wanted else None
+    if official is None or not can_view_official(actor, official):
+        raise NotFound(_l("No such official."))
+    return official
 
 
 def get_transcript(actor: User | None, official: User, *, now: datetime) -> Transcript:
