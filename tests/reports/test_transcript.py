@@ -239,3 +239,15 @@ def test_the_officials_own_pdf_is_audited_as_theirs(app, record):
     assert response.status_code == 200
     [event] = audit_events()
     assert event.actor_id == event.target_id == record.official.id
+
+
+def test_a_korean_viewer_gets_korean_labels_in_a_korean_font(app, record):
+    hr = steps.hr(preferred_language="ko")
+    data = new_client(app, hr).get(f"/hr/officials/{record.official.id}/transcript.pdf").data
+    text = steps.pdf_text(data)
+    for shown in (translated("ko", "Transcript"), translated("ko", "Quiz attempts"),
+                  "4시간 30분", "Nguyễn Thị Hương", CERTIFIED_TITLE):
+        assert shown in text, f"{shown!r} not in the PDF:\n{text}"
+    fonts = {name.split("+", 1)[-1] for name, _files in certificate_steps.page_fonts(data)}
+    assert any(name.startswith("Noto-Sans-KR") for name in fonts), fonts
+    assert certificate_steps.reader(data).trailer["/Root"]["/Lang"] == "ko"
