@@ -18,6 +18,7 @@ from flask import current_app, render_template
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 from certificates import services as certificates
 from certificates.models import Certificate
@@ -292,8 +293,10 @@ def _certificate_rows(user_id: int, *, now: datetime
                       ) -> tuple[list[CertificateRow], list[int]]:
     """Every certificate of the official, oldest first, with its status, and the course of
     each: one statement."""
-    found = db.session.scalars(select(Certificate).where(Certificate.user_id == user_id)
-                               .order_by(Certificate.issued_at, Certificate.id)).all()
+    found = db.session.scalars(
+        select(Certificate).where(Certificate.user_id == user_id)
+        .options(defer(Certificate.credential_jws))  # the signed credential: not shown
+        .order_by(Certificate.issued_at, Certificate.id)).all()
     followed = {c.previous_id for c in found if c.previous_id is not None}
     rows = []
     for certificate in found:
