@@ -16,6 +16,7 @@ from sqlalchemy import select
 from learning.accounts.models import AuditEvent
 from tests import factories
 from tests.conftest import page_text
+from tests.test_no_server_errors import QUERY_HOSTILE
 
 HEADER = ["Mã cán bộ", "Họ và tên", "Tên đăng nhập", "Đơn vị", "Chức vụ", "Email", "Vai trò",
           "Trạng thái", "Lần đăng nhập gần nhất"]
@@ -172,3 +173,15 @@ def test_the_export_reads_officials_in_a_fixed_number_of_queries(client, login_a
                               roles={"learner", "mentor"})
     db.session.commit()
     assert statements() == few
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("url", ["/hr/officials", "/hr/certificates"])
+def test_hostile_filters_never_break_an_export(client, login_as, ministry, url, fmt):
+    login_as("hr", "learner")
+    for value in QUERY_HOSTILE + ("\x01=cmd", "%", "_"):
+        response = client.get(url, query_string={"format": fmt, "q": value,
+                                                 "department": value, "course": value})
+        assert response.status_code in (200, 404), (value[:40], response.status_code)
+        response.get_data()
+        response.close()
