@@ -271,4 +271,10 @@ def export_in_scope(actor: User, *, course_id: int | None = None, query: str = "
                Certificate.expires_at, Certificate.revoked_at),
         actor, course_id, query)
     statement = statement.order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-    return total, iter(db.session.execute(statement.execution_options(yield_per=1000)))
+    return total, _stream(statement)
+
+
+def _stream(statement) -> Iterator:
+    # A generator, so the query runs when the file starts, after the view's commit (which
+    # would close an open cursor, a server-side one on PostgreSQL).
+    yield from db.session.execute(statement.execution_options(yield_per=1000))

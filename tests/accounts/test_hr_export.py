@@ -185,3 +185,17 @@ def test_hostile_filters_never_break_an_export(client, login_as, ministry, url, 
         assert response.status_code in (200, 404), (value[:40], response.status_code)
         response.get_data()
         response.close()
+
+
+def test_the_rows_are_read_only_when_the_file_streams(db, ministry, count_queries):
+    from learning import clock
+    from learning.accounts import services as accounts
+
+    hr = factories.UserFactory(roles={"hr"}, hr_scope=ministry["consular"])
+    db.session.commit()
+    hr.grant("hr")
+    with count_queries() as counted:
+        total, records = accounts.export_officials(hr, fmt="csv", now=clock.now())
+    assert total == 4 and len(counted) == 1  # the COUNT: the rows wait for the response
+    db.session.commit()
+    assert len(list(records)) == 4

@@ -92,3 +92,13 @@ def test_the_page_links_to_downloads_with_its_filters(app, units):
     html = new_client(app, steps.hr_official()).get("/hr/certificates?q=Hương").data.decode()
     assert 'href="/hr/certificates?q=H%C6%B0%C6%A1ng&amp;format=csv"' in html
     assert 'href="/hr/certificates?q=H%C6%B0%C6%A1ng&amp;format=xlsx"' in html
+
+
+def test_the_rows_are_read_only_when_the_file_streams(app, db, units, count_queries):
+    hr = steps.hr_official()
+    hr.grant("hr")  # loaded now, so that only the export's statements are counted
+    with count_queries() as counted:
+        total, rows = certificates.export_in_scope(hr, fmt="csv", now=clock.now())
+    assert total == 3 and len(counted) == 1  # the COUNT: the rows wait for the response
+    db.session.commit()  # as the view does before streaming (which ends any open cursor)
+    assert len(list(rows)) == 3
