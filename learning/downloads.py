@@ -38,7 +38,7 @@ def export_format(args: Mapping) -> str | None:
 
 
 def ascii_filename(filename: str) -> str:
-    """Return `filename` in plain ASCII for old clients: "Cán bộ đợt 1.csv" -> "Can bo dot 1.csv"."""
+    """Return `filename` in plain ASCII for old clients ("Cán bộ đợt 1.csv": "Can bo dot 1.csv")."""
     stem, dot, extension = filename.rpartition(".")
     if not dot or not extension.isalnum():
         stem, extension = filename, ""

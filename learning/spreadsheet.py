@@ -318,7 +318,7 @@ class _Workbook:
             f'<sheetViews><sheetView workbookViewId="0"{selected}>'
             '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
             '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
-            f'<sheetFormatPr defaultRowHeight="15"/><cols>{widths}</cols>'
+            f'<sheetFormatPr defaultRowHeight="15"/>{f"<cols>{widths}</cols>" if widths else ""}'
             f'<sheetData><row r="1">{header}</row>')
         self.rows = 0
 

@@ -33,7 +33,8 @@ def ministry(db):
     people = {
         "trang": factories.UserFactory(full_name="Trịnh Thị Thu Trang", department=consular,
                                        staff_number="CB-0001", job_title="Chuyên viên chính",
-                                       last_sign_in_at=datetime(2026, 11, 5, 2, 30, tzinfo=timezone.utc)),
+                                       last_sign_in_at=datetime(2026, 11, 5, 2, 30,
+                                                                tzinfo=timezone.utc)),
         "ngoc": factories.UserFactory(full_name="Dương Thị Bích Ngọc", department=passports,
                                       staff_number="CB-0002", roles={"mentor", "learner"}),
         "evil": factories.UserFactory(full_name='=HYPERLINK("http://evil.example","Bấm")',
