@@ -75,7 +75,7 @@ def download_response(columns: Sequence[Column], rows: Iterable[Sequence], fmt: 
         chunks = iter_xlsx(columns, rows, sheet_title=sheet_title or filename_stem)
     first = next(chunks, b"")
     body = stream_with_context(chain([first], chunks))
-    response = Response(body, mimetype=MIMETYPES[fmt])
+    response = Response(body, content_type=MIMETYPES[fmt])
     response.headers["Content-Disposition"] = content_disposition(f"{filename_stem}.{fmt}")
     response.headers["X-Content-Type-Options"] = "nosniff"
     # Lists of people: no shared cache may keep a copy.
