@@ -1,8 +1,9 @@
 """The mentor's journey of issue 10 in a real browser, on the demo ministry, with the mouse and
 the keyboard only: the demo mentor builds a group (a name, a colleague found by search, a
 department in bulk), assigns the demo course with a due date and a note, filters the grid for
-those who have not started and nudges them, then confirms a member's practical task waiting
-for review, reached from the header. The member then sees the assignment under "Assigned to
+those who have not started and nudges them, then opens a member's page and confirms their
+practical task waiting for review, which leaves the header's "Tasks to review". The member
+then sees the assignment under "Assigned to
 me", the notification and the confirmed task, which counts in the course's figures. axe-core
 checks every page on the way."""
 
@@ -83,7 +84,7 @@ def test_a_mentor_builds_a_group_assigns_nudges_and_confirms_a_task(web, app, db
             "Add the ticked officials", "Add its officials", "Back to the group",
             "Assign learning", "Choose", "Due date", "Note for the members", "Assign",
             "Not started only", "Tasks to review", "Confirm", "Task confirmed.",
-            "Assigned to me", "Confirmed")}
+            "Assigned to me", "Confirmed", "Waiting for review", "Review")}
         t["nudge"] = re.escape(translated("vi", "Nudge those behind (%(num)s)", num=0)
                                ).replace("0", r"\d+")
         t["notice"] = translated("vi", "Your practical task “%(task)s” was confirmed.",
@@ -154,16 +155,25 @@ def test_a_mentor_builds_a_group_assigns_nudges_and_confirms_a_task(web, app, db
     assert db.session.scalar(select(Notification).where(
         Notification.user_id == behind.id, Notification.kind == "assignment_nudge"))
 
-    # The member's task waiting for review, reached from the header.
-    page.locator("button[aria-controls=menu-mentoring]").click()
-    click(page, page.locator("#menu-mentoring").get_by_role("link", name=t["Tasks to review"]))
-    audit.check(page, "tasks to review")
-    row = main.locator("tbody tr", has_text=member.full_name).filter(has_text=task.title)
-    click(page, row.get_by_role("link", name=task.title))
+    # The member's page (from the grid) lists the task waiting for review.
+    assert path_of(page) == group_url
+    click(page, main.locator("table.mentoring-grid").get_by_role("link", name=member.full_name))
+    audit.check(page, "a member's page")
+    row = main.locator("tbody tr", has_text=task.title).filter(has_text=t["Waiting for review"])
+    click(page, row.get_by_role("link", name=re.compile(f"^{t['Review']}")))
     assert path_of(page) == f"/mentoring/tasks/{handed_in.id}"
     audit.check(page, "a hand-in to review")
     click(page, main.get_by_role("button", name=t["Confirm"], exact=True))
     assert t["Task confirmed."] in page.locator(".flashes").inner_text()
+    # The header's Tasks to review: it is no longer waiting there.
+    page.locator("button[aria-controls=menu-mentoring]").click()
+    click(page, page.locator("#menu-mentoring").get_by_role("link", name=t["Tasks to review"]))
+    assert path_of(page) == "/mentoring/tasks"
+    audit.check(page, "tasks to review")
+    waiting_rows = main.locator("tbody").inner_text()
+    assert "Trịnh Thị Thu Trang" in waiting_rows  # the demo's other hand-in still waits
+    assert not main.locator("tbody tr", has_text=member.full_name).filter(
+        has_text=task.title).count()
 
     # The member: the assignment, the notification and the confirmed task, which counts.
     learner = web.new_page()
