@@ -3,9 +3,8 @@ the keyboard only: the demo mentor builds a group (a name, a colleague found by 
 department in bulk), assigns the demo course with a due date and a note, filters the grid for
 those who have not started and nudges them, then opens a member's page and confirms their
 practical task waiting for review, which leaves the header's "Tasks to review". The member
-then sees the assignment under "Assigned to
-me", the notification and the confirmed task, which counts in the course's figures. axe-core
-checks every page on the way."""
+then sees the assignment under "Assigned to me", the notification and the confirmed task,
+which counts in the course's figures. axe-core checks every page on the way."""
 
 from __future__ import annotations
 
