@@ -19,6 +19,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select, update
 
+from learning.accounts.signals import officials_placed
 from learning.accounts.models import RoleGrant, User, user_search_text
 from learning.accounts.services import (
     PATH_SEPARATOR,
@@ -530,6 +531,11 @@ def import_officials(
         ])
     session.flush()
     session.expire_all()
+    placed = [values["id"] for values in updates]
+    for start in range(0, len(inserts), BATCH):
+        placed.extend(session.scalars(select(User.id).where(User.staff_number.in_(
+            [values["staff_number"] for values in inserts[start:start + BATCH]]))))
+    officials_placed.send("accounts", user_ids=placed, now=now)
     report.created = len(inserts)
     audit(actor, "users.import", "import", now=now, created=report.created,
           updated=report.updated, unchanged=report.unchanged,

@@ -14,6 +14,7 @@ from learning.accounts.audit import audit
 from learning.accounts.departments import clean_name, get_department
 from learning.accounts.models import ROLES, Department, RoleGrant, User
 from learning.accounts.passwords import set_password, validate_new_password
+from learning.accounts.signals import officials_placed
 from learning.accounts.scope import SYSTEM, officials_in_scope_condition, require_admin
 from learning.accounts.sessions import end_sessions
 from learning.db import db
@@ -146,6 +147,7 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     audit(actor, "user.create", user, now=now, username=user.username)
+    officials_placed.send("accounts", user_ids=[user.id], now=now)
     return user
 
 
@@ -153,6 +155,7 @@ def update_user(actor: User | None, user: User, data: UserData, *, now: datetime
     """Change an account's details and roles."""
     require_admin(actor)
     clean = _clean_user_data(data, user)
+    placed_before = (user.department_id, user.job_title)
     if actor is not SYSTEM and actor.id == user.id and "admin" not in clean.roles:
         raise RuleViolation(_l("You cannot remove your own administrator role."), field="roles")
     user.username = clean.username
@@ -166,6 +169,9 @@ def update_user(actor: User | None, user: User, data: UserData, *, now: datetime
     set_roles(user, clean.roles, clean.hr_scope_department_id)
     user.updated_at = now
     audit(actor, "user.update", user, now=now)
+    if (user.department_id, user.job_title) != placed_before:
+        db.session.flush()
+        officials_placed.send("accounts", user_ids=[user.id], now=now)
 
 
 def set_active(actor: User | None, user: User, active: bool, *, now: datetime) -> None:
@@ -177,6 +183,8 @@ def set_active(actor: User | None, user: User, active: bool, *, now: datetime) -
     if not active:  # signed-in browsers stop working now, not at their next sign-in
         end_sessions(user, now=now, reason="deactivated")
     audit(actor, "user.activate" if active else "user.deactivate", user, now=now)
+    db.session.flush()
+    officials_placed.send("accounts", user_ids=[user.id], now=now)
 
 
 def set_language(user: User, language: str) -> None:
