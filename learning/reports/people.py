@@ -19,7 +19,7 @@ with it), one for the total; exports stream with `yield_per`. Must not write.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 
@@ -46,9 +46,11 @@ from learning.campaigns.models import (
     CampaignMember,
     EnrolmentSummary,
 )
-from learning.campaigns.summaries import day_end, ministry_zone
+from learning.accounts.audit import audit
+from learning.campaigns.summaries import day_end, ministry_day, ministry_zone
 from learning.db import db
 from learning.errors import NotFound, PermissionDenied, RuleViolation
+from learning.spreadsheet import Column
 from learning.text import fold
 
 DEFAULT_LIMIT = 50
@@ -339,25 +341,23 @@ class _Paths:
 
 
 class _Titles:
-    """Course id → title, read on first use."""
+    """Course id → title: the given ones, and every course's at the first miss (one read)."""
 
-    def __init__(self):
-        self.cache: dict[int, str] = {}
+    def __init__(self, known: dict[int, str] | None = None):
+        self.cache: dict[int, str] = dict(known or {})
 
     def __call__(self, course_id: int) -> str:
         if course_id not in self.cache:
-            self.cache[course_id] = db.session.scalar(
-                select(Course.title).where(Course.id == course_id)) or ""
-        return self.cache[course_id]
+            self.cache.update(db.session.execute(select(Course.id, Course.title)).all())
+        return self.cache.get(course_id, "")
 
 
 def _titles_for(course_ids) -> _Titles:
-    titles = _Titles()
     ids = sorted(set(course_ids))
-    if ids:
-        titles.cache.update(db.session.execute(
-            select(Course.id, Course.title).where(Course.id.in_(ids))).all())
-    return titles
+    if not ids:
+        return _Titles()
+    return _Titles(dict(db.session.execute(
+        select(Course.id, Course.title).where(Course.id.in_(ids))).all()))
 
 
 def _status(state: str, campaign: Campaign | None, today: date) -> str:
@@ -529,3 +529,70 @@ def without(filters: PeopleFilter, name: str) -> PeopleFilter:
         return filters
     blank = {"q": "", "sort": "name"}.get(name)
     return replace(filters, **{PARAMETERS[name]: blank})
+
+
+# --- choices for the filters -----------------------------------------------------------------
+
+def filter_choices(actor: User | None) -> tuple[list[Campaign], list[Course], list[tuple]]:
+    """Return what the actor may narrow a list to: the campaigns they see (nearest deadline
+    first), every course (by title), and their scope's departments as (department, full path)
+    sorted by path."""
+    scope = _require_hr(actor)
+    campaign_list = campaigns.list_campaigns(actor, include_archived=True)
+    course_list = list(db.session.scalars(select(Course).order_by(Course.title, Course.id)))
+    query = select(Department)
+    if scope is not None:
+        query = query.where(Department.path.startswith(scope.path))
+    paths = _Paths()
+    departments = [(d, paths(d.id)) for d in db.session.scalars(query)]
+    departments.sort(key=lambda item: item[1].casefold())
+    return campaign_list, course_list, departments
+
+
+# --- exports ---------------------------------------------------------------------------------
+
+def export_columns() -> list[Column]:
+    """Return the columns of a people export, in the order an HR database expects."""
+    return [
+        Column("staff_number", _l("Staff number"), width=14),
+        Column("full_name", _l("Full name"), width=28),
+        Column("department_path", _l("Department"), width=48),
+        Column("job_title", _l("Job title")),
+        Column("course", _l("Course"), width=32),
+        Column("campaign", _l("Campaign"), width=32),
+        Column("status", _l("Status"), width=16),
+        Column("completed_on", _l("Completed on"), kind="date"),
+        Column("score", _l("Score"), kind="decimal"),
+        Column("hours", _l("Hours of study"), kind="decimal"),
+        Column("certificate_serial", _l("Certificate serial"), width=20),
+    ]
+
+
+def export_values(rows: Iterable[PersonRow]) -> Iterator[tuple]:
+    """Yield each row as an export's cells: the completion as the ministry's calendar day, the
+    status by its name (completed, completed_late, in_progress, not_started, overdue)."""
+    zone = ministry_zone()
+    for row in rows:
+        yield (row.staff_number, row.full_name, row.department_path, row.job_title,
+               row.course_title, row.campaign_title, row.status,
+               ministry_day(row.completed_at, zone) if row.completed_at else None,
+               row.score, row.hours, row.certificate_serial or "")
+
+
+def audit_details(filters: PeopleFilter) -> dict:
+    """Return the filters as the audit log records them (the empty ones left out)."""
+    details = {"department": filters.department_id, "course": filters.course_id,
+               "campaign": filters.campaign_id, "status": filters.status,
+               "from": filters.date_from.isoformat() if filters.date_from else None,
+               "to": filters.date_to.isoformat() if filters.date_to else None,
+               "q": filters.q, "sort": None if filters.sort == "name" else filters.sort}
+    return {key: value for key, value in details.items() if value not in (None, "")}
+
+
+def export_people(actor: User | None, filters: PeopleFilter, *, today: date, now: datetime,
+                  fmt: str) -> tuple[int, Iterator[tuple]]:
+    """Record the export of a people list in the audit log and return its row count and its
+    cells, streamed (see `export_values`); the caller commits, then writes the rows."""
+    total = count_people(actor, filters, today=today)
+    audit(actor, "export", "people", now=now, rows=total, format=fmt, **audit_details(filters))
+    return total, export_values(iter_people(actor, filters, today=today))
