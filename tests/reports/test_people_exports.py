@@ -18,7 +18,7 @@ from tests.reports import steps
 from tests.reports.steps import at
 
 NEXT_DAY = at("2026-07-01 02:00")
-HEADER = ["Mã số cán bộ", "Họ và tên", "Đơn vị", "Chức danh", "Khóa học", "Chiến dịch",
+HEADER = ["Mã cán bộ", "Họ và tên", "Đơn vị", "Chức vụ", "Khóa học", "Chiến dịch",
           "Trạng thái", "Ngày hoàn thành", "Điểm", "Số giờ học", "Số hiệu giấy chứng nhận"]
 
 
