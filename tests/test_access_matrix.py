@@ -212,6 +212,14 @@ MATRIX = [
     ("GET", "/certificates/<int:certificate_id>/reissue", "/certificates/{certificate}/reissue",
      None, NOT_GET),
     ("GET", "/hr/certificates", "/hr/certificates", None, HR_PAGE),
+    # HR's people list and its exports (the export streams a file; a bad filter goes back to
+    # the list, 302; a learner is refused before any look-up)
+    ("GET", "/hr/people", "/hr/people", None, HR_PAGE),
+    ("GET", "/hr/people", "/hr/people?status=overdue&from=2026-01-01", None, HR_PAGE),
+    ("GET", "/hr/people.csv", "/hr/people.csv", None, HR_PAGE),
+    ("GET", "/hr/people.xlsx", "/hr/people.xlsx?status=completed", None, HR_PAGE),
+    ("GET", "/hr/people.csv", "/hr/people.csv?from=never", None,
+     expect(LOGIN, 403, 403, 302, 302)),
     # one's own certificate for a course: none issued yet, so back to the course page
     ("GET", "/courses/<slug>/certificate", "/courses/{course}/certificate", None,
      expect(LOGIN, 302, 302, 302, 302)),
