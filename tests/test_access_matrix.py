@@ -130,6 +130,9 @@ MATRIX = [
     ("GET", "/admin/import/template.csv", "/admin/import/template.csv", None, ADMIN_PAGE),
     # HR
     ("GET", "/hr/officials", "/hr/officials", None, HR_PAGE),
+    # the lists' downloads (a query parameter on the page's own route)
+    ("GET", "/hr/officials", "/hr/officials?format=csv", None, HR_PAGE),
+    ("GET", "/hr/officials", "/hr/officials?format=xlsx&q=thu", None, HR_PAGE),
     ("GET", "/hr/officials/<int:user_id>", "/hr/officials/{official}", None, HR_PAGE),
     # courses (in this order: the official is not enrolled until the enrol row)
     ("GET", "/courses", "/courses", None, PAGE),
@@ -212,6 +215,8 @@ MATRIX = [
     ("GET", "/certificates/<int:certificate_id>/reissue", "/certificates/{certificate}/reissue",
      None, NOT_GET),
     ("GET", "/hr/certificates", "/hr/certificates", None, HR_PAGE),
+    ("GET", "/hr/certificates", "/hr/certificates?format=csv", None, HR_PAGE),
+    ("GET", "/hr/certificates", "/hr/certificates?format=xlsx", None, HR_PAGE),
     # HR's people list and its exports (the export streams a file; a bad filter goes back to
     # the list, 302; a learner is refused before any look-up)
     ("GET", "/hr/people", "/hr/people", None, HR_PAGE),

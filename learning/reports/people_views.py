@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -34,11 +32,11 @@ from learning.campaigns.models import (
 )
 from learning.campaigns.summaries import ministry_day
 from learning.db import db
+from learning.downloads import download_response
 from learning.errors import RuleViolation
 from learning.reports import people
 from learning.reports.forms import ALL, PeopleFilterForm
 from learning.reports.people import BadCursor, PeopleFilter
-from learning.spreadsheet import CSV_MIMETYPE, XLSX_MIMETYPE, iter_csv, iter_xlsx
 
 bp = Blueprint("people", __name__)
 
@@ -156,17 +154,6 @@ def people_list():
     ), 200
 
 
-def download(columns, rows, fmt: str, filename_stem: str) -> Response:
-    """Stream rows as a CSV or XLSX download."""
-    if fmt == "csv":
-        body, mimetype = iter_csv(columns, rows), CSV_MIMETYPE
-    else:
-        body, mimetype = iter_xlsx(columns, rows, sheet_title=filename_stem), XLSX_MIMETYPE
-    return Response(stream_with_context(body), mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{filename_stem}.{fmt}"',
-        "Cache-Control": "no-store"})
-
-
 @bp.route("/hr/people.csv", defaults={"fmt": "csv"}, endpoint="export")
 @bp.route("/hr/people.xlsx", defaults={"fmt": "xlsx"}, endpoint="export")
 @login_required
@@ -185,4 +172,4 @@ def export(fmt: str):
         return redirect(url_for("people.list", **_args()))
     db.session.commit()
     stem = f"people-{ministry_day(now).isoformat()}"
-    return download(people.export_columns(), rows, fmt, stem)
+    return download_response(people.export_columns(), rows, fmt, stem)
