@@ -225,6 +225,12 @@ MATRIX = [
     ("GET", "/hr/people.xlsx", "/hr/people.xlsx?status=completed", None, HR_PAGE),
     ("GET", "/hr/people.csv", "/hr/people.csv?from=never", None,
      expect(LOGIN, 403, 403, 302, 302)),
+    # the department summary export needs a campaign or a course (none here: 400, unknown: 404)
+    ("GET", "/hr/departments.csv", "/hr/departments.csv", None,
+     expect(LOGIN, 403, 403, 400, 400)),
+    ("GET", "/hr/departments.xlsx", "/hr/departments.xlsx?course={course_id}", None, HR_PAGE),
+    ("GET", "/hr/departments.csv", "/hr/departments.csv?campaign=999999", None,
+     expect(LOGIN, 403, 403, 404, 404)),
     # one's own certificate for a course: none issued yet, so back to the course page
     ("GET", "/courses/<slug>/certificate", "/courses/{course}/certificate", None,
      expect(LOGIN, 302, 302, 302, 302)),
@@ -404,6 +410,7 @@ def objects(tmp_path, me: User | None) -> dict[str, int | str]:
     db.session.commit()
     return {"official": official.id, "reset_target": reset_target.id,
             "department": department.id, "empty_department": empty.id, "course": course.slug,
+            "course_id": course.id,
             "quiz_course": quiz_course.slug, "quiz": quiz.slug,
             "attempt": attempts[(me or official).id],
             "others_attempt": attempts[official.id],

@@ -1,4 +1,5 @@
-"""HR's people list (/hr/people) and its exports (/hr/people.csv, /hr/people.xlsx).
+"""HR's people list (/hr/people) and its exports (/hr/people.csv, /hr/people.xlsx), and the
+department summary export (/hr/departments.csv|.xlsx?campaign=ID or ?course=ID).
 
 The filters come from the query string with the names the dashboard's drill-down links use
 (campaign, course, department, status, q, from, to, cursor, sort). A bad value is an error
@@ -33,8 +34,9 @@ from learning.campaigns.models import (
 from learning.campaigns.summaries import ministry_day
 from learning.db import db
 from learning.downloads import download_response
-from learning.errors import RuleViolation
-from learning.reports import people
+from learning.errors import NotFound, RuleViolation
+from learning.params import db_int
+from learning.reports import exports, people
 from learning.reports.forms import ALL, PeopleFilterForm
 from learning.reports.people import BadCursor, PeopleFilter
 
@@ -173,3 +175,26 @@ def export(fmt: str):
     db.session.commit()
     stem = f"people-{ministry_day(now).isoformat()}"
     return download_response(people.export_columns(), rows, fmt, stem)
+
+
+@bp.route("/hr/departments.csv", defaults={"fmt": "csv"}, endpoint="departments_export")
+@bp.route("/hr/departments.xlsx", defaults={"fmt": "xlsx"}, endpoint="departments_export")
+@login_required
+def departments_export(fmt: str):
+    """Download a campaign's (?campaign=ID) or a course's (?course=ID) figures per department
+    of the reader's scope, each including its units (recorded in the audit log)."""
+    _require_hr()
+    campaign_id = request.args.get("campaign", type=db_int)
+    course_id = request.args.get("course", type=db_int)
+    now = clock.now()
+    try:
+        _count, name, rows = exports.export_departments(
+            current_user, campaign_id=campaign_id, course_id=course_id, today=_today(),
+            now=now, fmt=fmt)
+    except NotFound:
+        abort(404)
+    except RuleViolation:
+        abort(400)
+    db.session.commit()
+    stem = f"departments-{name}-{ministry_day(now).isoformat()}"
+    return download_response(exports.department_columns(), rows, fmt, stem)

@@ -140,3 +140,51 @@ def test_the_command_refuses_bad_arguments(scene, runner, tmp_path, arguments, m
     assert message in result.output
     assert "Traceback" not in result.output
     assert not list(folder.iterdir())
+
+
+# --- the department summary export -----------------------------------------------------------
+
+def test_the_department_summary_exports_the_rollup_with_full_paths(scene, client, login_as):
+    login_as("hr")
+    response = client.get(f"/hr/departments.csv?campaign={scene.campaign.id}")
+    assert response.status_code == 200
+    lines = read_csv(response)
+    assert lines[0] == ["Đơn vị", *lines[0][1:]] and len(lines[0]) == 9
+    by_path = {line[0]: line[1:] for line in lines[1:]}
+    # people, completed, late, in progress, not started, overdue, rate, average score
+    assert by_path["Bộ Thử nghiệm"][:7] == ["5", "1", "1", "0", "0", "3", "0.4"]
+    assert by_path["Bộ Thử nghiệm/Cục Chuyển đổi số"][:7] == ["3", "1", "1", "0", "0", "1",
+                                                               "0.6666666666666666"]
+    assert by_path["Bộ Thử nghiệm/Cục Chuyển đổi số/Phòng Dữ liệu"][:2] == ["1", "1"]
+
+    response = client.get(f"/hr/departments.xlsx?course={scene.course.id}")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert sheet.freeze_panes == "A2"
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    top = rows["Bộ Thử nghiệm"]
+    assert top[1:7] == (5, 2, 0, 1, 2, 0)  # a course has no deadline: nobody late
+    assert top[7] == pytest.approx(0.4) and isinstance(top[8], int | float)
+    assert sheet["H2"].number_format == "0.0%"
+
+
+def test_the_department_summary_keeps_to_hr_scope_and_is_audited(scene, client, login_as):
+    hr = login_as("hr", hr_scope=scene.ministry.cds, department=scene.ministry.cds)
+    response = client.get(f"/hr/departments.csv?campaign={scene.campaign.id}")
+    paths = [line[0] for line in read_csv(response)[1:]]
+    assert paths[0] == "Bộ Thử nghiệm/Cục Chuyển đổi số"
+    assert all(path.startswith("Bộ Thử nghiệm/Cục Chuyển đổi số") for path in paths)
+    assert not any("Tổ chức" in path for path in paths)
+    db.session.expire_all()
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export"))
+    assert (event.actor_id, event.target_type) == (hr.id, "departments")
+    assert f'"campaign": {scene.campaign.id}' in event.details
+
+
+@pytest.mark.parametrize("query,status", [
+    ("", 400), ("?campaign=1&course=1", 400), ("?campaign=999999", 404),
+    ("?course=999999", 404), ("?campaign=abc", 400),
+])
+def test_the_department_summary_needs_one_known_campaign_or_course(scene, client, login_as,
+                                                                   query, status):
+    login_as("hr")
+    assert client.get(f"/hr/departments.csv{query}").status_code == status
