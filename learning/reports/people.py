@@ -44,6 +44,7 @@ from learning.campaigns.models import (
     STATES,
     Campaign,
     CampaignMember,
+    DepartmentSummary,
     EnrolmentSummary,
 )
 from learning.accounts.audit import audit
@@ -469,11 +470,48 @@ def _ordered(query: _Query):
     return statement.order_by(*_order_by(query.order))
 
 
+def _count(query: _Query) -> int:
+    statement = query.statement.with_only_columns(func.count(), maintain_column_froms=True)
+    return db.session.scalar(statement) or 0
+
+
+def _summary_total(query: _Query, filters: PeopleFilter) -> int | None:
+    """The list's length read from the department summaries (what the dashboard shows), when
+    the filters are ones they count by (department, status): one small SUM instead of counting
+    a million members. None when a search or dates narrow the list."""
+    if filters.q or filters.date_from or filters.date_to:
+        return None
+    campaign, course = query.campaign, query.course
+    if campaign is not None and filters.course_id and filters.course_id != campaign.course_id:
+        return None
+    cell = DepartmentSummary
+    late = campaign is not None and query.today > campaign.deadline
+    status = filters.status
+    if not status:
+        figure = cell.people
+    elif status in (COMPLETED, COMPLETED_LATE) and (campaign or status == COMPLETED):
+        figure = getattr(cell, status)
+    elif status == OVERDUE and late:
+        figure = cell.not_started + cell.in_progress
+    elif status in (IN_PROGRESS, NOT_STARTED) and not late:
+        figure = getattr(cell, status)
+    else:
+        return 0
+    conditions = [cell.kind == ("campaign" if campaign is not None else "course")]
+    if campaign is not None:
+        conditions.append(cell.ref_id == campaign.id)
+    elif course is not None:
+        conditions.append(cell.ref_id == course.id)
+    if query.department is not None:
+        conditions.append(_subtree(cell.department_id, query.department))
+    return int(db.session.scalar(select(func.coalesce(func.sum(figure), 0))
+                                 .where(*conditions)) or 0)
+
+
 def count_people(actor: User | None, filters: PeopleFilter, *, today: date) -> int:
-    """Return how many rows the people list with these filters has."""
-    query = _build(actor, filters, today)
-    return db.session.scalar(select(func.count()).select_from(
-        query.statement.subquery())) or 0
+    """Return how many rows the people list with these filters has (counted in the list's
+    own rows: exports record the exact number they write)."""
+    return _count(_build(actor, filters, today))
 
 
 def list_people(actor: User | None, filters: PeopleFilter, *, today: date,
@@ -499,8 +537,9 @@ def list_people(actor: User | None, filters: PeopleFilter, *, today: date,
     if more:
         next_cursor = _serializer(query, filters.sort).dumps(
             _key_of(results[-1], query, filters.sort))
-    total = db.session.scalar(select(func.count()).select_from(
-        query.statement.subquery())) or 0
+    total = _summary_total(query, filters)
+    if total is None:
+        total = _count(query)
     return PeoplePage(rows, next_cursor, total, campaign=query.campaign, course=query.course,
                       department=query.department)
 
