@@ -222,11 +222,25 @@ def _search_conditions(q: str) -> list:
             for word in fold(q).split()[:MAX_WORDS]]
 
 
-def _certificate(column, user_id, course_id, cycle):
-    return (select(column).where(
-        Certificate.user_id == user_id, Certificate.course_id == course_id,
-        Certificate.cycle == cycle, Certificate.revoked_at.is_(None))
-        .order_by(Certificate.id.desc()).limit(1).scalar_subquery())
+def _certificates(rows) -> dict[tuple[int, int, int], tuple[int, str | None]]:
+    """The current certificate (id, serial) of each completed row's (official, course, cycle):
+    one statement for a page or a batch, never one per row."""
+    wanted = {(values[0], values[11], values[10]) for values in rows
+              if values[6] in (COMPLETED, COMPLETED_LATE) and values[10] is not None}
+    if not wanted:
+        return {}
+    found: dict[tuple[int, int, int], tuple[int, str | None]] = {}
+    statement = (select(Certificate.id, Certificate.serial, Certificate.user_id,
+                        Certificate.course_id, Certificate.cycle)
+                 .where(Certificate.user_id.in_(sorted({key[0] for key in wanted})),
+                        Certificate.course_id.in_(sorted({key[1] for key in wanted})),
+                        Certificate.revoked_at.is_(None))
+                 .order_by(Certificate.id))
+    for certificate_id, serial, user_id, course_id, cycle in db.session.execute(statement):
+        key = (user_id, course_id, cycle)
+        if key in wanted:
+            found[key] = (certificate_id, serial)  # the newest valid one wins
+    return found
 
 
 def _order(sort: str, *, sort_name, department_path, state, completed_at, score, ids) -> list:
@@ -261,8 +275,7 @@ def _campaign_query(campaign, course, department, filters, today) -> _Query:
         member.user_id, User.username, User.staff_number, User.full_name, User.job_title,
         member.department_id, member.state, member.completed_at, member.score,
         Enrolment.time_spent_seconds,
-        _certificate(Certificate.id, member.user_id, campaign.course_id, Enrolment.cycle),
-        _certificate(Certificate.serial, member.user_id, campaign.course_id, Enrolment.cycle),
+        Enrolment.cycle,
         literal(campaign.course_id), member.sort_name,
     )
     statement = (
@@ -294,8 +307,7 @@ def _enrolment_query(course, department, filters, today) -> _Query:
         summary.user_id, User.username, User.staff_number, User.full_name, User.job_title,
         summary.department_id, summary.state, summary.completed_at, summary.score,
         Enrolment.time_spent_seconds,
-        _certificate(Certificate.id, summary.user_id, summary.course_id, Enrolment.cycle),
-        _certificate(Certificate.serial, summary.user_id, summary.course_id, Enrolment.cycle),
+        Enrolment.cycle,
         summary.course_id, User.sort_name,
     )
     statement = (
@@ -371,9 +383,10 @@ def _hours(seconds: int | None) -> float | None:
     return None if seconds is None else round(seconds / 3600, 1)
 
 
-def _row(values, query: _Query, paths: _Paths, titles: _Titles) -> PersonRow:
+def _row(values, query: _Query, paths: _Paths, titles: _Titles, certificates: dict) -> PersonRow:
     (user_id, username, staff_number, full_name, job_title, department_id, state,
-     completed_at, score, seconds, certificate_id, serial, course_id, _sort_name) = values[:14]
+     completed_at, score, seconds, cycle, course_id, _sort_name) = values[:13]
+    certificate_id, serial = certificates.get((user_id, course_id, cycle), (None, None))
     campaign = query.campaign
     return PersonRow(
         user_id=user_id, username=username, staff_number=staff_number or "",
@@ -453,11 +466,11 @@ def _key_of(values, query: _Query, sort: str) -> list:
     """The cursor's key for a result row: the order's values, in the order's order."""
     parts = []
     if sort != "name":  # the leading sort column, selected after the row's own columns
-        parts.append(_encode_part(values[14], query.order[0][2]))
-    parts.append(_encode_part(values[13], "bytes"))
+        parts.append(_encode_part(values[13], query.order[0][2]))
+    parts.append(_encode_part(values[12], "bytes"))
     parts.append(values[0])
     if query.kind == "enrolment":
-        parts.append(values[12])
+        parts.append(values[11])
     return parts
 
 
@@ -531,8 +544,9 @@ def list_people(actor: User | None, filters: PeopleFilter, *, today: date,
     more = len(results) > limit
     results = results[:limit]
     paths = _Paths()
-    titles = _titles_for(values[12] for values in results)
-    rows = [_row(values, query, paths, titles) for values in results]
+    titles = _titles_for(values[11] for values in results)
+    certificates = _certificates(results)
+    rows = [_row(values, query, paths, titles, certificates) for values in results]
     next_cursor = None
     if more:
         next_cursor = _serializer(query, filters.sort).dumps(
@@ -552,8 +566,10 @@ def iter_people(actor: User | None, filters: PeopleFilter, *, today: date) -> It
     titles = _Titles()
     result = db.session.execute(_ordered(query).execution_options(yield_per=BATCH))
     try:
-        for values in result:
-            yield _row(values, query, paths, titles)
+        for batch in result.partitions():
+            certificates = _certificates(batch)
+            for values in batch:
+                yield _row(values, query, paths, titles, certificates)
     finally:
         result.close()
 
