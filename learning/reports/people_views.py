@@ -146,7 +146,8 @@ def people_list():
     has_errors = bool(form.errors or form.form_errors)
     return render_template(
         "people/list.html", form=form, page=page, filters=filters,
-        status_labels=STATUS_LABELS, status_badges=STATUS_BADGES, short_path=_short_path, has_errors=has_errors,
+        status_labels=STATUS_LABELS, status_badges=STATUS_BADGES, short_path=_short_path,
+        has_errors=has_errors,
         course_languages={c.id: c.language for c in courses},
         next_url=url_for("people.list", **_args(cursor=page.next_cursor))
         if page.next_cursor else None,
