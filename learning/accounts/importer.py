@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -19,7 +20,8 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select, update
 
-from learning.accounts.models import RoleGrant, User, user_search_text
+from learning.accounts.audit import role_change, whole_ministry_path
+from learning.accounts.models import AuditEvent, RoleGrant, User, user_search_text
 from learning.accounts.services import (
     PATH_SEPARATOR,
     audit,
@@ -440,6 +442,7 @@ def import_officials(
     password_hash = hash_password(initial_password) if initial_password else None
     inserts, updates, new_roles = [], [], []
     replaced_roles: dict[int, dict[str, int | None]] = {}
+    usernames: dict[int, str] = {}
     for row in rows:
         department_id = paths[row.department_path.casefold()].id
         scope_id = paths[row.hr_scope_path.casefold()].id if row.hr_scope_path else department_id
@@ -491,6 +494,7 @@ def import_officials(
             updates.append(values)
         if roles_changed:
             replaced_roles[old.id] = wanted_roles
+            usernames[old.id] = values["username"]
         if changed or roles_changed:
             report.updated += 1
         else:
@@ -527,6 +531,16 @@ def import_officials(
             {"user_id": user_id, "role": role, "scope_department_id": scope, "created_at": now}
             for user_id, roles in replaced_roles.items()
             for role, scope in roles.items()
+        ])
+        # One event per official whose roles changed, written in one statement like the rest.
+        path_of = whole_ministry_path(lambda id_: department_path(by_id[id_], by_id))
+        session.execute(insert(AuditEvent), [
+            {"at": now, "actor_id": actor.id if actor is not None else None,
+             "action": "user.roles", "target_type": "user", "target_id": user_id,
+             "details": json.dumps({"username": usernames[user_id], "import": True,
+                                    **role_change(grants.get(user_id, {}), roles, path_of)},
+                                   ensure_ascii=False)}
+            for user_id, roles in replaced_roles.items()
         ])
     session.flush()
     session.expire_all()
