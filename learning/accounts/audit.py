@@ -83,8 +83,9 @@ EXPORT_BATCH = 2000
 NOBODY = "—"  # a side of a role change without the role
 
 
-def audit(actor: User | None, action: str, target, *, now: datetime, **details) -> None:
-    """Record an administrative action."""
+def audit(actor: User | None, action: str, target, /, *, now: datetime, **details) -> None:
+    """Record an administrative action (any detail name may be used: the others are
+    positional)."""
     db.session.add(
         AuditEvent(
             at=now,
@@ -97,7 +98,8 @@ def audit(actor: User | None, action: str, target, *, now: datetime, **details) 
     )
 
 
-def audit_export(actor: User | None, kind: str, *, now: datetime, rows: int, **filters) -> None:
+def audit_export(actor: User | None, kind: str, /, *, now: datetime, rows: int,
+                 **filters) -> None:
     """Record an export of `kind` (e.g. "certificates"): who, when, its filters, how many rows.
 
     Filters left empty (None, "", []) are not recorded."""
