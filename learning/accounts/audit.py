@@ -212,12 +212,14 @@ def _newest_first(statement: Select) -> Select:
     return statement.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
 
 
-def _position(event_id: int):
+def _position(event_id: int) -> tuple[datetime, int]:
+    """Return where an event sits in the order (at, id); a plain tuple, so that the comparison
+    binds each value with its column's type."""
     row = db.session.execute(
         select(AuditEvent.at, AuditEvent.id).where(AuditEvent.id == event_id)).first()
     if row is None:
         raise UnknownCursor(event_id)
-    return tuple_(row.at, row.id)
+    return (row.at, row.id)
 
 
 def list_events(actor: User | None, filters: AuditFilters, *, before: int | None = None,

@@ -293,7 +293,7 @@ def test_pages_of_fifty_older_and_newer_keep_the_filters(client, db, login_as):
     first = client.get("/admin/audit?action=password.reset")
     assert shown_numbers(first) == list(range(50))
     older = re.search(r'href="([^"]*before=[^"]*)" rel="next"', first.data.decode())
-    assert "Newer" not in page_text(first) and older
+    assert 'rel="prev"' not in first.data.decode() and older
     second = client.get(older.group(1).replace("&amp;", "&"))
     assert "action=password.reset" in older.group(1)
     assert shown_numbers(second) == list(range(50, 100))

@@ -205,7 +205,7 @@ def test_the_header_works_without_javascript(web, chief):
     assert not page.locator(".menu-toggle").is_visible()
     for href in ("/", "/courses", "/certificates", "/hr/officials", "/hr/certificates",
                  "/admin/users", "/admin/departments", "/admin/import", "/admin/courses",
-                 "/account"):
+                 "/admin/audit", "/account"):
         assert page.locator(f".site-menu a[href='{href}']").is_visible(), \
             f"{href} cannot be reached without JavaScript"
     assert page.locator(".site-header .sign-out").is_visible()

@@ -11,7 +11,8 @@ from lxml import html as lxml_html
 from tests.conftest import translated
 
 HR_PAGES = {"/hr/officials", "/hr/certificates", "/mentoring"}
-ADMIN_PAGES = {"/admin/users", "/admin/departments", "/admin/import", "/admin/courses"}
+ADMIN_PAGES = {"/admin/users", "/admin/departments", "/admin/import", "/admin/courses",
+               "/admin/audit"}
 
 
 def _header(response):
