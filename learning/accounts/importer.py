@@ -505,6 +505,7 @@ def import_officials(
         session.execute(update(User), updates[start:start + BATCH])
         if progress:
             progress(0)
+    granted: list[tuple[int, str, dict, dict]] = []  # (id, username, old grants, new grants)
     for start in range(0, len(inserts), BATCH):
         chunk = inserts[start:start + BATCH]
         # No RETURNING in parameter order: SQLite cannot batch it and would send one INSERT
@@ -521,6 +522,12 @@ def import_officials(
             for role, scope in roles.items()
         ]
         session.execute(insert(RoleGrant), grant_rows)
+        granted.extend(
+            (id_of[values["staff_number"]], values["username"], {}, roles)
+            for values, roles in zip(chunk, new_roles[start:start + BATCH], strict=True)
+            if roles != {"learner": None})  # more than the default: worth an event
+    granted.extend((user_id, usernames[user_id], grants.get(user_id, {}), roles)
+                   for user_id, roles in replaced_roles.items())
     if replaced_roles:
         user_ids = list(replaced_roles)
         for start in range(0, len(user_ids), BATCH):
@@ -532,15 +539,14 @@ def import_officials(
             for user_id, roles in replaced_roles.items()
             for role, scope in roles.items()
         ])
-        # One event per official whose roles changed, written in one statement like the rest.
+    if granted:  # one event per official whose roles changed, in one statement like the rest
         path_of = whole_ministry_path(lambda id_: department_path(by_id[id_], by_id))
         session.execute(insert(AuditEvent), [
             {"at": now, "actor_id": actor.id if actor is not None else None,
              "action": "user.roles", "target_type": "user", "target_id": user_id,
-             "details": json.dumps({"username": usernames[user_id], "import": True,
-                                    **role_change(grants.get(user_id, {}), roles, path_of)},
-                                   ensure_ascii=False)}
-            for user_id, roles in replaced_roles.items()
+             "details": json.dumps({"username": username, "import": True,
+                                    **role_change(old, new, path_of)}, ensure_ascii=False)}
+            for user_id, username, old, new in granted
         ])
     session.flush()
     session.expire_all()

@@ -126,20 +126,26 @@ def test_a_role_change_records_the_roles_and_hr_scope_old_and_new(client, db, lo
     assert len(events()) == count
 
 
-def test_an_import_that_changes_roles_records_each_official(db):
+def test_an_import_that_grants_or_changes_roles_records_each_official(db):
     factories.UserFactory(username="an.nv", staff_number="BNG-1", full_name="Nguyễn Văn An")
     factories.UserFactory(username="binh.tt", staff_number="BNG-2", full_name="Trần Thị Bình")
     db.session.commit()
     report = importer.import_officials(None, importer.read_csv_text(
-        "staff_number,full_name,department,roles\n"
-        "BNG-1,Nguyễn Văn An,Bộ Ngoại giao/Vụ Tổ chức cán bộ,learner;hr\n"
-        "BNG-2,Trần Thị Bình,Bộ Ngoại giao,learner\n"), now=NOW)
-    assert report.ok
+        "staff_number,full_name,email,department,roles\n"
+        "BNG-1,Nguyễn Văn An,,Bộ Ngoại giao/Vụ Tổ chức cán bộ,learner;hr\n"
+        "BNG-2,Trần Thị Bình,,Bộ Ngoại giao,learner\n"  # unchanged: no event
+        "BNG-3,Lê Văn Cường,cuong.lv@mofa.gov.vn,Bộ Ngoại giao,learner;admin\n"  # new, admin
+        "BNG-4,Phạm Thị Dung,,Bộ Ngoại giao,\n"), now=NOW)  # new, the default role
+    assert report.ok, report.errors
     db.session.commit()
-    [event] = events("user.roles")
-    assert details(event) == {"username": "an.nv", "import": True,
-                              "roles": "learner → hr, learner", "roles_added": ["hr"],
-                              "hr_scope": "— → Bộ Ngoại giao/Vụ Tổ chức cán bộ"}
+    by_user = {details(event)["username"]: details(event) for event in events("user.roles")}
+    assert set(by_user) == {"an.nv", "bng-3"}, by_user
+    assert by_user["an.nv"] == {"username": "an.nv", "import": True,
+                                "roles": "learner → hr, learner", "roles_added": ["hr"],
+                                "hr_scope": "— → Bộ Ngoại giao/Vụ Tổ chức cán bộ"}
+    assert by_user["bng-3"] == {  # the username is the staff number
+        "username": "bng-3", "import": True, "roles": "— → admin, learner",
+        "roles_added": ["admin", "learner"]}
     assert events("users.import")
 
 
