@@ -78,6 +78,27 @@ TARGET_TYPES = {
     "audit_log": _l("Audit log (export)"),
 }
 
+# The details' names as the page shows them (the CSV keeps the recorded names).
+DETAIL_LABELS = {
+    "username": _l("Username"), "full_name": _l("Full name"), "email": _l("Email"),
+    "staff_number": _l("Staff number"), "job_title": _l("Job title"),
+    "department": _l("Department"), "preferred_language": _l("Language"),
+    "roles": _l("Roles"), "roles_added": _l("Roles added"),
+    "roles_removed": _l("Roles removed"), "hr_scope": _l("HR scope"),
+    "import": _l("By an import"), "name": _l("Name"), "user": _l("Account"),
+    "expires_at": _l("Expires"), "serial": _l("Serial number"), "reason": _l("Reason"),
+    "category": _l("Kind of reason"), "replacement": _l("New certificate"),
+    "created": _l("Created"), "updated": _l("Updated"), "unchanged": _l("Unchanged"),
+    "departments_created": _l("New departments"), "slug": _l("Course"),
+    "course": _l("Course"), "version": _l("Version"), "added": _l("Added"),
+    "removed": _l("Removed"), "questions": _l("Questions"), "cycle": _l("Study cycle"),
+    "mentors": _l("Mentors"), "group": _l("Group"), "target_key": _l("Assigned"),
+    "due_on": _l("Due date"), "members": _l("Members"), "member": _l("Member"),
+    "already": _l("Already members"), "official": _l("Official"), "task": _l("Task"),
+    "comment": _l("Comment"), "rows": _l("Rows"), "action": _l("Action"),
+    "actor": _l("Who"), "target": _l("About"), "from": _l("From"), "to": _l("To"),
+    "text": _l("Details contain"),
+}
 PAGE_SIZE = 50
 EXPORT_BATCH = 2000
 NOBODY = "—"  # a side of a role change without the role

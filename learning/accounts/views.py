@@ -614,7 +614,8 @@ def _audit_rows(events) -> list[dict]:
             "target_type": auditing.TARGET_TYPES.get(event.target_type, event.target_type),
             "target_name": name or (f"#{event.target_id}" if event.target_id else ""),
             "target_url": _target_link(event, raw),
-            "details": auditing.details_of(event.details),
+            "details": [(auditing.DETAIL_LABELS.get(key, key), value)
+                        for key, value in auditing.details_of(event.details)],
         })
     return rows
 
