@@ -58,6 +58,12 @@ ACTIONS = {
     "assignment.delete": _l("Assignment deleted"),
     "task.confirm": _l("Practical task confirmed"),
     "task.return": _l("Practical task returned"),
+    "department.head": _l("Head of department changed"),
+    "campaign.create": _l("Campaign created"),
+    "campaign.update": _l("Campaign changed"),
+    "campaign.archive": _l("Campaign archived"),
+    "campaign.unarchive": _l("Campaign taken out of the archive"),
+    "transcript.export": _l("Transcript downloaded"),
     "export": _l("Export"),
 }
 
@@ -74,6 +80,7 @@ TARGET_TYPES = {
     "mentoringgroup": _l("Mentoring group"),
     "assignment": _l("Assignment"),
     "tasksubmission": _l("Practical task"),
+    "campaign": _l("Campaign"),
     "certificates": _l("Certificates (export)"),
     "audit_log": _l("Audit log (export)"),
 }
@@ -97,7 +104,9 @@ DETAIL_LABELS = {
     "already": _l("Already members"), "official": _l("Official"), "task": _l("Task"),
     "comment": _l("Comment"), "rows": _l("Rows"), "action": _l("Action"),
     "actor": _l("Who"), "target": _l("About"), "from": _l("From"), "to": _l("To"),
-    "text": _l("Details contain"),
+    "text": _l("Details contain"), "title": _l("Title"), "deadline": _l("Deadline"),
+    "departments": _l("Departments"), "job_titles": _l("Job titles"),
+    "before": _l("Before"), "after": _l("After"), "head": _l("Head of department"),
 }
 PAGE_SIZE = 50
 EXPORT_BATCH = 2000

@@ -63,14 +63,14 @@ def shown_numbers(response) -> list[int]:
 def _sources():
     for package in ("learning", "certificates", "courses", "quizzes"):
         for path in (ROOT / package).rglob("*.py"):
-            if "migrations" not in path.parts:
+            if "migrations" not in path.parts and path.name != "audit.py":  # not the labels
                 yield path, path.read_text(encoding="utf-8")
 
 
 def test_every_action_and_export_kind_recorded_in_the_code_has_a_label():
     actions, kinds = set(), set()
     for _path, source in _sources():
-        for call in re.finditer(r"\baudit\((.*?)now=", source, re.S):
+        for call in re.finditer(r"\baudit\(([^;]{0,300}?)now=", source):
             actions |= set(re.findall(r'"([a-z_]+\.[a-z_]+|export)"', call.group(1)))
         for call in re.finditer(r"\baudit_export\(\s*[^,]+,\s*\"([a-z_]+)\"", source):
             kinds.add(call.group(1))
