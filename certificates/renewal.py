@@ -11,6 +11,7 @@ from certificates.issue import current_certificate
 from certificates.models import Certificate
 from certificates.pdf import zone
 from courses.models import Enrolment
+from courses.signals import enrolment_changed
 from learning.accounts.models import RoleGrant, User
 from learning.accounts.services import audit, can_view_official
 from learning.db import db
@@ -86,3 +87,4 @@ def retake(user: User, enrolment: Enrolment, *, now: datetime, days: int) -> Non
     enrolment.last_lesson_id = None
     audit(user, "course.retake", enrolment, now=now, cycle=enrolment.cycle)
     db.session.flush()
+    enrolment_changed.send(enrolment, now=now)

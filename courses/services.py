@@ -24,6 +24,7 @@ from courses.packages import (
 )
 from courses.signals import (
     course_content_changed,
+    enrolment_changed,
     enrolment_created,
     lesson_completed,
     package_applied,
@@ -293,8 +294,9 @@ def enrol(actor: User, official: User, course: Course, *, source: str = "self",
     statement = insert_for(db.session, Enrolment).values(
         user_id=official.id, course_id=course.id, source=source, enrolled_at=now,
         percent_complete=0, lessons_done=0, time_spent_seconds=0,
-    ).on_conflict_do_nothing(index_elements=["user_id", "course_id"])
-    created = db.session.execute(statement).rowcount == 1
+    ).on_conflict_do_nothing(index_elements=["user_id", "course_id"]).returning(Enrolment.id)
+    # RETURNING tells a new row apart; psycopg's rowcount for this statement is not reliable.
+    created = db.session.execute(statement).scalar() is not None
     enrolment = get_enrolment(official, course)
     if created:
         enrolment_created.send(enrolment, now=now)
@@ -359,7 +361,10 @@ def report_reading(user: User, lesson: Lesson, seconds: int, *, visit: bool,
     if visit:
         figures.update(last_lesson_id=lesson.id,
                        started_at=func.coalesce(Enrolment.started_at, now))
+    first_visit = visit and enrolment.started_at is None
     db.session.execute(update(Enrolment).where(Enrolment.id == enrolment.id).values(**figures))
+    if first_visit:  # opened for the first time: the course is now in progress
+        enrolment_changed.send(enrolment, now=now)
     visits = 1 if visit else 0
     changes = {"visits": LessonProgress.visits + visits,
                "time_spent_seconds": LessonProgress.time_spent_seconds + seconds}

@@ -20,3 +20,6 @@ package_applied = _signals.signal("package_applied")
 # not completed the course by it): a receiver may name the page to go to next, returning
 # (endpoint, URL values), or None to let the course go on to its next lesson.
 lesson_done_next = _signals.signal("lesson_done_next")
+# sender: the Enrolment; kwargs: now — its standing may have changed (first opened, lessons done,
+# completed, re-taken): HR's summaries follow it in the same transaction.
+enrolment_changed = _signals.signal("enrolment_changed")

@@ -18,10 +18,13 @@ from courses.services import get_enrolment
 from learning import clock, i18n
 from learning.accounts import cli as accounts_cli
 from learning.accounts import services as accounts
+from learning.accounts import signals as account_signals
 from learning.accounts import views as accounts_views
 from learning.api import auth as api_auth
 from learning.api import views as api_views
 from learning.api.errors import is_api_request
+from learning.campaigns import cli as campaigns_cli
+from learning.campaigns import services as campaigns
 from learning.extensions import csrf, login_manager
 from learning.mentoring import cli as mentoring_cli
 from learning.mentoring import services as mentoring
@@ -30,6 +33,8 @@ from learning.mentoring import views as mentoring_views
 from learning.progress import queries as progress_queries
 from learning.progress import services as progress
 from learning.progress import signals as progress_signals
+from learning.reports import cli as reports_cli
+from learning.reports import views as reports_views
 from learning.site import cli as site_cli
 from learning.site import views as site_views
 from learning.tasks import services as task_services
@@ -41,11 +46,13 @@ from quizzes import signals as quiz_signals
 from quizzes import views as quizzes_views
 
 BLUEPRINTS = (site_views.bp, accounts_views.bp, courses_views.bp, quizzes_views.bp,
-              certificates_views.bp, api_views.bp, mentoring_views.bp, tasks_views.bp)
+              certificates_views.bp, api_views.bp, mentoring_views.bp, tasks_views.bp,
+              reports_views.bp)
 CLI_GROUPS = (accounts_cli.users_cli, accounts_cli.departments_cli, courses_cli.courses_cli,
               quizzes_cli.quizzes_cli, certificates_cli.certificates_cli, site_cli.demo_cli,
               accounts_cli.tokens_cli, mentoring_cli.groups_cli,
-              mentoring_cli.notifications_cli)
+              mentoring_cli.notifications_cli, campaigns_cli.campaigns_cli,
+              reports_cli.reports_cli)
 
 
 def connect_signals() -> None:
@@ -60,6 +67,12 @@ def connect_signals() -> None:
     course_signals.course_content_changed.connect(progress.on_course_content_changed)
     quiz_signals.attempt_graded.connect(progress.on_attempt_graded)
     progress_signals.course_completed.connect(certificate_services.on_course_completed)
+    # HR's summaries follow every change of standing, in the same transaction (after the
+    # subscribers above: a completion's certificate, with its score, exists by then).
+    course_signals.enrolment_created.connect(campaigns.on_enrolment_changed)
+    course_signals.enrolment_changed.connect(campaigns.on_enrolment_changed)
+    course_signals.course_content_changed.connect(campaigns.on_course_content_changed)
+    account_signals.officials_placed.connect(campaigns.on_officials_placed)
 
 
 def _course_certificate(app: Flask, course, enrolment=None):

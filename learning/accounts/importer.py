@@ -22,6 +22,7 @@ from sqlalchemy import delete, insert, select, update
 
 from learning.accounts.audit import role_change, whole_ministry_path
 from learning.accounts.models import AuditEvent, RoleGrant, User, user_search_text
+from learning.accounts.signals import officials_placed
 from learning.accounts.services import (
     PATH_SEPARATOR,
     audit,
@@ -550,6 +551,11 @@ def import_officials(
         ])
     session.flush()
     session.expire_all()
+    placed = [values["id"] for values in updates]
+    for start in range(0, len(inserts), BATCH):
+        placed.extend(session.scalars(select(User.id).where(User.staff_number.in_(
+            [values["staff_number"] for values in inserts[start:start + BATCH]]))))
+    officials_placed.send("accounts", user_ids=placed, now=now)
     report.created = len(inserts)
     audit(actor, "users.import", "import", now=now, created=report.created,
           updated=report.updated, unchanged=report.unchanged,

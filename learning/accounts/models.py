@@ -39,6 +39,9 @@ class Department(db.Model):
     )
     # Materialised path of ids, "/1/4/9/": subtree queries are one indexed LIKE.
     path: Mapped[str] = mapped_column(String(500), default="", index=True)
+    # The head of the department: told when its officials are overdue on a campaign.
+    head_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL", use_alter=True, name="fk_departments_head_id_users"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Department | None] = relationship(remote_side=[id], back_populates="children")
@@ -90,7 +93,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    department: Mapped[Department | None] = relationship(lazy="joined")
+    department: Mapped[Department | None] = relationship(lazy="joined",
+                                                         foreign_keys=[department_id])
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )

@@ -14,6 +14,7 @@ from learning.accounts.audit import audit, role_change, whole_ministry_path
 from learning.accounts.departments import clean_name, department_path, get_department
 from learning.accounts.models import ROLES, Department, RoleGrant, User
 from learning.accounts.passwords import set_password, validate_new_password
+from learning.accounts.signals import officials_placed
 from learning.accounts.scope import SYSTEM, officials_in_scope_condition, require_admin
 from learning.accounts.sessions import end_sessions
 from learning.db import db
@@ -148,6 +149,7 @@ def create_user(
     scope = {"hr_scope": _scope_path(clean.hr_scope_department_id)} if "hr" in clean.roles else {}
     audit(actor, "user.create", user, now=now, username=user.username,
           roles=sorted(clean.roles), **scope)
+    officials_placed.send("accounts", user_ids=[user.id], now=now)
     return user
 
 
@@ -168,6 +170,7 @@ def update_user(actor: User | None, user: User, data: UserData, *, now: datetime
     """Change an account's details and roles."""
     require_admin(actor)
     clean = _clean_user_data(data, user)
+    placed_before = (user.department_id, user.job_title)
     if actor is not SYSTEM and actor.id == user.id and "admin" not in clean.roles:
         raise RuleViolation(_l("You cannot remove your own administrator role."), field="roles")
     changes = {
@@ -194,6 +197,9 @@ def update_user(actor: User | None, user: User, data: UserData, *, now: datetime
     roles = role_change(old_grants, _grants(user), _scope_path)
     if roles:
         audit(actor, "user.roles", user, now=now, username=user.username, **roles)
+    if (user.department_id, user.job_title) != placed_before:
+        db.session.flush()
+        officials_placed.send("accounts", user_ids=[user.id], now=now)
 
 
 def set_active(actor: User | None, user: User, active: bool, *, now: datetime) -> None:
@@ -206,6 +212,8 @@ def set_active(actor: User | None, user: User, active: bool, *, now: datetime) -
         end_sessions(user, now=now, reason="deactivated")
     audit(actor, "user.activate" if active else "user.deactivate", user, now=now,
           username=user.username)
+    db.session.flush()
+    officials_placed.send("accounts", user_ids=[user.id], now=now)
 
 
 def set_language(user: User, language: str) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from courses.models import Course, Enrolment, Lesson, LessonProgress
 from courses.services import counts_as_done, with_enrolment
+from courses.signals import enrolment_changed
 from learning.db import db
 from learning.progress.path import percent_of
 from learning.progress.signals import course_completed
@@ -94,6 +95,7 @@ def recompute(user_id: int, course_id: int, *, now: datetime) -> Enrolment | Non
     _apply(enrolment, course, done, _lesson_total(course_id), passed.get(user_id, 0), required,
            now)
     db.session.flush()
+    enrolment_changed.send(enrolment, now=now)
     return enrolment
 
 

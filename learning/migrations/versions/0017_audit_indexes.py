@@ -1,7 +1,7 @@
 """audit_events: indexes for the audit page's filters
 
 Revision ID: 0017_audit_indexes
-Revises: 0014_reminders
+Revises: 0020_campaign_reminders
 Create Date: 2026-12-02
 
 The admin page lists events newest first (ORDER BY at DESC, id DESC) filtered by action, by
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0017_audit_indexes'
-down_revision = '0014_reminders'
+down_revision = '0020_campaign_reminders'
 branch_labels = None
 depends_on = None
 
