@@ -82,6 +82,7 @@ TARGET_TYPES = {
     "tasksubmission": _l("Practical task"),
     "campaign": _l("Campaign"),
     "certificates": _l("Certificates (export)"),
+    "officials": _l("Officials (export)"),
     "audit_log": _l("Audit log (export)"),
 }
 
@@ -107,6 +108,7 @@ DETAIL_LABELS = {
     "text": _l("Details contain"), "title": _l("Title"), "deadline": _l("Deadline"),
     "departments": _l("Departments"), "job_titles": _l("Job titles"),
     "before": _l("Before"), "after": _l("After"), "head": _l("Head of department"),
+    "format": _l("File format"), "q": _l("Search"), "course_id": _l("Course"),
 }
 PAGE_SIZE = 50
 EXPORT_BATCH = 2000
