@@ -126,7 +126,8 @@ def register(app: Flask) -> None:
             "course_progress": lambda course, enrolment: progress_queries.course_progress(
                 current_user, course, enrolment, now=clock.now()),
             "next_course": lambda course: progress_queries.next_course(current_user, course),
-            # the course's practical tasks and the official's standing on each
-            "course_tasks": lambda course: task_services.course_page_rows(current_user.id,
-                                                                          course),
+            # the course's practical tasks and the official's standing on each (`standing`:
+            # as course_progress read it, when it did)
+            "course_tasks": lambda course, standing=None: task_services.course_page_rows(
+                current_user.id, course, standing),
         }

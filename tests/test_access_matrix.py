@@ -137,6 +137,9 @@ MATRIX = [
      expect(LOGIN, 403, 403, 403, 400)),  # bad filters: errors on the form, nothing listed
     # HR
     ("GET", "/hr/officials", "/hr/officials", None, HR_PAGE),
+    # the lists' downloads (a query parameter on the page's own route)
+    ("GET", "/hr/officials", "/hr/officials?format=csv", None, HR_PAGE),
+    ("GET", "/hr/officials", "/hr/officials?format=xlsx&q=thu", None, HR_PAGE),
     ("GET", "/hr/officials/<int:user_id>", "/hr/officials/{official}", None, HR_PAGE),
     # transcripts: one's own, and an official's for HR (whole ministry) and admins
     ("GET", "/me/transcript", "/me/transcript", None, PAGE),
@@ -230,6 +233,8 @@ MATRIX = [
     ("GET", "/certificates/<int:certificate_id>/reissue", "/certificates/{certificate}/reissue",
      None, NOT_GET),
     ("GET", "/hr/certificates", "/hr/certificates", None, HR_PAGE),
+    ("GET", "/hr/certificates", "/hr/certificates?format=csv", None, HR_PAGE),
+    ("GET", "/hr/certificates", "/hr/certificates?format=xlsx", None, HR_PAGE),
     # one's own certificate for a course: none issued yet, so back to the course page
     ("GET", "/courses/<slug>/certificate", "/courses/{course}/certificate", None,
      expect(LOGIN, 302, 302, 302, 302)),

@@ -162,7 +162,8 @@ def test_the_menus_work_with_the_keyboard_alone(app, web, chief):
 
     page.keyboard.press("Space")
     assert hr_menu.is_visible()
-    for _ in range(4):  # through the HR menu's officials, certificates and mentoring
+    # through the HR menu's officials, certificates, mentoring and tasks to review
+    for _ in range(5):
         page.keyboard.press("Tab")
     assert page.evaluate(ACTIVE)["controls"] == "menu-admin"
     assert not hr_menu.is_visible(), "the HR menu stays open after the focus left it"
