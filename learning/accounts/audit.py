@@ -83,6 +83,8 @@ TARGET_TYPES = {
     "campaign": _l("Campaign"),
     "certificates": _l("Certificates (export)"),
     "officials": _l("Officials (export)"),
+    "people": _l("People list (export)"),
+    "departments": _l("Department summary (export)"),
     "audit_log": _l("Audit log (export)"),
 }
 

@@ -72,12 +72,13 @@ def test_every_action_and_export_kind_recorded_in_the_code_has_a_label():
     for _path, source in _sources():
         for call in re.finditer(r"\baudit\(([^;]{0,300}?)now=", source):
             actions |= set(re.findall(r'"([a-z_]+\.[a-z_]+|export)"', call.group(1)))
-        for call in re.finditer(r"\baudit_export\(\s*[^,]+,\s*\"([a-z_]+)\"", source):
+        for call in re.finditer(r"\baudit(?:_export\(\s*[^,]+|\(\s*[^,]+,\s*\"export\"),"
+                                r"\s*\"([a-z_]+)\"", source):
             kinds.add(call.group(1))
         actions |= set(re.findall(r'"action": "([a-z_]+\.[a-z_]+)"', source))
     assert {"user.roles", "task.confirm", "task.return", "certificate.revoke"} <= actions
     assert actions - set(auditing.ACTIONS) == set(), "add labels to ACTIONS in accounts/audit.py"
-    assert {"certificates", "audit_log"} <= kinds
+    assert {"certificates", "audit_log", "officials"} <= kinds
     assert kinds - set(auditing.TARGET_TYPES) == set(), "add the export kind to TARGET_TYPES"
 
 
