@@ -130,6 +130,11 @@ MATRIX = [
     ("GET", "/admin/import", "/admin/import", None, ADMIN_PAGE),
     ("POST", "/admin/import", "/admin/import", {}, expect(LOGIN, 403, 403, 403, 400)),
     ("GET", "/admin/import/template.csv", "/admin/import/template.csv", None, ADMIN_PAGE),
+    # admin: the audit log and its CSV (the download is itself audited)
+    ("GET", "/admin/audit", "/admin/audit", None, ADMIN_PAGE),
+    ("GET", "/admin/audit.csv", "/admin/audit.csv", None, ADMIN_PAGE),
+    ("GET", "/admin/audit", "/admin/audit?action=no.such&date_from=2026-02-30", None,
+     expect(LOGIN, 403, 403, 403, 400)),  # bad filters: errors on the form, nothing listed
     # HR
     ("GET", "/hr/officials", "/hr/officials", None, HR_PAGE),
     # the lists' downloads (a query parameter on the page's own route)

@@ -7,7 +7,7 @@ the audit log, departments and users each live in their own module. Add no logic
 
 from __future__ import annotations
 
-from learning.accounts.audit import audit
+from learning.accounts.audit import audit, audit_export
 from learning.accounts.departments import (
     PATH_SEPARATOR,
     all_departments,
@@ -89,7 +89,8 @@ __all__ = [
     "PATH_SEPARATOR", "SYSTEM", "AccountInactive", "DomainError", "InvalidCredentials",
     "NotFound", "OfficialRecord", "PermissionDenied", "RuleViolation", "Throttled", "UserData",
     "export_officials",
-    "all_departments", "audit", "authenticate", "can_use_hr_pages", "can_view_official",
+    "all_departments", "audit", "audit_export", "authenticate", "can_use_hr_pages",
+    "can_view_official",
     "change_own_password", "check_password", "check_throttle", "clean_name",
     "count_officials_by_department", "create_department", "create_user", "delete_department",
     "end_session", "end_sessions", "start_session",

@@ -11,7 +11,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from learning.accounts.audit import audit
+from learning.accounts.audit import audit, role_change, whole_ministry_path
 from learning.accounts.departments import clean_name, department_path, get_department
 from learning.accounts.models import ROLES, Department, RoleGrant, User
 from learning.accounts.passwords import set_password, validate_new_password
@@ -152,9 +152,24 @@ def create_user(
     set_roles(user, clean.roles, clean.hr_scope_department_id)
     db.session.add(user)
     db.session.flush()
-    audit(actor, "user.create", user, now=now, username=user.username)
+    scope = {"hr_scope": _scope_path(clean.hr_scope_department_id)} if "hr" in clean.roles else {}
+    audit(actor, "user.create", user, now=now, username=user.username,
+          roles=sorted(clean.roles), **scope)
     officials_placed.send("accounts", user_ids=[user.id], now=now)
     return user
+
+
+def _grants(user: User) -> dict[str, int | None]:
+    return {grant.role: grant.scope_department_id for grant in user.grants}
+
+
+def _scope_path(department_id: int | None) -> str:
+    return whole_ministry_path(lambda id_: department_path(get_department(id_)))(department_id)
+
+
+# The fields an account's audit event compares, old → new.
+AUDITED_FIELDS = ("username", "full_name", "email", "staff_number", "job_title",
+                  "preferred_language")
 
 
 def update_user(actor: User | None, user: User, data: UserData, *, now: datetime) -> None:
@@ -164,6 +179,15 @@ def update_user(actor: User | None, user: User, data: UserData, *, now: datetime
     placed_before = (user.department_id, user.job_title)
     if actor is not SYSTEM and actor.id == user.id and "admin" not in clean.roles:
         raise RuleViolation(_l("You cannot remove your own administrator role."), field="roles")
+    changes = {
+        name: f"{getattr(user, name) or ''} → {getattr(clean, name) or ''}"
+        for name in AUDITED_FIELDS if getattr(user, name) != getattr(clean, name)
+    }
+    if user.department_id != clean.department_id:
+        department = lambda id_: department_path(get_department(id_)) if id_ else ""  # noqa: E731
+        changes["department"] = (f"{department(user.department_id)} → "
+                                 f"{department(clean.department_id)}")
+    old_grants = _grants(user)
     user.username = clean.username
     user.full_name = clean.full_name
     user.email = clean.email
@@ -174,7 +198,11 @@ def update_user(actor: User | None, user: User, data: UserData, *, now: datetime
     user.refresh_search_text()
     set_roles(user, clean.roles, clean.hr_scope_department_id)
     user.updated_at = now
-    audit(actor, "user.update", user, now=now)
+    if changes:
+        audit(actor, "user.update", user, now=now, **{"username": user.username, **changes})
+    roles = role_change(old_grants, _grants(user), _scope_path)
+    if roles:
+        audit(actor, "user.roles", user, now=now, username=user.username, **roles)
     if (user.department_id, user.job_title) != placed_before:
         db.session.flush()
         officials_placed.send("accounts", user_ids=[user.id], now=now)
@@ -188,7 +216,8 @@ def set_active(actor: User | None, user: User, active: bool, *, now: datetime) -
     user.is_active_account = active
     if not active:  # signed-in browsers stop working now, not at their next sign-in
         end_sessions(user, now=now, reason="deactivated")
-    audit(actor, "user.activate" if active else "user.deactivate", user, now=now)
+    audit(actor, "user.activate" if active else "user.deactivate", user, now=now,
+          username=user.username)
     db.session.flush()
     officials_placed.send("accounts", user_ids=[user.id], now=now)
 

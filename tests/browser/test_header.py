@@ -207,8 +207,8 @@ def test_the_header_works_without_javascript(web, chief):
     sign_in(page, chief.username)
     assert not page.locator(".menu-toggle").is_visible()
     for href in ("/", "/courses", "/certificates", "/hr/officials", "/hr/people",
-                 "/hr/certificates", "/admin/users", "/admin/departments", "/admin/import", "/admin/courses",
-                 "/account"):
+                 "/hr/certificates", "/admin/users", "/admin/departments", "/admin/import",
+                 "/admin/courses", "/admin/audit", "/account"):
         assert page.locator(f".site-menu a[href='{href}']").is_visible(), \
             f"{href} cannot be reached without JavaScript"
     assert page.locator(".site-header .sign-out").is_visible()

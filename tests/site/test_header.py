@@ -12,7 +12,8 @@ from tests.conftest import translated
 
 HR_PAGES = {"/hr/officials", "/hr/people", "/hr/certificates", "/mentoring", "/mentoring/tasks"}
 MENTOR_PAGES = {"/mentoring", "/mentoring/tasks"}  # a mentor's own menu: groups, tasks to review
-ADMIN_PAGES = {"/admin/users", "/admin/departments", "/admin/import", "/admin/courses"}
+ADMIN_PAGES = {"/admin/users", "/admin/departments", "/admin/import", "/admin/courses",
+               "/admin/audit"}
 
 
 def _header(response):
