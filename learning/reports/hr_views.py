@@ -40,7 +40,7 @@ def _today():
 
 # --- the dashboard ---------------------------------------------------------------------------
 
-@bp.route("/hr")
+@bp.route("/hr", endpoint="dashboard")
 @login_required
 def dashboard_page():
     """Show a campaign's (or a course's) figures per department of the reader's scope."""
@@ -72,12 +72,12 @@ def dashboard_page():
         courses=courses, rows=rows, total=total, chart=chart, today=today,
         overdue_now=campaign is not None and today > campaign.deadline,
         can_manage=campaign is not None and campaigns.can_manage(current_user, campaign),
-        can_create=True, people_link=dashboard.people_link)
+        people_link=dashboard.people_link)
 
 
 # --- campaigns -------------------------------------------------------------------------------
 
-@bp.route("/hr/campaigns")
+@bp.route("/hr/campaigns", endpoint="campaigns")
 @login_required
 def campaigns_list():
     """List the campaigns overlapping the reader's scope, with their figures there."""
@@ -149,7 +149,7 @@ def campaign_new():
         else:
             db.session.commit()
             flash(_("Campaign “%(title)s” created.", title=campaign.title), "success")
-            return redirect(url_for("hr.dashboard_page", campaign=campaign.id))
+            return redirect(url_for("hr.dashboard", campaign=campaign.id))
     return _form_page(form, depths, None, 400 if request.method == "POST" else 200)
 
 
@@ -178,7 +178,7 @@ def campaign_edit(campaign_id: int):
         else:
             db.session.commit()
             flash(_("The campaign has been saved."), "success")
-            return redirect(url_for("hr.dashboard_page", campaign=campaign.id))
+            return redirect(url_for("hr.dashboard", campaign=campaign.id))
     return _form_page(form, depths, campaign, 400 if request.method == "POST" else 200)
 
 
@@ -195,5 +195,5 @@ def campaign_archive(campaign_id: int):
     db.session.commit()
     flash(_("The campaign has been archived.") if archived
           else _("The campaign is current again."), "success")
-    return redirect(url_for("hr.campaigns_list"))
+    return redirect(url_for("hr.campaigns"))
 
