@@ -97,7 +97,7 @@ def campaigns_list():
         action_form=ArchiveForm())
 
 
-def _campaign_form(campaign=None) -> tuple[CampaignForm, list]:
+def _campaign_form(campaign=None) -> CampaignForm:
     form = CampaignForm(obj=campaign) if campaign is not None else CampaignForm()
     courses = dashboard.published_courses()
     form.course_id.choices = [(NO_COURSE, _("— choose a course —"))] + [
@@ -105,15 +105,13 @@ def _campaign_form(campaign=None) -> tuple[CampaignForm, list]:
     departments = departments_in_scope(current_user)
     ministry = current_app.config["MINISTRY_NAME"]
     chains = dashboard.department_paths(departments)
-    top = min((d.depth for d in departments), default=0)
     form.departments.choices = [(d.id, short_department_path(
         d, ministry, {c.id: c for c in chains[d.id]})) for d in departments]
-    depths = {d.id: d.depth - top for d in departments}
     if request.method == "GET" and campaign is not None:
         form.departments.data = [s.department_id for s in campaign.scopes]
         form.course_id.data = campaign.course_id
         form.job_titles.data = "\n".join(campaign.job_title_list)
-    return form, depths
+    return form
 
 
 def _attach(form: CampaignForm, error: DomainError) -> None:
@@ -123,8 +121,8 @@ def _attach(form: CampaignForm, error: DomainError) -> None:
     attach_error(form, error)
 
 
-def _form_page(form, depths, campaign, status):
-    return render_template("hr/campaign_form.html", form=form, depths=depths,
+def _form_page(form, campaign, status):
+    return render_template("hr/campaign_form.html", form=form,
                            campaign=campaign, action_form=ArchiveForm()), status
 
 
@@ -133,7 +131,7 @@ def _form_page(form, depths, campaign, status):
 def campaign_new():
     """Make a course mandatory for department subtrees by a deadline."""
     _require_hr()
-    form, depths = _campaign_form()
+    form = _campaign_form()
     if form.validate_on_submit():
         try:
             campaign = campaigns.create_campaign(
@@ -150,7 +148,7 @@ def campaign_new():
             db.session.commit()
             flash(_("Campaign “%(title)s” created.", title=campaign.title), "success")
             return redirect(url_for("hr.dashboard", campaign=campaign.id))
-    return _form_page(form, depths, None, 400 if request.method == "POST" else 200)
+    return _form_page(form, None, 400 if request.method == "POST" else 200)
 
 
 @bp.route("/hr/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
@@ -161,7 +159,7 @@ def campaign_edit(campaign_id: int):
     campaign = campaigns.get_campaign(current_user, campaign_id)
     if not campaigns.can_manage(current_user, campaign):
         raise PermissionDenied(_("You may not change this campaign."))
-    form, depths = _campaign_form(campaign)
+    form = _campaign_form(campaign)
     if form.validate_on_submit():
         try:
             campaigns.update_campaign(
@@ -179,7 +177,7 @@ def campaign_edit(campaign_id: int):
             db.session.commit()
             flash(_("The campaign has been saved."), "success")
             return redirect(url_for("hr.dashboard", campaign=campaign.id))
-    return _form_page(form, depths, campaign, 400 if request.method == "POST" else 200)
+    return _form_page(form, campaign, 400 if request.method == "POST" else 200)
 
 
 @bp.route("/hr/campaigns/<int:campaign_id>/archive", methods=["POST"])
