@@ -238,11 +238,21 @@ def test_the_dashboard_reads_a_fixed_number_of_statements(client, login_as, scen
         html = client.get(url).get_data(as_text=True)
     assert "Phòng Hai" in html
     assert len(large) == len(small)
-    for path in ("/hr/campaigns",):
-        client.get(path)
-        with count_queries() as listing:
-            assert client.get(path).status_code == 200
-        assert len(listing) <= 8
+
+
+def test_the_campaign_list_reads_a_fixed_number_of_statements(client, login_as, scene,
+                                                              count_queries):
+    m = scene.ministry
+    login_as("hr")
+    client.get("/hr/campaigns")
+    with count_queries() as one:
+        assert client.get("/hr/campaigns").status_code == 200
+    steps.campaign(scene.course, [m.data, m.infra])
+    steps.campaign(scene.course, [m.tccb])
+    with count_queries() as three:
+        html = client.get("/hr/campaigns").get_data(as_text=True)
+    assert html.count('href="/hr?campaign=') == 3
+    assert len(three) == len(one)
 
 
 def test_a_page_view_writes_nothing(client, login_as, scene, count_queries):
