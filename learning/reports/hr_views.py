@@ -67,8 +67,14 @@ def dashboard_page():
         if campaign is not None:
             chart = dashboard.campaign_chart(current_user, campaign, today=today,
                                              target=total.people)
+    covered = []
+    if campaign is not None:
+        chains = dashboard.department_paths([s.department for s in campaign.scopes])
+        ministry = current_app.config["MINISTRY_NAME"]
+        covered = sorted(short_department_path(chain[-1], ministry, {d.id: d for d in chain})
+                         for chain in chains.values())
     return render_template(
-        "hr/dashboard.html", campaign=campaign, course=course, campaigns=visible,
+        "hr/dashboard.html", covered=covered, campaign=campaign, course=course, campaigns=visible,
         courses=courses, rows=rows, total=total, chart=chart, today=today,
         overdue_now=campaign is not None and today > campaign.deadline,
         can_manage=campaign is not None and campaigns.can_manage(current_user, campaign),
