@@ -76,6 +76,8 @@ MATRIX = [
     ("GET", "/api/v1/courses", "/api/v1/courses", None, API),
     ("GET", "/api/v1/groups", "/api/v1/groups", None, API),
     ("GET", "/api/v1/tasks", "/api/v1/tasks", None, API),
+    ("GET", "/api/v1/officials/<username>/transcript", "/api/v1/officials/{official_username}"
+     "/transcript", None, API),
     ("POST", "/api/v1/tasks/<int:submission_id>/confirm", "/api/v1/tasks/1/confirm", {}, API),
     ("POST", "/api/v1/tasks/<int:submission_id>/return", "/api/v1/tasks/1/return",
      {"comment": "x"}, API),
@@ -131,7 +133,21 @@ MATRIX = [
     ("GET", "/admin/import/template.csv", "/admin/import/template.csv", None, ADMIN_PAGE),
     # HR
     ("GET", "/hr/officials", "/hr/officials", None, HR_PAGE),
+    # the lists' downloads (a query parameter on the page's own route)
+    ("GET", "/hr/officials", "/hr/officials?format=csv", None, HR_PAGE),
+    ("GET", "/hr/officials", "/hr/officials?format=xlsx&q=thu", None, HR_PAGE),
     ("GET", "/hr/officials/<int:user_id>", "/hr/officials/{official}", None, HR_PAGE),
+    # transcripts: one's own, and an official's for HR (whole ministry) and admins
+    ("GET", "/me/transcript", "/me/transcript", None, PAGE),
+    ("GET", "/me/transcript.pdf", "/me/transcript.pdf", None, PAGE),
+    ("GET", "/hr/officials/<int:user_id>/transcript", "/hr/officials/{official}/transcript",
+     None, HR_PAGE),
+    ("GET", "/hr/officials/<int:user_id>/transcript.pdf",
+     "/hr/officials/{official}/transcript.pdf", None, HR_PAGE),
+    ("GET", "/hr/officials/<int:user_id>/transcript", "/hr/officials/999999/transcript", None,
+     expect(LOGIN, 403, 403, 404, 404)),  # no such official (and no probing for others)
+    ("GET", "/hr/officials/<int:user_id>/transcript.pdf", "/hr/officials/999999/transcript.pdf",
+     None, expect(LOGIN, 403, 403, 404, 404)),
     # courses (in this order: the official is not enrolled until the enrol row)
     ("GET", "/courses", "/courses", None, PAGE),
     ("GET", "/courses/<slug>", "/courses/{course}", None, PAGE),
@@ -213,6 +229,22 @@ MATRIX = [
     ("GET", "/certificates/<int:certificate_id>/reissue", "/certificates/{certificate}/reissue",
      None, NOT_GET),
     ("GET", "/hr/certificates", "/hr/certificates", None, HR_PAGE),
+    ("GET", "/hr/certificates", "/hr/certificates?format=csv", None, HR_PAGE),
+    ("GET", "/hr/certificates", "/hr/certificates?format=xlsx", None, HR_PAGE),
+    # HR's people list and its exports (the export streams a file; a bad filter goes back to
+    # the list, 302; a learner is refused before any look-up)
+    ("GET", "/hr/people", "/hr/people", None, HR_PAGE),
+    ("GET", "/hr/people", "/hr/people?status=overdue&from=2026-01-01", None, HR_PAGE),
+    ("GET", "/hr/people.csv", "/hr/people.csv", None, HR_PAGE),
+    ("GET", "/hr/people.xlsx", "/hr/people.xlsx?status=completed", None, HR_PAGE),
+    ("GET", "/hr/people.csv", "/hr/people.csv?from=never", None,
+     expect(LOGIN, 403, 403, 302, 302)),
+    # the department summary export needs a campaign or a course (none here: 400, unknown: 404)
+    ("GET", "/hr/departments.csv", "/hr/departments.csv", None,
+     expect(LOGIN, 403, 403, 400, 400)),
+    ("GET", "/hr/departments.xlsx", "/hr/departments.xlsx?course={course_id}", None, HR_PAGE),
+    ("GET", "/hr/departments.csv", "/hr/departments.csv?campaign=999999", None,
+     expect(LOGIN, 403, 403, 404, 404)),
     # HR's dashboard and campaigns ({campaign}: over the department of {official})
     ("GET", "/hr", "/hr", None, HR_PAGE),
     ("GET", "/hr", "/hr?campaign={campaign}", None, HR_PAGE),
@@ -411,15 +443,17 @@ def objects(tmp_path, me: User | None) -> dict[str, int | str]:
         None, title="Chiến dịch ma trận", course_id=course.id, department_ids=[department.id],
         deadline=mentoring.ministry_day(now) + timedelta(days=30), now=now)
     db.session.commit()
-    return {"official": official.id, "reset_target": reset_target.id,
+    return {"official": official.id, "official_username": official.username,
+            "reset_target": reset_target.id,
             "department": department.id, "empty_department": empty.id, "course": course.slug,
+            "course_id": course.id,
             "quiz_course": quiz_course.slug, "quiz": quiz.slug,
             "attempt": attempts[(me or official).id],
             "others_attempt": attempts[official.id],
             "certificate": certificate.id, "certificate_code": certificate.code,
             "notification": notification.id, "token": token.id, "group": group.id,
             "others_group": others_group.id, "member": member.id,
-            "assignment": assignment.id, "campaign": campaign.id, "course_id": course.id}
+            "assignment": assignment.id, "campaign": campaign.id}
 
 
 def registered_routes(app) -> set[tuple[str, str]]:

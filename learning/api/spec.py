@@ -50,6 +50,9 @@ TAGS = {
         "Mentoring groups, their members and assignments, and who is behind: for mentors "
         "(their own groups), HR (the groups of their scope) and administrators. Bodies are "
         "JSON (`Content-Type: application/json`).")),
+    "officials": Tag(name="officials", description=(
+        "Officials' records: their own for every official, those of their scope for HR, "
+        "everyone's for administrators.")),
     "tasks": Tag(name="tasks", description=(
         "Practical tasks handed in by officials, to confirm or return: for their groups' "
         "mentors, HR (officials of their scope) and administrators.")),

@@ -45,12 +45,14 @@ from learning.api.schemas import (
     TaskQuery,
     TaskReturn,
     TaskSubmission,
+    Transcript,
 )
 from learning.api.spec import document, endpoint
 from learning.db import db
 from learning.errors import DomainError, NotFound, PermissionDenied, RuleViolation
 from learning.mentoring import services as mentoring
 from learning.mentoring import tasks as task_review
+from learning.reports import transcript as transcripts
 from learning.text import fold
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
@@ -359,6 +361,24 @@ def return_task(submission_id: int, json: TaskReturn):
     task_review.return_task(current_user, submission, json.comment, clock.now())
     db.session.commit()
     return TaskSubmission.from_submission(submission)
+
+
+# --- HR: officials -------------------------------------------------------------------------
+
+@bp.get("/officials/<username>/transcript")
+@endpoint(operation_id="getTranscript", ok=Transcript, tags=["officials"],
+          errors=(403, 404))
+def transcript(username: str):
+    """An official's transcript: courses, lessons, quiz attempts, tasks and certificates.
+
+    What the transcript page and its signed PDF show. Officials read their own; HR reads those
+    of the officials in its scope, administrators everyone's. Another official's username is a
+    403 for anyone without HR rights (before any look-up) and, for HR, a 404 when it is unknown
+    or outside its scope."""
+    user = current_user._get_current_object()
+    official = transcripts.find_official(user, username)
+    return Transcript.from_transcript(transcripts.get_transcript(user, official,
+                                                                 now=clock.now()))
 
 
 # --- the description -------------------------------------------------------------------------

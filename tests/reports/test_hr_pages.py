@@ -22,7 +22,7 @@ from tests.reports.scene import Scene
 
 @pytest.fixture
 def scene(app, db, tmp_path, monkeypatch):
-    app.config["MINISTRY_NAME"] = "Bộ Thử nghiệm"
+    monkeypatch.setitem(app.config, "MINISTRY_NAME", "Bộ Thử nghiệm")
     monkeypatch.setattr(clock, "now", lambda: at("2026-04-01 02:00"))
     return Scene(tmp_path)
 
