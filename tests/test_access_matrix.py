@@ -16,6 +16,7 @@ from courses import services as course_services
 from learning import clock, notifications
 from learning.accounts import services as accounts
 from learning.accounts.models import User
+from learning.campaigns import services as campaigns
 from learning.db import db
 from learning.mentoring import services as mentoring
 from quizzes import services as quiz_services
@@ -249,6 +250,24 @@ MATRIX = [
     ("GET", "/hr/departments.xlsx", "/hr/departments.xlsx?course={course_id}", None, HR_PAGE),
     ("GET", "/hr/departments.csv", "/hr/departments.csv?campaign=999999", None,
      expect(LOGIN, 403, 403, 404, 404)),
+    # HR's dashboard and campaigns ({campaign}: over the department of {official})
+    ("GET", "/hr", "/hr", None, HR_PAGE),
+    ("GET", "/hr", "/hr?campaign={campaign}", None, HR_PAGE),
+    ("GET", "/hr", "/hr?campaign=999999", None, expect(LOGIN, 403, 403, 404, 404)),
+    ("GET", "/hr", "/hr?course={course_id}", None, HR_PAGE),
+    ("GET", "/hr/campaigns", "/hr/campaigns", None, HR_PAGE),
+    ("GET", "/hr/campaigns/new", "/hr/campaigns/new", None, HR_PAGE),
+    ("POST", "/hr/campaigns/new", "/hr/campaigns/new", {}, expect(LOGIN, 403, 403, 400, 400)),
+    ("GET", "/hr/campaigns/<int:campaign_id>/edit", "/hr/campaigns/{campaign}/edit", None,
+     HR_PAGE),
+    ("GET", "/hr/campaigns/<int:campaign_id>/edit", "/hr/campaigns/999999/edit", None,
+     expect(LOGIN, 403, 403, 404, 404)),
+    ("POST", "/hr/campaigns/<int:campaign_id>/edit", "/hr/campaigns/{campaign}/edit", {},
+     expect(LOGIN, 403, 403, 400, 400)),
+    ("POST", "/hr/campaigns/<int:campaign_id>/archive", "/hr/campaigns/{campaign}/archive", {},
+     expect(LOGIN, 403, 403, 302, 302)),
+    ("GET", "/hr/campaigns/<int:campaign_id>/archive", "/hr/campaigns/{campaign}/archive",
+     None, NOT_GET),
     # one's own certificate for a course: none issued yet, so back to the course page
     ("GET", "/courses/<slug>/certificate", "/courses/{course}/certificate", None,
      expect(LOGIN, 302, 302, 302, 302)),
@@ -425,6 +444,9 @@ def objects(tmp_path, me: User | None) -> dict[str, int | str]:
                                      mentoring.ministry_day(now) + timedelta(days=30), "",
                                      None, now=now)
     others_group = mentoring.create_group(None, "Nhóm khác", [rival.username], now=now)
+    campaign = campaigns.create_campaign(
+        None, title="Chiến dịch ma trận", course_id=course.id, department_ids=[department.id],
+        deadline=mentoring.ministry_day(now) + timedelta(days=30), now=now)
     db.session.commit()
     return {"official": official.id, "official_username": official.username,
             "reset_target": reset_target.id,
@@ -436,7 +458,7 @@ def objects(tmp_path, me: User | None) -> dict[str, int | str]:
             "certificate": certificate.id, "certificate_code": certificate.code,
             "notification": notification.id, "token": token.id, "group": group.id,
             "others_group": others_group.id, "member": member.id,
-            "assignment": assignment.id}
+            "assignment": assignment.id, "campaign": campaign.id}
 
 
 def registered_routes(app) -> set[tuple[str, str]]:

@@ -10,7 +10,7 @@ from lxml import html as lxml_html
 
 from tests.conftest import translated
 
-HR_PAGES = {"/hr/officials", "/hr/people", "/hr/certificates", "/mentoring", "/mentoring/tasks"}
+HR_PAGES = {"/hr", "/hr/campaigns", "/hr/officials", "/hr/people", "/hr/certificates", "/mentoring", "/mentoring/tasks"}
 MENTOR_PAGES = {"/mentoring", "/mentoring/tasks"}  # a mentor's own menu: groups, tasks to review
 ADMIN_PAGES = {"/admin/users", "/admin/departments", "/admin/import", "/admin/courses",
                "/admin/audit"}
