@@ -82,7 +82,7 @@ def test_the_pdf_is_signed_readable_and_audited(db, scene, client, login_as):
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     reader = PdfReader(io.BytesIO(response.data))
-    text = " ".join(page.extract_text() for page in reader.pages)
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     assert "Vụ Tổ chức cán bộ" in text and "Cục Chuyển đổi số" in text
     assert text.index("Vụ Tổ chức cán bộ") < text.index("Cục Chuyển đổi số")
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
