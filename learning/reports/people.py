@@ -44,6 +44,7 @@ from learning.campaigns.models import (
     STATES,
     Campaign,
     CampaignMember,
+    DepartmentSummary,
     EnrolmentSummary,
 )
 from learning.campaigns.summaries import day_end, ministry_zone
@@ -214,9 +215,15 @@ def _date_conditions(column, date_from: date | None, date_to: date | None) -> li
     return conditions
 
 
-def _search_conditions(q: str) -> list:
-    return [User.search_text.contains(word, autoescape=True)
-            for word in fold(q).split()[:MAX_WORDS]]
+def _search_conditions(q: str, user_id) -> list:
+    words = fold(q).split()[:MAX_WORDS]
+    if not words:
+        return []
+    # The matching officials as a set the list's rows are probed against: the planner can
+    # find the few matches first (a scan of users, or a trigram index on PostgreSQL) instead
+    # of testing every row of the list in name order.
+    return [user_id.in_(select(User.id).where(*[
+        User.search_text.contains(word, autoescape=True) for word in words]))]
 
 
 def _certificate(column, user_id, course_id, cycle):
@@ -271,7 +278,7 @@ def _campaign_query(campaign, course, department, filters, today) -> _Query:
     conditions = [_subtree(member.department_id, department),
                   _status_condition(member.state, filters.status, campaign, today),
                   *_date_conditions(member.completed_at, filters.date_from, filters.date_to),
-                  *_search_conditions(filters.q)]
+                  *_search_conditions(filters.q, member.user_id)]
     if course is not None and course.id != campaign.course_id:
         conditions.append(false())
     statement = statement.where(*[c for c in conditions if c is not None])
@@ -303,7 +310,7 @@ def _enrolment_query(course, department, filters, today) -> _Query:
                   _subtree(summary.department_id, department),
                   _status_condition(summary.state, filters.status, None, today),
                   *_date_conditions(summary.completed_at, filters.date_from, filters.date_to),
-                  *_search_conditions(filters.q)]
+                  *_search_conditions(filters.q, summary.user_id)]
     statement = statement.where(*[c for c in conditions if c is not None])
     if filters.sort == "department":
         statement = statement.outerjoin(Department, Department.id == summary.department_id)
@@ -471,9 +478,57 @@ def _ordered(query: _Query):
 
 def count_people(actor: User | None, filters: PeopleFilter, *, today: date) -> int:
     """Return how many rows the people list with these filters has."""
-    query = _build(actor, filters, today)
-    return db.session.scalar(select(func.count()).select_from(
-        query.statement.subquery())) or 0
+    return _total(_build(actor, filters, today), filters)
+
+
+def _summary_total(query: _Query, filters: PeopleFilter) -> int | None:
+    """Return the list's length from the department summaries (the figures the rollup shows),
+    or None when the filters are not ones they count (a search, a date range, no course)."""
+    if fold(filters.q).split() or filters.date_from or filters.date_to:
+        return None
+    if query.kind == "campaign":
+        campaign = query.campaign
+        if filters.course_id and filters.course_id != campaign.course_id:
+            return 0
+        kind, ref_id, late = "campaign", campaign.id, query.today > campaign.deadline
+        allowed = STATES
+    elif query.course is not None:
+        kind, ref_id, late = "course", query.course.id, False
+        allowed = (COMPLETED, IN_PROGRESS, NOT_STARTED)
+    else:
+        return None
+    cell = DepartmentSummary
+    status = filters.status
+    # the same statuses _status_condition selects, as sums of the cells' counts
+    if not status:
+        figure = cell.people
+    elif status not in allowed:
+        return 0
+    elif status in (COMPLETED, COMPLETED_LATE):
+        figure = getattr(cell, status)
+    elif status == OVERDUE:
+        if not late:
+            return 0
+        figure = cell.in_progress + cell.not_started
+    else:
+        if late:
+            return 0
+        figure = getattr(cell, status)
+    statement = select(func.coalesce(func.sum(figure), 0)).where(
+        cell.kind == kind, cell.ref_id == ref_id)
+    subtree = _subtree(cell.department_id, query.department)
+    if subtree is not None:
+        statement = statement.where(subtree)
+    return int(db.session.scalar(statement) or 0)
+
+
+def _total(query: _Query, filters: PeopleFilter) -> int:
+    """Return how many rows the list has: from the summaries when they count it, else by
+    counting the list's rows (without the page's columns)."""
+    total = _summary_total(query, filters)
+    if total is not None:
+        return total
+    return db.session.scalar(query.statement.with_only_columns(func.count())) or 0
 
 
 def list_people(actor: User | None, filters: PeopleFilter, *, today: date,
@@ -499,8 +554,7 @@ def list_people(actor: User | None, filters: PeopleFilter, *, today: date,
     if more:
         next_cursor = _serializer(query, filters.sort).dumps(
             _key_of(results[-1], query, filters.sort))
-    total = db.session.scalar(select(func.count()).select_from(
-        query.statement.subquery())) or 0
+    total = _total(query, filters)
     return PeoplePage(rows, next_cursor, total, campaign=query.campaign, course=query.course,
                       department=query.department)
 

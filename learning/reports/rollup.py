@@ -105,6 +105,22 @@ def _scope_tree(actor: User | None) -> tuple[list[Department], dict[int, Departm
     return sorted(departments, key=key), by_id
 
 
+def _scope_rows(scope: Department | None) -> tuple[list, dict[int, object]]:
+    """Return the departments of an HR scope as plain rows (id, name, parent_id, path) in
+    tree order, and every loaded row by id (the scope's ancestors too). Rows, not entities:
+    a national tree has thousands of departments, and the rollup only reads these fields."""
+    query = select(Department.id, Department.name, Department.parent_id, Department.path)
+    if scope is not None:
+        query = query.where(or_(Department.path.startswith(scope.path),
+                                Department.id.in_(_ids(scope.path))))
+    loaded = db.session.execute(query).all()
+    by_id = {row.id: row for row in loaded}
+    names = {row.id: row.name.casefold() for row in loaded}
+    rows = [row for row in loaded if scope is None or row.path.startswith(scope.path)]
+    rows.sort(key=lambda row: [(names.get(i, ""), i) for i in _ids(row.path)])
+    return rows, by_id
+
+
 def departments_in_scope(actor: User | None) -> list[Department]:
     """Return the departments of the actor's HR scope in tree order (siblings by name)."""
     return _scope_tree(actor)[0]
@@ -126,7 +142,7 @@ def department_rollup(actor: User | None, *, campaign: Campaign | None = None,
         raise PermissionDenied(_l("Only HR and administrators may see these figures."))
     if campaign is not None:
         campaign = campaigns.get_campaign(actor, campaign.id)  # NotFound outside the scope
-    departments, by_id = _scope_tree(actor)
+    departments, by_id = _scope_rows(scope)
     kind, ref_id = ("campaign", campaign.id) if campaign is not None else ("course", course.id)
     overdue = campaign is not None and today > campaign.deadline
 
@@ -161,14 +177,15 @@ def department_rollup(actor: User | None, *, campaign: Campaign | None = None,
             bucket["score_count"] += score_count
 
     ministry = current_app.config["MINISTRY_NAME"]
-    top_depth = min((d.depth for d in departments), default=0)
+    depths = {d.id: max(d.path.count("/") - 2, 0) for d in departments}  # Department.depth
+    top_depth = min(depths.values(), default=0)
     rows = []
     for department in departments:
         figures = sums[department.id]
         if only_counted and not figures["people"]:
             continue
         path = short_department_path(department, ministry, by_id)
-        rows.append(_row(department, department.name, path, department.depth - top_depth,
+        rows.append(_row(department, department.name, path, depths[department.id] - top_depth,
                          figures))
     return rows
 
