@@ -12,6 +12,7 @@ from certificates.issue import (
     can_view,
     current_certificate,
     ensure_current_credential,
+    export_in_scope,
     final_score,
     get_certificate,
     issue_for_enrolment,
@@ -22,6 +23,7 @@ from certificates.issue import (
     on_course_completed,
     snapshot_of,
 )
+from certificates.models import certificate_status
 from certificates.keys import issuer_did, jwks, known_keys, publish_key, signer
 from certificates.pdf import pdf_bytes, pdf_context, template_source
 from certificates.renewal import can_retake, for_course_page, remind_expiring, retake
@@ -38,7 +40,8 @@ from certificates.verify import (
 
 __all__ = [
     "CATEGORIES", "CATEGORY_LABELS", "EXIT_CODES", "Verdict", "can_manage", "can_retake",
-    "can_view", "check_pdf", "code_for_lookup", "current_certificate", "ensure_current_credential", "export_zip",
+    "can_view", "check_pdf", "code_for_lookup", "current_certificate", "ensure_current_credential", "export_in_scope",
+    "export_zip", "certificate_status",
     "final_score", "find_by_code", "find_by_serial", "for_course_page", "get_certificate",
     "issue_for_enrolment", "issue_pending", "issuer_did", "jwks", "known_keys",
     "list_for_holder", "list_in_scope", "new_code", "on_course_completed", "pdf_bytes",

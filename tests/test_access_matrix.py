@@ -130,6 +130,9 @@ MATRIX = [
     ("GET", "/admin/import/template.csv", "/admin/import/template.csv", None, ADMIN_PAGE),
     # HR
     ("GET", "/hr/officials", "/hr/officials", None, HR_PAGE),
+    # the lists' downloads (a query parameter on the page's own route)
+    ("GET", "/hr/officials", "/hr/officials?format=csv", None, HR_PAGE),
+    ("GET", "/hr/officials", "/hr/officials?format=xlsx&q=thu", None, HR_PAGE),
     ("GET", "/hr/officials/<int:user_id>", "/hr/officials/{official}", None, HR_PAGE),
     # courses (in this order: the official is not enrolled until the enrol row)
     ("GET", "/courses", "/courses", None, PAGE),
@@ -212,6 +215,22 @@ MATRIX = [
     ("GET", "/certificates/<int:certificate_id>/reissue", "/certificates/{certificate}/reissue",
      None, NOT_GET),
     ("GET", "/hr/certificates", "/hr/certificates", None, HR_PAGE),
+    ("GET", "/hr/certificates", "/hr/certificates?format=csv", None, HR_PAGE),
+    ("GET", "/hr/certificates", "/hr/certificates?format=xlsx", None, HR_PAGE),
+    # HR's people list and its exports (the export streams a file; a bad filter goes back to
+    # the list, 302; a learner is refused before any look-up)
+    ("GET", "/hr/people", "/hr/people", None, HR_PAGE),
+    ("GET", "/hr/people", "/hr/people?status=overdue&from=2026-01-01", None, HR_PAGE),
+    ("GET", "/hr/people.csv", "/hr/people.csv", None, HR_PAGE),
+    ("GET", "/hr/people.xlsx", "/hr/people.xlsx?status=completed", None, HR_PAGE),
+    ("GET", "/hr/people.csv", "/hr/people.csv?from=never", None,
+     expect(LOGIN, 403, 403, 302, 302)),
+    # the department summary export needs a campaign or a course (none here: 400, unknown: 404)
+    ("GET", "/hr/departments.csv", "/hr/departments.csv", None,
+     expect(LOGIN, 403, 403, 400, 400)),
+    ("GET", "/hr/departments.xlsx", "/hr/departments.xlsx?course={course_id}", None, HR_PAGE),
+    ("GET", "/hr/departments.csv", "/hr/departments.csv?campaign=999999", None,
+     expect(LOGIN, 403, 403, 404, 404)),
     # one's own certificate for a course: none issued yet, so back to the course page
     ("GET", "/courses/<slug>/certificate", "/courses/{course}/certificate", None,
      expect(LOGIN, 302, 302, 302, 302)),
@@ -391,6 +410,7 @@ def objects(tmp_path, me: User | None) -> dict[str, int | str]:
     db.session.commit()
     return {"official": official.id, "reset_target": reset_target.id,
             "department": department.id, "empty_department": empty.id, "course": course.slug,
+            "course_id": course.id,
             "quiz_course": quiz_course.slug, "quiz": quiz.slug,
             "attempt": attempts[(me or official).id],
             "others_attempt": attempts[official.id],

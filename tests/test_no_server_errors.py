@@ -71,7 +71,7 @@ VALID_ARGUMENTS = {
 LITERAL_ARGUMENTS = {"lesson_slug": "a", "task_slug": "x", "path": "01-co-ban/phu-de.vtt"}
 # Query arguments tried on every page, besides the fields of the pages' own GET forms.
 QUERY_KEYS = ("page", "next", "parent", "department", "course", "q", "language", "topic",
-              "cursor", "limit")
+              "cursor", "limit", "format")
 # Signing out would end the session the rest of the sweep needs.
 SKIP_SIGNED_IN = {"accounts.logout"}
 

@@ -69,9 +69,11 @@ from learning.accounts.tokens import (
     revoke_token,
 )
 from learning.accounts.users import (
+    OfficialRecord,
     UserData,
     count_officials_by_department,
     create_user,
+    export_officials,
     get_user,
     list_officials,
     normalize_email,
@@ -85,7 +87,8 @@ from learning.errors import DomainError, NotFound, PermissionDenied, RuleViolati
 
 __all__ = [
     "PATH_SEPARATOR", "SYSTEM", "AccountInactive", "DomainError", "InvalidCredentials",
-    "NotFound", "PermissionDenied", "RuleViolation", "Throttled", "UserData",
+    "NotFound", "OfficialRecord", "PermissionDenied", "RuleViolation", "Throttled", "UserData",
+    "export_officials",
     "all_departments", "audit", "authenticate", "can_use_hr_pages", "can_view_official",
     "change_own_password", "check_password", "check_throttle", "clean_name",
     "count_officials_by_department", "create_department", "create_user", "delete_department",

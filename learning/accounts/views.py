@@ -35,9 +35,11 @@ from learning.accounts.forms import (
     UserForm,
 )
 from learning.db import db
+from learning.downloads import download_response, export_format, local_day, local_time
 from learning.errors import DomainError, RuleViolation
 from learning.forms import ActionForm, attach_error
 from learning.params import db_int, page_number
+from learning.spreadsheet import Column
 
 bp = Blueprint("accounts", __name__)
 PAGE_SIZE = 50
@@ -525,7 +527,40 @@ def hr_officials():
     """List the officials within the HR official's scope."""
     if not accounts.can_use_hr_pages(current_user):
         abort(403)
+    fmt = export_format(request.args)
+    if fmt is not None:
+        return _export_officials(fmt)
     return _officials_page("accounts/hr_officials.html")
+
+
+def _export_officials(fmt: str):
+    """Download the officials list with the page's filters, as CSV or XLSX."""
+    now = clock.now()
+    _total, records = accounts.export_officials(
+        current_user, query=request.args.get("q", "").strip(),
+        department_id=request.args.get("department", type=db_int) or None, fmt=fmt, now=now)
+    db.session.commit()  # the audit record; the rows are read while the file streams
+    columns = [
+        Column("staff_number", _("Staff number")),
+        Column("full_name", _("Full name"), width=28),
+        Column("username", _("Username")),
+        Column("department", _("Department"), width=48),
+        Column("job_title", _("Job title")),
+        Column("email", _("Email"), width=30),
+        Column("roles", _("Roles")),
+        Column("status", _("Status"), width=16),
+        Column("last_sign_in_at", _("Last sign-in"), "datetime"),
+    ]
+    labels = {role: str(label) for role, label in ROLE_LABELS.items()}
+    active, deactivated = _("Active"), _("Deactivated")
+    rows = (
+        (r.staff_number, r.full_name, r.username, r.department_path, r.job_title, r.email,
+         ", ".join(labels[role] for role in r.roles), active if r.is_active else deactivated,
+         local_time(r.last_sign_in_at))
+        for r in records
+    )
+    return download_response(columns, rows, fmt,
+                             f"{_('Officials')} {local_day(now).isoformat()}")
 
 
 @bp.route("/hr/officials/<int:user_id>")

@@ -155,6 +155,8 @@ def test_the_menus_work_with_the_keyboard_alone(app, web, chief):
     page.keyboard.press("Tab")
     assert page.evaluate(ACTIVE)["href"] == "/hr/officials"
     page.keyboard.press("Tab")
+    assert page.evaluate(ACTIVE)["href"] == "/hr/people"
+    page.keyboard.press("Tab")
     assert page.evaluate(ACTIVE)["href"] == "/hr/certificates"
     page.keyboard.press("Escape")
     assert not hr_menu.is_visible() and hr_button.get_attribute("aria-expanded") == "false"
@@ -162,7 +164,7 @@ def test_the_menus_work_with_the_keyboard_alone(app, web, chief):
 
     page.keyboard.press("Space")
     assert hr_menu.is_visible()
-    for _ in range(4):  # through the HR menu's officials, certificates and mentoring
+    for _ in range(5):  # through the HR menu's officials, people, certificates and mentoring
         page.keyboard.press("Tab")
     assert page.evaluate(ACTIVE)["controls"] == "menu-admin"
     assert not hr_menu.is_visible(), "the HR menu stays open after the focus left it"
@@ -203,8 +205,8 @@ def test_the_header_works_without_javascript(web, chief):
     page.wait_for_selector("html[lang=en]")
     sign_in(page, chief.username)
     assert not page.locator(".menu-toggle").is_visible()
-    for href in ("/", "/courses", "/certificates", "/hr/officials", "/hr/certificates",
-                 "/admin/users", "/admin/departments", "/admin/import", "/admin/courses",
+    for href in ("/", "/courses", "/certificates", "/hr/officials", "/hr/people",
+                 "/hr/certificates", "/admin/users", "/admin/departments", "/admin/import", "/admin/courses",
                  "/account"):
         assert page.locator(f".site-menu a[href='{href}']").is_visible(), \
             f"{href} cannot be reached without JavaScript"

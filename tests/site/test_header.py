@@ -10,7 +10,7 @@ from lxml import html as lxml_html
 
 from tests.conftest import translated
 
-HR_PAGES = {"/hr/officials", "/hr/certificates", "/mentoring"}
+HR_PAGES = {"/hr/officials", "/hr/people", "/hr/certificates", "/mentoring"}
 ADMIN_PAGES = {"/admin/users", "/admin/departments", "/admin/import", "/admin/courses"}
 
 
