@@ -221,11 +221,14 @@ def _search_conditions(q: str, user_id) -> list:
     words = fold(q).split()[:MAX_WORDS]
     if not words:
         return []
-    # The matching officials as a set the list's rows are probed against: the planner can
-    # find the few matches first (a scan of users, or a trigram index on PostgreSQL) instead
-    # of testing every row of the list in name order.
-    return [user_id.in_(select(User.id).where(*[
-        User.search_text.contains(word, autoescape=True) for word in words]))]
+    # The matching officials first, as a set the list's rows are probed against (a scan of
+    # users, or a trigram index on PostgreSQL). MATERIALIZED keeps the planner from walking
+    # the list in name order and testing each row instead: the matches of a name sit
+    # together in that order (given name first), so the walk read half a million rows.
+    matching = select(User.id).where(*[
+        User.search_text.contains(word, autoescape=True) for word in words]
+    ).cte("matching").prefix_with("MATERIALIZED")
+    return [user_id.in_(select(matching.c.id))]
 
 
 def _certificates(rows) -> dict[tuple[int, int, int], tuple[int, str | None]]:
