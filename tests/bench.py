@@ -2,7 +2,10 @@
 
 First the pages (tests/bench_pages.py: the lesson page against a bare page of the same HTML
 under gunicorn, on SQLite and on PostgreSQL when BENCH_POSTGRES_URL is set); BENCH_ONLY=pages
-stops there. Then, against a throwaway SQLite database in a temp folder (or DATABASE_URL):
+stops there. Then HR's reports at a national scale (tests/bench_reports.py: the department
+rollup, the people lists and a progress write with and without the summaries, on SQLite and on
+PostgreSQL when BENCH_POSTGRES_URL is set; BENCH_LEARNERS sets the size); BENCH_ONLY=reports
+runs only those. Then, against a throwaway SQLite database in a temp folder (or DATABASE_URL):
 - officials import: 10,000 CSV rows;
 - certificate rendering: median ms per certificate (warm), and certificates per second for a
   batch of BENCH_BATCH (default 1,000) rendered by the export's worker processes;
@@ -34,10 +37,16 @@ def rss_mb() -> float:
 
 
 def main() -> int:
-    from tests import bench_pages
+    from tests import bench_pages, bench_reports
 
-    bench_pages.main()
-    if os.environ.get("BENCH_ONLY") == "pages":
+    only = os.environ.get("BENCH_ONLY")
+    if only in (None, "", "pages"):
+        bench_pages.main()
+    if only == "pages":
+        return 0
+    if only in (None, "", "reports"):
+        bench_reports.main()
+    if only == "reports":
         return 0
     tmp = Path(tempfile.mkdtemp(prefix="hocso-bench-"))
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"

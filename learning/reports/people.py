@@ -217,9 +217,18 @@ def _date_conditions(column, date_from: date | None, date_to: date | None) -> li
     return conditions
 
 
-def _search_conditions(q: str) -> list:
-    return [User.search_text.contains(word, autoescape=True)
-            for word in fold(q).split()[:MAX_WORDS]]
+def _search_conditions(q: str, user_id) -> list:
+    words = fold(q).split()[:MAX_WORDS]
+    if not words:
+        return []
+    # The matching officials first, as a set the list's rows are probed against (a scan of
+    # users, or a trigram index on PostgreSQL). MATERIALIZED keeps the planner from walking
+    # the list in name order and testing each row instead: the matches of a name sit
+    # together in that order (given name first), so the walk read half a million rows.
+    matching = select(User.id).where(*[
+        User.search_text.contains(word, autoescape=True) for word in words]
+    ).cte("matching").prefix_with("MATERIALIZED")
+    return [user_id.in_(select(matching.c.id))]
 
 
 def _certificates(rows) -> dict[tuple[int, int, int], tuple[int, str | None]]:
@@ -287,7 +296,7 @@ def _campaign_query(campaign, course, department, filters, today) -> _Query:
     conditions = [_subtree(member.department_id, department),
                   _status_condition(member.state, filters.status, campaign, today),
                   *_date_conditions(member.completed_at, filters.date_from, filters.date_to),
-                  *_search_conditions(filters.q)]
+                  *_search_conditions(filters.q, member.user_id)]
     if course is not None and course.id != campaign.course_id:
         conditions.append(false())
     statement = statement.where(*[c for c in conditions if c is not None])
@@ -318,7 +327,7 @@ def _enrolment_query(course, department, filters, today) -> _Query:
                   _subtree(summary.department_id, department),
                   _status_condition(summary.state, filters.status, None, today),
                   *_date_conditions(summary.completed_at, filters.date_from, filters.date_to),
-                  *_search_conditions(filters.q)]
+                  *_search_conditions(filters.q, summary.user_id)]
     statement = statement.where(*[c for c in conditions if c is not None])
     if filters.sort == "department":
         statement = statement.outerjoin(Department, Department.id == summary.department_id)

@@ -21,9 +21,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from courses.models import Course
+from learning.accounts.departments import PATH_SEPARATOR, clean_name
 from learning.accounts.models import Department, User
 from learning.accounts.scope import hr_scope
-from learning.accounts.services import short_department_path
 from learning.campaigns import services as campaigns
 from learning.campaigns.models import Campaign, DepartmentSummary
 from learning.db import db
@@ -105,6 +105,38 @@ def _scope_tree(actor: User | None) -> tuple[list[Department], dict[int, Departm
     return sorted(departments, key=key), by_id
 
 
+def _scope_rows(scope: Department | None) -> tuple[list, dict[int, object], dict[int, list]]:
+    """Return the departments of an HR scope as plain rows (id, name, parent_id, path) in
+    tree order, every loaded row by id (the scope's ancestors too), and each row's path as
+    ids. Rows, not entities: a national tree has thousands of departments, and the rollup
+    only reads these fields."""
+    query = select(Department.id, Department.name, Department.parent_id, Department.path)
+    if scope is not None:
+        query = query.where(or_(Department.path.startswith(scope.path),
+                                Department.id.in_(_ids(scope.path))))
+    loaded = db.session.execute(query).all()
+    by_id = {row.id: row for row in loaded}
+    ids_of = {row.id: _ids(row.path) for row in loaded}
+    names = {row.id: row.name.casefold() for row in loaded}
+    rows = [row for row in loaded if scope is None or row.path.startswith(scope.path)]
+    rows.sort(key=lambda row: [(names.get(i, ""), i) for i in ids_of[row.id]])
+    return rows, by_id, ids_of
+
+
+def _short_paths(rows, by_id: dict[int, object], ids_of: dict[int, list],
+                 ministry: str) -> dict[int, str]:
+    """Return each row's readable path without the ministry's own name (as
+    short_department_path gives it), from the loaded rows' id paths."""
+    root = clean_name(ministry).casefold()
+    paths = {}
+    for row in rows:
+        names = [by_id[i].name for i in ids_of[row.id] if i in by_id]
+        if len(names) > 1 and names[0].casefold() == root:
+            names = names[1:]
+        paths[row.id] = PATH_SEPARATOR.join(names)
+    return paths
+
+
 def departments_in_scope(actor: User | None) -> list[Department]:
     """Return the departments of the actor's HR scope in tree order (siblings by name)."""
     return _scope_tree(actor)[0]
@@ -126,7 +158,7 @@ def department_rollup(actor: User | None, *, campaign: Campaign | None = None,
         raise PermissionDenied(_l("Only HR and administrators may see these figures."))
     if campaign is not None:
         campaign = campaigns.get_campaign(actor, campaign.id)  # NotFound outside the scope
-    departments, by_id = _scope_tree(actor)
+    departments, by_id, ids_of = _scope_rows(scope)
     kind, ref_id = ("campaign", campaign.id) if campaign is not None else ("course", course.id)
     overdue = campaign is not None and today > campaign.deadline
 
@@ -147,7 +179,7 @@ def department_rollup(actor: User | None, *, campaign: Campaign | None = None,
             in_progress, not_started, late_now = 0, 0, in_progress + not_started
         else:
             late_now = 0
-        for ancestor_id in _ids(department.path):
+        for ancestor_id in ids_of[department.id]:
             bucket = sums.get(ancestor_id)
             if bucket is None:  # above the scope
                 continue
@@ -160,16 +192,16 @@ def department_rollup(actor: User | None, *, campaign: Campaign | None = None,
             bucket["score_sum"] += score_sum
             bucket["score_count"] += score_count
 
-    ministry = current_app.config["MINISTRY_NAME"]
-    top_depth = min((d.depth for d in departments), default=0)
+    paths = _short_paths(departments, by_id, ids_of, current_app.config["MINISTRY_NAME"])
+    depths = {d.id: max(len(ids_of[d.id]) - 1, 0) for d in departments}  # Department.depth
+    top_depth = min(depths.values(), default=0)
     rows = []
     for department in departments:
         figures = sums[department.id]
         if only_counted and not figures["people"]:
             continue
-        path = short_department_path(department, ministry, by_id)
-        rows.append(_row(department, department.name, path, department.depth - top_depth,
-                         figures))
+        rows.append(_row(department, department.name, paths[department.id],
+                         depths[department.id] - top_depth, figures))
     return rows
 
 
