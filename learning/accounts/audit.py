@@ -86,6 +86,7 @@ TARGET_TYPES = {
     "people": _l("People list (export)"),
     "departments": _l("Department summary (export)"),
     "audit_log": _l("Audit log (export)"),
+    "ranking": _l("Emulation ranking (export)"),
 }
 
 # The details' names as the page shows them (the CSV keeps the recorded names).
