@@ -22,7 +22,8 @@ def differences(engine) -> list:
     """Return what autogenerate would change to make the database match the models."""
     with engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True})
+            connection, opts={"compare_type": True, "compare_server_default": True,
+                              "include_object": schema.include_object})
         return compare_metadata(context, _db.metadata)
 
 

@@ -5,6 +5,8 @@ import logging
 from alembic import context
 from flask import current_app
 
+from learning import schema
+
 log = logging.getLogger("alembic.env")
 config = context.config
 migrate_ext = current_app.extensions["migrate"]
@@ -34,6 +36,7 @@ def run_migrations_online():
 
     conf_args = dict(migrate_ext.configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
+    conf_args.setdefault("include_object", schema.include_object)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():
