@@ -14,7 +14,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from certificates import keys
@@ -35,7 +35,7 @@ from learning.accounts.services import (
     is_admin,
     officials_in_scope_condition,
 )
-from learning.accounts.models import User
+from learning.accounts.models import Department, User
 from learning.db import db
 from learning.errors import NotFound, PermissionDenied
 from learning.tasks import services as tasks
@@ -228,18 +228,47 @@ def list_for_holder(user: User) -> list[Certificate]:
                                                  Certificate.id.desc())))
 
 
-def list_in_scope(actor: User, *, course_id: int | None = None, query: str = "",
-                  limit: int = 200) -> list[Certificate]:
-    """Return certificates of the officials within the actor's HR scope."""
+STATUSES = ("valid", "revoked", "expired")
+
+
+def status_condition(status: str, now: datetime):
+    """Return a SQL condition on Certificate: its `status(now)` is `status`."""
+    not_revoked = Certificate.revoked_at.is_(None)
+    if status == "revoked":
+        return Certificate.revoked_at.is_not(None)
+    if status == "expired":
+        return and_(not_revoked, Certificate.expires_at.is_not(None),
+                    Certificate.expires_at <= now)
+    return and_(not_revoked, or_(Certificate.expires_at.is_(None), Certificate.expires_at > now))
+
+
+def in_scope_statement(actor: User, *, course_id: int | None = None,
+                       department: Department | None = None, status: str | None = None,
+                       query: str = "", now: datetime | None = None):
+    """Return a SELECT of the certificates of the officials within the actor's HR scope (joined
+    with their holders), filtered by course, department subtree, status at `now` and a search;
+    unordered. A department outside the scope selects nothing."""
     if hr_scope(actor) is False:
         raise PermissionDenied(_l("Only HR and administrators may see this."))
     statement = select(Certificate).join(User, User.id == Certificate.user_id).where(
         officials_in_scope_condition(actor))
     if course_id:
         statement = statement.where(Certificate.course_id == course_id)
+    if department is not None:
+        statement = statement.where(User.department_id.in_(
+            select(Department.id).where(Department.path.startswith(department.path))))
+    if status:
+        statement = statement.where(status_condition(status, now))
     words = fold(query).split()  # the search key is folded: "Hương" -> "huong"
     if words:
         statement = statement.where(
             (Certificate.serial == query.strip().upper()) | and_(*[
                 User.search_text.contains(word, autoescape=True) for word in words]))
+    return statement
+
+
+def list_in_scope(actor: User, *, course_id: int | None = None, query: str = "",
+                  limit: int = 200) -> list[Certificate]:
+    """Return certificates of the officials within the actor's HR scope, newest first."""
+    statement = in_scope_statement(actor, course_id=course_id, query=query)
     return list(db.session.scalars(statement.order_by(Certificate.issued_at.desc()).limit(limit)))

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from certificates.export import export_zip
 from certificates.issue import (
+    STATUSES,
     can_manage,
     can_view,
     current_certificate,
     ensure_current_credential,
     final_score,
     get_certificate,
+    in_scope_statement,
     issue_for_enrolment,
     issue_pending,
     list_for_holder,
@@ -21,6 +23,7 @@ from certificates.issue import (
     new_code,
     on_course_completed,
     snapshot_of,
+    status_condition,
 )
 from certificates.keys import issuer_did, jwks, known_keys, publish_key, signer
 from certificates.pdf import pdf_bytes, pdf_context, template_source
@@ -37,11 +40,11 @@ from certificates.verify import (
 )
 
 __all__ = [
-    "CATEGORIES", "CATEGORY_LABELS", "EXIT_CODES", "Verdict", "can_manage", "can_retake",
+    "CATEGORIES", "CATEGORY_LABELS", "EXIT_CODES", "STATUSES", "Verdict", "can_manage", "can_retake",
     "can_view", "check_pdf", "code_for_lookup", "current_certificate", "ensure_current_credential", "export_zip",
     "final_score", "find_by_code", "find_by_serial", "for_course_page", "get_certificate",
-    "issue_for_enrolment", "issue_pending", "issuer_did", "jwks", "known_keys",
+    "in_scope_statement", "issue_for_enrolment", "issue_pending", "issuer_did", "jwks", "known_keys",
     "list_for_holder", "list_in_scope", "new_code", "on_course_completed", "pdf_bytes",
     "pdf_context", "publish_key", "reissue", "remind_expiring", "retake", "revoke", "signer",
-    "snapshot_of", "template_source",
+    "snapshot_of", "status_condition", "template_source",
 ]

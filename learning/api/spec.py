@@ -65,7 +65,8 @@ def _invalid_request(req, resp, req_validation_error, instance, model_adapter) -
     names = sorted({str(error["loc"][0]) for error in req_validation_error.errors()
                     if error.get("loc")})
     raise APIError(400, _l("These parameters are not valid: %(names)s.",
-                           names=", ".join(names)) if names else None)
+                           names=", ".join(names)) if names else None,
+                   field=names[0] if len(names) == 1 else None)
 
 
 class ResponseMismatch(RuntimeError):

@@ -80,7 +80,7 @@ def private(response):
 @bp.errorhandler(APIError)
 def api_error(error: APIError):
     """Answer an API error with its JSON body."""
-    return json_error(error.status, error.message, headers=error.headers)
+    return json_error(error.status, error.message, headers=error.headers, field=error.field)
 
 
 @bp.errorhandler(DomainError)
@@ -91,7 +91,7 @@ def domain_error(error: DomainError):
         return json_error(403, error.message)
     if isinstance(error, NotFound):
         return json_error(404, error.message or MESSAGES[404])
-    return json_error(422, error.message)
+    return json_error(422, error.message, field=error.field)
 
 
 # --- the official ----------------------------------------------------------------------------
