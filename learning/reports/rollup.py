@@ -1,0 +1,186 @@
+"""The department rollup HR reads: per department of the actor's scope, how many officials of
+a campaign (or a course) are in each status, each figure including the department's units.
+
+Read from the department summaries (`learning.campaigns.summaries` keeps them current), never
+from raw progress rows: two statements (the departments in scope, the summary cells of the
+campaign or course), added up the tree in Python. Must not write.
+
+Statuses are exclusive, one per official: completed, completed_late, in_progress, not_started,
+overdue. "Overdue" is not stored: once the ministry's calendar day `today` is after a
+campaign's deadline, everyone not completed is overdue (and then counts neither as in progress
+nor as not started). A course has no deadline: nothing is late or overdue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from courses.models import Course
+from learning.accounts.models import Department, User
+from learning.accounts.scope import hr_scope
+from learning.accounts.services import short_department_path
+from learning.campaigns import services as campaigns
+from learning.campaigns.models import Campaign, DepartmentSummary
+from learning.db import db
+from learning.errors import PermissionDenied
+
+FIGURES = ("people", "completed", "completed_late", "in_progress", "not_started", "overdue",
+           "score_sum", "score_count")
+
+
+@dataclass(frozen=True)
+class RollupRow:
+    """One department's figures, its whole subtree included.
+
+    `depth` counts from the top of the actor's scope (0: the scope's department, or a root of
+    the tree for ministry-wide HR); `parent_id` is the department's real parent (it may lie
+    outside the rows for the top row). `path` is the readable path without the ministry's name.
+    Rates are 0..1; `average_score` is the mean final score (0..100) of those who completed.
+    """
+
+    department_id: int | None
+    name: str
+    path: str
+    depth: int
+    parent_id: int | None
+    people: int
+    completed: int
+    completed_late: int
+    in_progress: int
+    not_started: int
+    overdue: int
+    completion_rate: float
+    on_time_rate: float
+    average_score: float | None
+    score_sum: float = 0.0
+    score_count: int = 0
+
+
+def _row(department: Department | None, name: str, path: str, depth: int,
+         figures: dict[str, float]) -> RollupRow:
+    people = int(figures["people"])
+    done = int(figures["completed"]) + int(figures["completed_late"])
+    return RollupRow(
+        department_id=department.id if department is not None else None,
+        name=name, path=path, depth=depth,
+        parent_id=department.parent_id if department is not None else None,
+        people=people, completed=int(figures["completed"]),
+        completed_late=int(figures["completed_late"]),
+        in_progress=int(figures["in_progress"]), not_started=int(figures["not_started"]),
+        overdue=int(figures["overdue"]),
+        completion_rate=done / people if people else 0.0,
+        on_time_rate=int(figures["completed"]) / people if people else 0.0,
+        average_score=(figures["score_sum"] / figures["score_count"]
+                       if figures["score_count"] else None),
+        score_sum=float(figures["score_sum"]), score_count=int(figures["score_count"]))
+
+
+def _ids(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def _scope_tree(actor: User | None) -> tuple[list[Department], dict[int, Department]]:
+    """Return the departments of the actor's HR scope in tree order (siblings by name), and
+    every loaded department by id (the scope's ancestors too, for readable paths)."""
+    scope = hr_scope(actor)
+    if scope is False:
+        raise PermissionDenied(_l("Only HR and administrators may see these figures."))
+    query = select(Department)
+    if scope is not None:
+        query = query.where(or_(Department.path.startswith(scope.path),
+                                Department.id.in_(_ids(scope.path))))
+    loaded = db.session.scalars(query).all()
+    by_id = {d.id: d for d in loaded}
+    departments = [d for d in loaded if scope is None or d.is_within(scope)]
+
+    def key(department: Department):
+        return [(by_id[i].name.casefold(), i) if i in by_id else ("", i)
+                for i in _ids(department.path)]
+
+    return sorted(departments, key=key), by_id
+
+
+def departments_in_scope(actor: User | None) -> list[Department]:
+    """Return the departments of the actor's HR scope in tree order (siblings by name)."""
+    return _scope_tree(actor)[0]
+
+
+def department_rollup(actor: User | None, *, campaign: Campaign | None = None,
+                      course: Course | None = None, today: date,
+                      only_counted: bool = False) -> list[RollupRow]:
+    """Return one row per department within the actor's scope, in tree order, each row's
+    figures including its subtree, for a campaign or a course (exactly one of them).
+
+    `today` is the ministry's calendar day (summaries.ministry_day(now)); with `only_counted`,
+    departments nobody in the campaign or course belongs to (in their subtree) are left out.
+    """
+    if (campaign is None) == (course is None):
+        raise ValueError("department_rollup needs a campaign or a course")
+    scope = hr_scope(actor)
+    if scope is False:
+        raise PermissionDenied(_l("Only HR and administrators may see these figures."))
+    if campaign is not None:
+        campaign = campaigns.get_campaign(actor, campaign.id)  # NotFound outside the scope
+    departments, by_id = _scope_tree(actor)
+    kind, ref_id = ("campaign", campaign.id) if campaign is not None else ("course", course.id)
+    overdue = campaign is not None and today > campaign.deadline
+
+    cells = db.session.execute(
+        select(DepartmentSummary.department_id, DepartmentSummary.people,
+               DepartmentSummary.completed, DepartmentSummary.completed_late,
+               DepartmentSummary.in_progress, DepartmentSummary.not_started,
+               DepartmentSummary.score_sum, DepartmentSummary.score_count)
+        .where(DepartmentSummary.kind == kind, DepartmentSummary.ref_id == ref_id,
+               DepartmentSummary.people != 0)).all()
+    sums: dict[int, dict[str, float]] = {d.id: dict.fromkeys(FIGURES, 0) for d in departments}
+    for (department_id, people, completed, late, in_progress, not_started, score_sum,
+         score_count) in cells:
+        department = by_id.get(department_id)
+        if department is None or department.id not in sums:  # outside the scope, or id 0
+            continue
+        if overdue:
+            in_progress, not_started, late_now = 0, 0, in_progress + not_started
+        else:
+            late_now = 0
+        for ancestor_id in _ids(department.path):
+            bucket = sums.get(ancestor_id)
+            if bucket is None:  # above the scope
+                continue
+            bucket["people"] += people
+            bucket["completed"] += completed
+            bucket["completed_late"] += late
+            bucket["in_progress"] += in_progress
+            bucket["not_started"] += not_started
+            bucket["overdue"] += late_now
+            bucket["score_sum"] += score_sum
+            bucket["score_count"] += score_count
+
+    ministry = current_app.config["MINISTRY_NAME"]
+    top_depth = min((d.depth for d in departments), default=0)
+    rows = []
+    for department in departments:
+        figures = sums[department.id]
+        if only_counted and not figures["people"]:
+            continue
+        path = short_department_path(department, ministry, by_id)
+        rows.append(_row(department, department.name, path, department.depth - top_depth,
+                         figures))
+    return rows
+
+
+def totals(rows: list[RollupRow]) -> RollupRow:
+    """Return the figures of the whole scope: the sum of the top rows (those whose parent is
+    not among the rows), since every row already includes its subtree."""
+    ids = {row.department_id for row in rows}
+    figures = dict.fromkeys(FIGURES, 0)
+    for row in rows:
+        if row.parent_id in ids:
+            continue
+        for name in FIGURES:
+            figures[name] += getattr(row, name)
+    return _row(None, "", "", 0, figures)
