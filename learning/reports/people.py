@@ -1,0 +1,531 @@
+"""People lists for HR: who is behind a figure, filtered, in Vietnamese name order, a page at a
+time (keyset) or streamed whole for an export.
+
+Three shapes, one row type (`PersonRow`):
+- with a campaign: the campaign's current members (`campaign_members`, `left_at IS NULL`), one
+  row per official, with the five statuses (completed, completed_late, in_progress,
+  not_started, overdue: not completed when the ministry's calendar day is after the deadline);
+- with a course and no campaign: the course's enrolments (`enrolment_summaries`), one row per
+  official, statuses completed, in_progress and not_started (a course has no deadline, so a
+  filter on completed_late or overdue finds nobody);
+- with neither: every enrolment of the officials in scope, one row per official and course
+  (officials without any enrolment are on /hr/officials, not here).
+
+Every row is counted in the department the summaries count it in (the figures and the list
+agree). HR see their scope's subtree only, admins and ministry-wide HR everything; anyone
+else gets PermissionDenied. Set-based: one statement for a page (certificate and hours come
+with it), one for the total; exports stream with `yield_per`. Must not write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta, timezone
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadData, URLSafeSerializer
+from sqlalchemy import and_, case, false, func, literal, or_, select
+
+from certificates.models import Certificate
+from courses.models import Course, Enrolment
+from learning.accounts.departments import PATH_SEPARATOR
+from learning.accounts.models import Department, User
+from learning.accounts.scope import hr_scope
+from learning.campaigns import services as campaigns
+from learning.campaigns.models import (
+    COMPLETED,
+    COMPLETED_LATE,
+    IN_PROGRESS,
+    NO_DEPARTMENT,
+    NOT_STARTED,
+    OVERDUE,
+    STATES,
+    Campaign,
+    CampaignMember,
+    EnrolmentSummary,
+)
+from learning.campaigns.summaries import day_end, ministry_zone
+from learning.db import db
+from learning.errors import NotFound, PermissionDenied, RuleViolation
+from learning.text import fold
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+MAX_QUERY = 200
+MAX_WORDS = 8
+SORTS = ("name", "department", "status", "completed", "score")
+BATCH = 1000
+_SALT = "hocso.reports.people"
+_EPOCH = datetime(1900, 1, 1, tzinfo=timezone.utc)
+_STATE_RANK = {COMPLETED: 0, COMPLETED_LATE: 1, IN_PROGRESS: 2, NOT_STARTED: 3}
+
+
+class BadCursor(RuleViolation):
+    """The cursor was changed, cut, or belongs to another list (the API answers 400)."""
+
+
+@dataclass(frozen=True)
+class PeopleFilter:
+    """What a people list is narrowed to (None or empty: no narrowing)."""
+
+    department_id: int | None = None
+    course_id: int | None = None
+    campaign_id: int | None = None
+    status: str | None = None
+    date_from: date | None = None  # completion on or after this ministry day
+    date_to: date | None = None  # completion on or before this ministry day
+    q: str = ""
+    sort: str = "name"
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """One official (and one course) in a people list."""
+
+    user_id: int
+    username: str
+    staff_number: str
+    full_name: str
+    department_path: str  # the full path, "Bộ .../Cục .../Phòng ..." ("" without a department)
+    job_title: str
+    course_title: str
+    campaign_title: str
+    status: str  # completed, completed_late, in_progress, not_started, overdue
+    completed_at: datetime | None  # UTC
+    score: float | None
+    hours: float | None  # time spent, in hours, one decimal
+    certificate_serial: str | None
+    certificate_id: int | None = None
+    department_id: int | None = None
+    course_id: int | None = None
+    campaign_id: int | None = None
+
+
+@dataclass
+class PeoplePage:
+    """One page of a people list, the cursor of the next one (None on the last) and how many
+    rows the whole list has."""
+
+    rows: list[PersonRow]
+    next_cursor: str | None
+    total: int
+    campaign: Campaign | None = None
+    course: Course | None = None
+    department: Department | None = field(default=None)
+
+
+@dataclass
+class _Query:
+    """A people list as SQL: the statement (without order), its order columns and what turns a
+    result row into a PersonRow."""
+
+    statement: object
+    order: list  # (column, descending, kind)
+    kind: str  # "campaign" or "enrolment"
+    campaign: Campaign | None
+    course: Course | None
+    department: Department | None
+    today: date
+    sort: str = "name"
+
+
+# --- input -----------------------------------------------------------------------------------
+
+def _require_hr(actor: User | None):
+    scope = hr_scope(actor)
+    if scope is False:
+        raise PermissionDenied(_l("Only HR and administrators may see these lists."))
+    return scope
+
+
+def _department(scope, department_id: int | None) -> Department | None:
+    if not department_id:
+        return scope
+    department = db.session.get(Department, department_id)
+    if department is None or (scope is not None and not department.is_within(scope)):
+        raise RuleViolation(_l("Choose a department from the list."), field="department")
+    return department
+
+
+def _campaign(actor: User | None, campaign_id: int | None) -> Campaign | None:
+    if not campaign_id:
+        return None
+    try:
+        return campaigns.get_campaign(actor, campaign_id)
+    except NotFound:
+        raise RuleViolation(_l("Choose a campaign from the list."), field="campaign") from None
+
+
+def _course(course_id: int | None) -> Course | None:
+    if not course_id:
+        return None
+    course = db.session.get(Course, course_id)
+    if course is None:
+        raise RuleViolation(_l("Choose a course from the list."), field="course")
+    return course
+
+
+def check_filters(filters: PeopleFilter) -> None:
+    """Raise RuleViolation (on the field, named as the page's query parameter) for values no
+    list can have: an unknown status or sort, a reversed date range, a search too long."""
+    if filters.status and filters.status not in STATES:
+        raise RuleViolation(_l("Choose a status from the list."), field="status")
+    if filters.sort not in SORTS:
+        raise RuleViolation(_l("Choose a sort order from the list."), field="sort")
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise RuleViolation(_l("The end date must not be before the start date."), field="to")
+    if len(filters.q or "") > MAX_QUERY:
+        raise RuleViolation(_l("This is longer than %(max)d characters.", max=MAX_QUERY),
+                            field="q")
+
+
+# --- the SQL ---------------------------------------------------------------------------------
+
+def _subtree(column, department: Department | None):
+    if department is None:
+        return None
+    return column.in_(select(Department.id).where(Department.path.startswith(department.path)))
+
+
+def _status_condition(state_column, status: str | None, campaign: Campaign | None,
+                      today: date):
+    if not status:
+        return None
+    if campaign is None:
+        return state_column == status if status in (COMPLETED, IN_PROGRESS, NOT_STARTED) \
+            else false()
+    late = today > campaign.deadline
+    if status in (COMPLETED, COMPLETED_LATE):
+        return state_column == status
+    if status == OVERDUE:
+        return state_column.in_((NOT_STARTED, IN_PROGRESS)) if late else false()
+    return false() if late else state_column == status
+
+
+def _date_conditions(column, date_from: date | None, date_to: date | None) -> list:
+    zone = ministry_zone()
+    conditions = []
+    if date_from:
+        conditions.append(column >= day_end(date_from - timedelta(days=1), zone))
+    if date_to:
+        conditions.append(column < day_end(date_to, zone))
+    return conditions
+
+
+def _search_conditions(q: str) -> list:
+    return [User.search_text.contains(word, autoescape=True)
+            for word in fold(q).split()[:MAX_WORDS]]
+
+
+def _certificate(column, user_id, course_id, cycle):
+    return (select(column).where(
+        Certificate.user_id == user_id, Certificate.course_id == course_id,
+        Certificate.cycle == cycle, Certificate.revoked_at.is_(None))
+        .order_by(Certificate.id.desc()).limit(1).scalar_subquery())
+
+
+def _order(sort: str, *, sort_name, department_path, state, completed_at, score, ids) -> list:
+    tail = [(sort_name, False, "bytes")] + [(column, False, "int") for column in ids]
+    if sort == "department":
+        return [(department_path, False, "str")] + tail
+    if sort == "status":
+        rank = case(*[(state == name, rank) for name, rank in _STATE_RANK.items()], else_=9)
+        return [(rank, False, "int")] + tail
+    if sort == "completed":  # newest first, the not completed last
+        return [(func.coalesce(completed_at, literal(_EPOCH)), True, "datetime")] + tail
+    if sort == "score":  # best first, no score last
+        return [(func.coalesce(score, literal(-1.0)), True, "float")] + tail
+    return tail
+
+
+def _build(actor: User | None, filters: PeopleFilter, today: date) -> _Query:
+    scope = _require_hr(actor)
+    check_filters(filters)
+    department = _department(scope, filters.department_id)
+    campaign = _campaign(actor, filters.campaign_id)
+    course = _course(filters.course_id)
+    if campaign is not None:
+        return _campaign_query(campaign, course, department, filters, today)
+    return _enrolment_query(course, department, filters, today)
+
+
+def _campaign_query(campaign, course, department, filters, today) -> _Query:
+    member = CampaignMember
+    path = func.coalesce(Department.path, "")
+    columns = (
+        member.user_id, User.username, User.staff_number, User.full_name, User.job_title,
+        member.department_id, member.state, member.completed_at, member.score,
+        Enrolment.time_spent_seconds,
+        _certificate(Certificate.id, member.user_id, campaign.course_id, Enrolment.cycle),
+        _certificate(Certificate.serial, member.user_id, campaign.course_id, Enrolment.cycle),
+        literal(campaign.course_id), member.sort_name,
+    )
+    statement = (
+        select(*columns).select_from(member)
+        .join(User, User.id == member.user_id)
+        .outerjoin(Enrolment, and_(Enrolment.user_id == member.user_id,
+                                   Enrolment.course_id == campaign.course_id))
+        .where(member.campaign_id == campaign.id, member.left_at.is_(None)))
+    conditions = [_subtree(member.department_id, department),
+                  _status_condition(member.state, filters.status, campaign, today),
+                  *_date_conditions(member.completed_at, filters.date_from, filters.date_to),
+                  *_search_conditions(filters.q)]
+    if course is not None and course.id != campaign.course_id:
+        conditions.append(false())
+    statement = statement.where(*[c for c in conditions if c is not None])
+    if filters.sort == "department":
+        statement = statement.outerjoin(Department, Department.id == member.department_id)
+    order = _order(filters.sort, sort_name=member.sort_name, department_path=path,
+                   state=member.state, completed_at=member.completed_at, score=member.score,
+                   ids=[member.user_id])
+    return _Query(statement, order, "campaign", campaign, course or campaign.course,
+                  department, today, filters.sort)
+
+
+def _enrolment_query(course, department, filters, today) -> _Query:
+    summary = EnrolmentSummary
+    path = func.coalesce(Department.path, "")
+    columns = (
+        summary.user_id, User.username, User.staff_number, User.full_name, User.job_title,
+        summary.department_id, summary.state, summary.completed_at, summary.score,
+        Enrolment.time_spent_seconds,
+        _certificate(Certificate.id, summary.user_id, summary.course_id, Enrolment.cycle),
+        _certificate(Certificate.serial, summary.user_id, summary.course_id, Enrolment.cycle),
+        summary.course_id, User.sort_name,
+    )
+    statement = (
+        select(*columns).select_from(summary)
+        .join(User, User.id == summary.user_id)
+        .join(Enrolment, Enrolment.id == summary.enrolment_id))
+    conditions = [summary.course_id == course.id if course is not None else None,
+                  _subtree(summary.department_id, department),
+                  _status_condition(summary.state, filters.status, None, today),
+                  *_date_conditions(summary.completed_at, filters.date_from, filters.date_to),
+                  *_search_conditions(filters.q)]
+    statement = statement.where(*[c for c in conditions if c is not None])
+    if filters.sort == "department":
+        statement = statement.outerjoin(Department, Department.id == summary.department_id)
+    order = _order(filters.sort, sort_name=User.sort_name, department_path=path,
+                   state=summary.state, completed_at=summary.completed_at, score=summary.score,
+                   ids=[summary.user_id, summary.course_id])
+    return _Query(statement, order, "enrolment", None, course, department, today,
+                  filters.sort)
+
+
+# --- rows ------------------------------------------------------------------------------------
+
+class _Paths:
+    """Department id → full path, from one read of the (small) department table."""
+
+    def __init__(self):
+        rows = db.session.execute(select(Department.id, Department.name,
+                                         Department.parent_id)).all()
+        self.nodes = {row.id: (row.name, row.parent_id) for row in rows}
+        self.cache: dict[int, str] = {}
+
+    def __call__(self, department_id: int | None) -> str:
+        if not department_id or department_id == NO_DEPARTMENT:
+            return ""
+        if department_id not in self.cache:
+            names, node, seen = [], department_id, set()
+            while node in self.nodes and node not in seen:
+                seen.add(node)
+                name, node = self.nodes[node]
+                names.append(name)
+            self.cache[department_id] = PATH_SEPARATOR.join(reversed(names))
+        return self.cache[department_id]
+
+
+class _Titles:
+    """Course id → title, read on first use."""
+
+    def __init__(self):
+        self.cache: dict[int, str] = {}
+
+    def __call__(self, course_id: int) -> str:
+        if course_id not in self.cache:
+            self.cache[course_id] = db.session.scalar(
+                select(Course.title).where(Course.id == course_id)) or ""
+        return self.cache[course_id]
+
+
+def _titles_for(course_ids) -> _Titles:
+    titles = _Titles()
+    ids = sorted(set(course_ids))
+    if ids:
+        titles.cache.update(db.session.execute(
+            select(Course.id, Course.title).where(Course.id.in_(ids))).all())
+    return titles
+
+
+def _status(state: str, campaign: Campaign | None, today: date) -> str:
+    if campaign is not None and state in (NOT_STARTED, IN_PROGRESS) and today > campaign.deadline:
+        return OVERDUE
+    return state
+
+
+def _hours(seconds: int | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 1)
+
+
+def _row(values, query: _Query, paths: _Paths, titles: _Titles) -> PersonRow:
+    (user_id, username, staff_number, full_name, job_title, department_id, state,
+     completed_at, score, seconds, certificate_id, serial, course_id, _sort_name) = values[:14]
+    campaign = query.campaign
+    return PersonRow(
+        user_id=user_id, username=username, staff_number=staff_number or "",
+        full_name=full_name, department_path=paths(department_id), job_title=job_title or "",
+        course_title=titles(course_id), campaign_title=campaign.title if campaign else "",
+        status=_status(state, campaign, query.today), completed_at=completed_at, score=score,
+        hours=_hours(seconds), certificate_serial=serial, certificate_id=certificate_id,
+        department_id=department_id or None, course_id=course_id,
+        campaign_id=campaign.id if campaign else None)
+
+
+# --- keyset cursor ---------------------------------------------------------------------------
+
+def _serializer(query: _Query, sort: str) -> URLSafeSerializer:
+    # The list's shape and order are part of the salt: a cursor of one is refused by another.
+    return URLSafeSerializer(current_app.secret_key, salt=f"{_SALT}:{query.kind}:{sort}")
+
+
+def _encode_part(value, kind: str):
+    if kind == "bytes":
+        return bytes(value or b"").hex()
+    if kind == "datetime":
+        if value.tzinfo is None:  # SQLite hands back naive UTC
+            value = value.replace(tzinfo=timezone.utc)
+        return value.isoformat()
+    return value
+
+
+def _decode_part(value, kind: str):
+    try:
+        if kind == "bytes" and isinstance(value, str):
+            return bytes.fromhex(value)
+        if kind == "datetime" and isinstance(value, str):
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is not None:
+                return moment
+        if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if kind == "float" and isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        if kind == "str" and isinstance(value, str):
+            return value
+    except ValueError:
+        pass
+    raise BadCursor(BAD_CURSOR, field="cursor")
+
+
+BAD_CURSOR = _l("This page link is no longer valid: start again from the first page.")
+
+
+def _decode_cursor(query: _Query, sort: str, cursor: str) -> list:
+    try:
+        value = _serializer(query, sort).loads(cursor)
+    except (BadData, ValueError, UnicodeError):
+        raise BadCursor(BAD_CURSOR, field="cursor") from None
+    if not isinstance(value, list) or len(value) != len(query.order):
+        raise BadCursor(BAD_CURSOR, field="cursor")
+    return [_decode_part(part, kind) for part, (_, _, kind) in zip(value, query.order,
+                                                                    strict=True)]
+
+
+def _after(order: list, key: list):
+    """The SQL condition "after `key`" for a statement ordered by `order`."""
+    clauses = []
+    for position, (column, descending, _kind) in enumerate(order):
+        equal_before = [order[i][0] == key[i] for i in range(position)]
+        beyond = column < key[position] if descending else column > key[position]
+        clauses.append(and_(*equal_before, beyond))
+    return or_(*clauses)
+
+
+def _order_by(order: list) -> list:
+    return [column.desc() if descending else column.asc() for column, descending, _ in order]
+
+
+def _key_of(values, query: _Query, sort: str) -> list:
+    """The cursor's key for a result row: the order's values, in the order's order."""
+    parts = []
+    if sort != "name":  # the leading sort column, selected after the row's own columns
+        parts.append(_encode_part(values[14], query.order[0][2]))
+    parts.append(_encode_part(values[13], "bytes"))
+    parts.append(values[0])
+    if query.kind == "enrolment":
+        parts.append(values[12])
+    return parts
+
+
+# --- the public reads ------------------------------------------------------------------------
+
+def _ordered(query: _Query):
+    statement = query.statement
+    if query.sort != "name":  # a leading sort column: select it too (for the cursor)
+        statement = statement.add_columns(query.order[0][0])
+    return statement.order_by(*_order_by(query.order))
+
+
+def count_people(actor: User | None, filters: PeopleFilter, *, today: date) -> int:
+    """Return how many rows the people list with these filters has."""
+    query = _build(actor, filters, today)
+    return db.session.scalar(select(func.count()).select_from(
+        query.statement.subquery())) or 0
+
+
+def list_people(actor: User | None, filters: PeopleFilter, *, today: date,
+                cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> PeoplePage:
+    """Return one page of the people list the filters describe, in the chosen order (names the
+    Vietnamese way by default), starting after `cursor`; `today` is the ministry's day.
+
+    Raises PermissionDenied for non-HR, RuleViolation (field = the page's parameter name) for
+    a filter no list has, BadCursor for a cursor that is not one of this list's."""
+    query = _build(actor, filters, today)
+    limit = max(1, min(limit, MAX_LIMIT))
+    statement = _ordered(query)
+    if cursor:
+        statement = statement.where(_after(query.order,
+                                           _decode_cursor(query, filters.sort, cursor)))
+    results = db.session.execute(statement.limit(limit + 1)).all()
+    more = len(results) > limit
+    results = results[:limit]
+    paths = _Paths()
+    titles = _titles_for(values[12] for values in results)
+    rows = [_row(values, query, paths, titles) for values in results]
+    next_cursor = None
+    if more:
+        next_cursor = _serializer(query, filters.sort).dumps(
+            _key_of(results[-1], query, filters.sort))
+    total = db.session.scalar(select(func.count()).select_from(
+        query.statement.subquery())) or 0
+    return PeoplePage(rows, next_cursor, total, campaign=query.campaign, course=query.course,
+                      department=query.department)
+
+
+def iter_people(actor: User | None, filters: PeopleFilter, *, today: date) -> Iterator[PersonRow]:
+    """Yield every row of the people list the filters describe, in order, streamed from the
+    database in batches (for exports: never a list of everything)."""
+    query = _build(actor, filters, today)
+    paths = _Paths()
+    titles = _Titles()
+    result = db.session.execute(_ordered(query).execution_options(yield_per=BATCH))
+    try:
+        for values in result:
+            yield _row(values, query, paths, titles)
+    finally:
+        result.close()
+
+
+PARAMETERS = {"department": "department_id", "course": "course_id", "campaign": "campaign_id",
+              "status": "status", "from": "date_from", "to": "date_to", "q": "q", "sort": "sort"}
+
+
+def without(filters: PeopleFilter, name: str) -> PeopleFilter:
+    """Return the filters without the one the page parameter `name` sets (after its error)."""
+    if name not in PARAMETERS:
+        return filters
+    blank = {"q": "", "sort": "name"}.get(name)
+    return replace(filters, **{PARAMETERS[name]: blank})
