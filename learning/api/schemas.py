@@ -467,13 +467,20 @@ class DepartmentQuery(PageQuery):
 
     campaign: int | SkipJsonSchema[None] = Field(
         None, ge=1, le=DB_INT_MAX,
-        description="A campaign's id: its figures. Left out: the officials of each department "
-                    "(`people`; the other figures are 0).",
+        description="A campaign's id: its figures (as `/campaigns/{id}/departments`).",
+        json_schema_extra=_no_default)
+    course: Slug | SkipJsonSchema[None] = Field(
+        None, description="A course's slug: its figures (nothing is late or overdue without a "
+                          "deadline). Left out, and no campaign: the active officials of each "
+                          "department (`people`; the other figures are 0).",
         json_schema_extra=_no_default)
 
 
 class CampaignFiguresQuery(PageQuery):
     """The rows of a campaign's department summary."""
+
+    only_counted: bool = Field(False, description="Leave out the departments where nobody is "
+                                                  "in the campaign (their subtree included).")
 
 
 class Campaign(BaseModel):
@@ -534,22 +541,24 @@ class CampaignCreate(BaseModel):
 
 
 class CampaignChange(BaseModel):
-    """Changes to a campaign: only the fields sent change (the course is fixed)."""
+    """Changes to a campaign: only the fields sent change (the course is fixed; start another
+    campaign for another course). Its members and figures follow at once."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         "examples": [{"deadline": "2027-07-31"}]})
 
-    title: Text | SkipJsonSchema[None] = Field(None, min_length=1, max_length=200,
-                                               json_schema_extra=_no_default)
-    departments: list[DepartmentPath] | SkipJsonSchema[None] = Field(
+    # Left out: unchanged (null is not a value: the defaults are not documented).
+    title: Text = Field(None, min_length=1, max_length=200, json_schema_extra=_no_default)
+    departments: list[DepartmentPath] = Field(
         None, min_length=1, max_length=200, json_schema_extra=_no_default,
         description="Paths of the departments it covers, replacing the current ones.")
-    deadline: Day | SkipJsonSchema[None] = Field(None, json_schema_extra=_no_default)
-    job_titles: list[Annotated[str, Field(max_length=200, pattern=STORABLE)]] | \
-        SkipJsonSchema[None] = Field(None, max_length=50, json_schema_extra=_no_default)
-    description: Text | SkipJsonSchema[None] = Field(None, max_length=4000,
-                                                     json_schema_extra=_no_default)
-    archived: bool | SkipJsonSchema[None] = Field(
+    deadline: Day = Field(None, json_schema_extra=_no_default)
+    job_titles: list[Annotated[str, Field(max_length=200, pattern=STORABLE)]] = Field(
+        None, max_length=50, json_schema_extra=_no_default,
+        description="The job titles it is limited to, replacing the current ones; [] for "
+                    "every official.")
+    description: Text = Field(None, max_length=4000, json_schema_extra=_no_default)
+    archived: bool = Field(
         None, json_schema_extra=_no_default,
         description="true archives the campaign (its figures stay readable), false brings it "
                     "back.")
@@ -561,7 +570,7 @@ class Official(BaseModel):
     username: str
     staff_number: str
     full_name: str
-    department: str = Field(description="The department's path (without the ministry's name).")
+    department: str = Field(description="The department's full path (empty without one).")
     job_title: str
     course: str = Field(description="The course's title.")
     campaign: str | None = Field(description="The campaign's title, when listed for one.")
@@ -600,6 +609,9 @@ class OfficialQuery(PageQuery):
     q: str = Field("", max_length=200, pattern=STORABLE,
                    description="Words of the name, or the staff number (diacritics and case "
                                "ignored).")
+    sort: Literal["name", "department", "status", "completed", "score"] = Field(
+        "name", description="`name` (Vietnamese order, the default), `department`, `status`, "
+                            "`completed` (newest first) or `score` (best first).")
 
 
 class CertificateQuery(PageQuery):
@@ -630,7 +642,7 @@ class Certificate(BaseModel):
     course: str = Field(description="The course's slug.")
     course_title: str
     course_version: str
-    language: Language
+    language: str = Field(description="The course's language.")
     completed_at: datetime
     score: float | None
     issued_at: datetime

@@ -50,6 +50,11 @@ TAGS = {
         "Mentoring groups, their members and assignments, and who is behind: for mentors "
         "(their own groups), HR (the groups of their scope) and administrators. Bodies are "
         "JSON (`Content-Type: application/json`).")),
+    "hr": Tag(name="hr", description=(
+        "For HR (within their scope) and administrators: the department tree with its figures, "
+        "campaigns of mandatory training and their figures per department, the people list "
+        "and certificates. The figures are the HR dashboard's. Departments are named by their "
+        "path of names, e.g. `Bộ Ngoại giao/Cục Lãnh sự`.")),
     "tasks": Tag(name="tasks", description=(
         "Practical tasks handed in by officials, to confirm or return: for their groups' "
         "mentors, HR (officials of their scope) and administrators.")),
