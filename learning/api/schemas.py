@@ -417,6 +417,7 @@ class TaskPage(Page[TaskSubmission]):
 Status = Literal["completed", "completed_late", "in_progress", "not_started", "overdue"]
 CertificateStatus = Literal["valid", "revoked", "expired"]
 DepartmentPath = Annotated[str, Field(min_length=1, max_length=1000, pattern=STORABLE)]
+Id = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
 DEPARTMENT_PATH = ("A department's path of names, e.g. `Bộ Ngoại giao/Cục Lãnh sự` (the "
                    "ministry's own name may be left out, as the pages show it).")
 
@@ -465,8 +466,8 @@ class DepartmentPage(Page[DepartmentRow]):
 class DepartmentQuery(PageQuery):
     """Which figures the department tree carries."""
 
-    campaign: int | SkipJsonSchema[None] = Field(
-        None, ge=1, le=DB_INT_MAX,
+    campaign: Id | SkipJsonSchema[None] = Field(
+        None,
         description="A campaign's id: its figures (as `/campaigns/{id}/departments`).",
         json_schema_extra=_no_default)
     course: Slug | SkipJsonSchema[None] = Field(
@@ -593,8 +594,8 @@ class OfficialQuery(PageQuery):
     department: DepartmentPath | SkipJsonSchema[None] = Field(
         None, description="Only this department's subtree. " + DEPARTMENT_PATH,
         json_schema_extra=_no_default)
-    campaign: int | SkipJsonSchema[None] = Field(
-        None, ge=1, le=DB_INT_MAX, description="Only this campaign's members (its id).",
+    campaign: Id | SkipJsonSchema[None] = Field(
+        None, description="Only this campaign's members (its id).",
         json_schema_extra=_no_default)
     course: Slug | SkipJsonSchema[None] = Field(
         None, description="Only this course's learners (its slug).",

@@ -494,7 +494,7 @@ def departments(query: DepartmentQuery):
     `/campaigns/{id}/departments` gives them."""
     user = _hr_user()
     if query.campaign is not None and query.course is not None:
-        raise APIError(400, CAMPAIGN_OR_COURSE)
+        raise RuleViolation(CAMPAIGN_OR_COURSE, field="course")
     tree = _Departments(user)
     campaign = _filter_campaign(user, query.campaign)
     course_id = _course_id(query.course)
