@@ -418,6 +418,11 @@ Status = Literal["completed", "completed_late", "in_progress", "not_started", "o
 CertificateStatus = Literal["valid", "revoked", "expired"]
 DepartmentPath = Annotated[str, Field(min_length=1, max_length=1000, pattern=STORABLE)]
 Id = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
+# Query arguments arrive without control characters (`learning.params` strips them), so their
+# models carry no pattern nor minimum length (a value of control characters arrives empty): the
+# document must not promise a refusal that cannot happen.
+QuerySlug = Annotated[str, Field(max_length=80)]
+QueryPath = Annotated[str, Field(max_length=1000)]
 DEPARTMENT_PATH = ("A department's path of names, e.g. `Bộ Ngoại giao/Cục Lãnh sự` (the "
                    "ministry's own name may be left out, as the pages show it).")
 
@@ -470,7 +475,7 @@ class DepartmentQuery(PageQuery):
         None,
         description="A campaign's id: its figures (as `/campaigns/{id}/departments`).",
         json_schema_extra=_no_default)
-    course: Slug | SkipJsonSchema[None] = Field(
+    course: QuerySlug | SkipJsonSchema[None] = Field(
         None, description="A course's slug: its figures (nothing is late or overdue without a "
                           "deadline). Left out, and no campaign: the active officials of each "
                           "department (`people`; the other figures are 0).",
@@ -591,13 +596,13 @@ class OfficialPage(Page[Official]):
 class OfficialQuery(PageQuery):
     """The filters of the people list, as on the HR page."""
 
-    department: DepartmentPath | SkipJsonSchema[None] = Field(
+    department: QueryPath | SkipJsonSchema[None] = Field(
         None, description="Only this department's subtree. " + DEPARTMENT_PATH,
         json_schema_extra=_no_default)
     campaign: Id | SkipJsonSchema[None] = Field(
         None, description="Only this campaign's members (its id).",
         json_schema_extra=_no_default)
-    course: Slug | SkipJsonSchema[None] = Field(
+    course: QuerySlug | SkipJsonSchema[None] = Field(
         None, description="Only this course's learners (its slug).",
         json_schema_extra=_no_default)
     status: Status | SkipJsonSchema[None] = Field(None, json_schema_extra=_no_default)
@@ -607,7 +612,7 @@ class OfficialQuery(PageQuery):
     date_to: Day | SkipJsonSchema[None] = Field(
         None, description="Completed on or before this day, YYYY-MM-DD.",
         json_schema_extra=_no_default)
-    q: str = Field("", max_length=200, pattern=STORABLE,
+    q: str = Field("", max_length=200,
                    description="Words of the name, or the staff number (diacritics and case "
                                "ignored).")
     sort: Literal["name", "department", "status", "completed", "score"] = Field(
@@ -618,15 +623,15 @@ class OfficialQuery(PageQuery):
 class CertificateQuery(PageQuery):
     """The filters of the certificates list."""
 
-    department: DepartmentPath | SkipJsonSchema[None] = Field(
+    department: QueryPath | SkipJsonSchema[None] = Field(
         None, description="Only holders in this department's subtree. " + DEPARTMENT_PATH,
         json_schema_extra=_no_default)
-    course: Slug | SkipJsonSchema[None] = Field(
+    course: QuerySlug | SkipJsonSchema[None] = Field(
         None, description="Only this course's certificates (its slug).",
         json_schema_extra=_no_default)
     status: CertificateStatus | SkipJsonSchema[None] = Field(None,
                                                               json_schema_extra=_no_default)
-    q: str = Field("", max_length=200, pattern=STORABLE,
+    q: str = Field("", max_length=200,
                    description="The serial, or words of the holder's name or staff number.")
 
 
