@@ -94,14 +94,19 @@ def cache_version(source: str) -> str:
     return render.template_version(source + "\0" + keys.signer().kid)
 
 
-def sign_rendered(certificate: Certificate, pdf: bytes, *, now: datetime) -> bytes:
-    """Return the rendered PDF with the platform's PAdES signature (its key published, so
-    that the PDF verifies after a key rotation)."""
+def sign_document(pdf: bytes, *, reason: str, name: str, now: datetime) -> bytes:
+    """Return a rendered platform document (a certificate, a transcript) with the platform's
+    PAdES signature, its key published so that the PDF verifies after a key rotation."""
     keys.publish_key(keys.signer(), now=now)
+    return signing.sign_pdf(pdf, keys.signer(), reason=reason, location=current_app.config[
+        "MINISTRY_NAME"], name=name)
+
+
+def sign_rendered(certificate: Certificate, pdf: bytes, *, now: datetime) -> bytes:
+    """Return the rendered certificate with the platform's PAdES signature."""
     with force_locale(certificate.language):
         reason = gettext("Certificate of completion") + f" {certificate.serial}"
-    return signing.sign_pdf(pdf, keys.signer(), reason=reason, location=current_app.config[
-        "MINISTRY_NAME"], name=certificate.issuer_name)
+    return sign_document(pdf, reason=reason, name=certificate.issuer_name, now=now)
 
 
 def cached_pdf(certificate: Certificate, version: str) -> bytes | None:

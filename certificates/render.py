@@ -94,11 +94,14 @@ def _compiled(source: str):
 HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 
 
+def needs_korean(texts) -> bool:
+    """Tell whether any of the texts is Korean (the Korean font is 6 MB: embed it only then)."""
+    return any(HANGUL.search(text) for text in texts if isinstance(text, str))
+
+
 def _needs_korean(context: dict) -> bool:
-    """Tell whether any text of the certificate is Korean (its font is 6 MB: only then)."""
-    texts = [v for v in context.values() if isinstance(v, str)]
-    texts += [v for v in context.get("labels", {}).values() if isinstance(v, str)]
-    return any(HANGUL.search(text) for text in texts)
+    """Tell whether any text of the certificate is Korean."""
+    return needs_korean([*context.values(), *context.get("labels", {}).values()])
 
 
 def render_html(context: dict, source: str) -> str:
@@ -110,12 +113,18 @@ def render_html(context: dict, source: str) -> str:
     return _compiled(source).render(**values)
 
 
+def write_pdf(html: str, attachments: list[Attachment] | None = None) -> bytes:
+    """Return the PDF/A-3b of a platform document's HTML (a certificate, a transcript):
+    WeasyPrint with the process's fonts, reading nothing but the platform's static files."""
+    document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/",
+                    url_fetcher=LocalURLFetcher())
+    return document.write_pdf(font_config=font_config(), pdf_variant="pdf/a-3b",
+                              attachments=attachments or [], custom_metadata=True)
+
+
 def render_pdf(context: dict, source: str, credential_jws: str) -> bytes:
     """Return the PDF/A-3b certificate with its credential embedded as a file."""
-    html = HTML(string=render_html(context, source), base_url=STATIC_DIR.as_uri() + "/",
-                url_fetcher=LocalURLFetcher())
     credential = Attachment(string=credential_jws, base_url=None, name="credential.jwt",
                             description="Open Badges 3.0 OpenBadgeCredential (VC-JWT, EdDSA)",
                             relationship="Source")
-    return html.write_pdf(font_config=font_config(), pdf_variant="pdf/a-3b",
-                          attachments=[credential], custom_metadata=True)
+    return write_pdf(render_html(context, source), [credential])

@@ -26,7 +26,8 @@ from certificates.issue import (
     status_condition,
 )
 from certificates.keys import issuer_did, jwks, known_keys, publish_key, signer
-from certificates.pdf import pdf_bytes, pdf_context, template_source
+from certificates.pdf import pdf_bytes, pdf_context, sign_document, template_source, zone
+from certificates.render import needs_korean, write_pdf
 from certificates.renewal import can_retake, for_course_page, remind_expiring, retake
 from certificates.revocation import CATEGORIES, CATEGORY_LABELS, reissue, revoke
 from certificates.verify import (
@@ -45,6 +46,7 @@ __all__ = [
     "final_score", "find_by_code", "find_by_serial", "for_course_page", "get_certificate",
     "in_scope_statement", "issue_for_enrolment", "issue_pending", "issuer_did", "jwks", "known_keys",
     "list_for_holder", "list_in_scope", "new_code", "on_course_completed", "pdf_bytes",
-    "pdf_context", "publish_key", "reissue", "remind_expiring", "retake", "revoke", "signer",
-    "snapshot_of", "status_condition", "template_source",
+    "needs_korean", "pdf_context", "publish_key", "reissue", "remind_expiring", "retake",
+    "revoke", "sign_document", "signer", "snapshot_of", "status_condition", "template_source",
+    "write_pdf", "zone",
 ]

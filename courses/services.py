@@ -294,8 +294,9 @@ def enrol(actor: User, official: User, course: Course, *, source: str = "self",
     statement = insert_for(db.session, Enrolment).values(
         user_id=official.id, course_id=course.id, source=source, enrolled_at=now,
         percent_complete=0, lessons_done=0, time_spent_seconds=0,
-    ).on_conflict_do_nothing(index_elements=["user_id", "course_id"])
-    created = db.session.execute(statement).rowcount == 1
+    ).on_conflict_do_nothing(index_elements=["user_id", "course_id"]).returning(Enrolment.id)
+    # RETURNING tells a new row apart; psycopg's rowcount for this statement is not reliable.
+    created = db.session.execute(statement).scalar() is not None
     enrolment = get_enrolment(official, course)
     if created:
         enrolment_created.send(enrolment, now=now)

@@ -34,6 +34,7 @@ from learning.progress import queries as progress_queries
 from learning.progress import services as progress
 from learning.progress import signals as progress_signals
 from learning.reports import cli as reports_cli
+from learning.reports import views as reports_views
 from learning.site import cli as site_cli
 from learning.site import views as site_views
 from learning.tasks import services as task_services
@@ -45,7 +46,8 @@ from quizzes import signals as quiz_signals
 from quizzes import views as quizzes_views
 
 BLUEPRINTS = (site_views.bp, accounts_views.bp, courses_views.bp, quizzes_views.bp,
-              certificates_views.bp, api_views.bp, mentoring_views.bp, tasks_views.bp)
+              certificates_views.bp, api_views.bp, mentoring_views.bp, tasks_views.bp,
+              reports_views.bp)
 CLI_GROUPS = (accounts_cli.users_cli, accounts_cli.departments_cli, courses_cli.courses_cli,
               quizzes_cli.quizzes_cli, certificates_cli.certificates_cli, site_cli.demo_cli,
               accounts_cli.tokens_cli, mentoring_cli.groups_cli,

@@ -682,8 +682,13 @@ def correct_count(attempt: QuizAttempt) -> tuple[int, int]:
 
     A question with partial credit counts as right only when it earned all its points; essays
     and texts between questions are not counted."""
-    states = {a.slot: a.state for a in attempt.answers}
-    graded = [index for index, slot in enumerate(attempt.layout)
+    return correct_count_of(attempt.layout, {a.slot: a.state for a in attempt.answers})
+
+
+def correct_count_of(layout: list[dict], states: dict[int, str | None]) -> tuple[int, int]:
+    """Return what `correct_count` returns from an attempt's layout and its answers' states by
+    slot, already loaded (reports read the answers of many attempts in one query)."""
+    graded = [index for index, slot in enumerate(layout or [])
               if Question.from_dict(slot["data"]).is_graded]
     return sum(states.get(index) == grading.CORRECT for index in graded), len(graded)
 

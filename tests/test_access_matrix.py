@@ -76,6 +76,8 @@ MATRIX = [
     ("GET", "/api/v1/courses", "/api/v1/courses", None, API),
     ("GET", "/api/v1/groups", "/api/v1/groups", None, API),
     ("GET", "/api/v1/tasks", "/api/v1/tasks", None, API),
+    ("GET", "/api/v1/officials/<username>/transcript", "/api/v1/officials/{official_username}"
+     "/transcript", None, API),
     ("POST", "/api/v1/tasks/<int:submission_id>/confirm", "/api/v1/tasks/1/confirm", {}, API),
     ("POST", "/api/v1/tasks/<int:submission_id>/return", "/api/v1/tasks/1/return",
      {"comment": "x"}, API),
@@ -142,6 +144,17 @@ MATRIX = [
     # HR
     ("GET", "/hr/officials", "/hr/officials", None, HR_PAGE),
     ("GET", "/hr/officials/<int:user_id>", "/hr/officials/{official}", None, HR_PAGE),
+    # transcripts: one's own, and an official's for HR (whole ministry) and admins
+    ("GET", "/me/transcript", "/me/transcript", None, PAGE),
+    ("GET", "/me/transcript.pdf", "/me/transcript.pdf", None, PAGE),
+    ("GET", "/hr/officials/<int:user_id>/transcript", "/hr/officials/{official}/transcript",
+     None, HR_PAGE),
+    ("GET", "/hr/officials/<int:user_id>/transcript.pdf",
+     "/hr/officials/{official}/transcript.pdf", None, HR_PAGE),
+    ("GET", "/hr/officials/<int:user_id>/transcript", "/hr/officials/999999/transcript", None,
+     expect(LOGIN, 403, 403, 404, 404)),  # no such official (and no probing for others)
+    ("GET", "/hr/officials/<int:user_id>/transcript.pdf", "/hr/officials/999999/transcript.pdf",
+     None, expect(LOGIN, 403, 403, 404, 404)),
     # courses (in this order: the official is not enrolled until the enrol row)
     ("GET", "/courses", "/courses", None, PAGE),
     ("GET", "/courses/<slug>", "/courses/{course}", None, PAGE),
@@ -400,7 +413,8 @@ def objects(tmp_path, me: User | None) -> dict[str, int | str]:
                                      None, now=now)
     others_group = mentoring.create_group(None, "Nhóm khác", [rival.username], now=now)
     db.session.commit()
-    return {"official": official.id, "reset_target": reset_target.id,
+    return {"official": official.id, "official_username": official.username,
+            "reset_target": reset_target.id,
             "department": department.id, "empty_department": empty.id, "course": course.slug,
             "quiz_course": quiz_course.slug, "quiz": quiz.slug,
             "attempt": attempts[(me or official).id],

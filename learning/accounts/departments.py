@@ -101,6 +101,17 @@ def create_department(
     return department
 
 
+def head_from(username: str | None) -> User | None:
+    """Return the active official a typed username names as a head, None for an empty field."""
+    username = (username or "").strip().casefold()
+    if not username:
+        return None
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username))
+    if user is None or not user.is_active:
+        raise RuleViolation(_l("No active account with this username."), field="head")
+    return user
+
+
 def update_department(
     actor: User | None,
     department: Department,
@@ -108,9 +119,15 @@ def update_department(
     name: str,
     parent: Department | None,
     now: datetime,
+    head: str | None = None,
 ) -> None:
-    """Rename and/or move a department with its whole subtree."""
+    """Rename and/or move a department with its whole subtree, and name its head."""
     require_admin(actor)
+    head_user = head_from(head)
+    if (head_user.id if head_user else None) != department.head_id:
+        department.head_id = head_user.id if head_user else None
+        audit(actor, "department.head", department, now=now,
+              head=head_user.username if head_user else None)
     name = clean_name(name)
     if not name:
         raise RuleViolation(_l("Enter a name."), field="name")

@@ -100,6 +100,10 @@ class DepartmentForm(Form):
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     parent_id = SelectField(_l("Part of"), coerce=int)
+    head = StringField(_l("Head of the department (username)"),
+                       validators=[Optional(), Length(max=80)],
+                       description=_l("Told when the department's officials are overdue on a "
+                                      "mandatory course."))
 
 
 class ImportForm(Form):

@@ -35,6 +35,7 @@ from learning.accounts.forms import (
     UserForm,
 )
 from learning.db import db
+from learning.accounts.models import User
 from learning.errors import DomainError, RuleViolation
 from learning.forms import ActionForm, attach_error
 from learning.params import db_int, page_number
@@ -396,6 +397,8 @@ def _department_form(department=None) -> DepartmentForm:
         ]
         if request.method == "GET":
             form.parent_id.data = department.parent_id or WHOLE_MINISTRY
+            head = db.session.get(User, department.head_id) if department.head_id else None
+            form.head.data = head.username if head else ""
     form.parent_id.choices = choices
     return form
 
@@ -434,7 +437,7 @@ def admin_department_edit(department_id: int):
         parent = accounts.get_department(form.parent_id.data) if form.parent_id.data else None
         try:
             accounts.update_department(current_user, department, name=form.name.data,
-                                       parent=parent, now=clock.now())
+                                       parent=parent, head=form.head.data, now=clock.now())
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)

@@ -664,3 +664,144 @@ class Certificate(BaseModel):
 
 class CertificatePage(Page[Certificate]):
     """A page of certificates, the newest first."""
+
+
+# --- transcripts -----------------------------------------------------------------------------
+
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+
+class TranscriptAttempt(BaseModel):
+    """One attempt at a quiz."""
+
+    number: int = Field(ge=1)
+    started_at: datetime
+    submitted_at: datetime | None = Field(description="Null while the attempt is in progress.")
+    percent: Percent | None = Field(description="The score in percent; null while in "
+                                                "progress.")
+    correct: int = Field(ge=0, description="Questions answered fully right.")
+    questions: int = Field(ge=0, description="The auto-graded questions of the attempt.")
+    passed: bool | None = Field(description="Null while in progress.")
+    awaiting_grading: bool = Field(description="Essays wait for a reviewer: the score may "
+                                               "still rise.")
+    counted: bool = Field(description="The attempt whose score the quiz counts (the highest "
+                                      "or the last, per the quiz).")
+
+
+class TranscriptQuiz(BaseModel):
+    """A quiz of the course and the official's attempts at it, oldest first."""
+
+    title: str
+    final: bool = Field(description="The course's final test (else a module quiz).")
+    required: bool
+    removed: bool = Field(description="No longer in the course (the attempts are kept).")
+    pass_mark: int = Field(ge=0, le=100)
+    counted_percent: Percent | None
+    passed: bool
+    attempts: list[TranscriptAttempt]
+
+
+TaskStanding = Literal["confirmed", "waiting", "returned", "not_handed_in"]
+
+
+class TranscriptTask(BaseModel):
+    """A practical task of the course and the official's standing on it."""
+
+    title: str
+    required: bool
+    removed: bool
+    state: TaskStanding
+    hand_ins: int = Field(ge=0)
+    submitted_at: datetime | None = Field(description="When the deciding hand-in was made.")
+    reviewed_at: datetime | None
+
+
+class TranscriptCertificate(BaseModel):
+    """A certificate of the official."""
+
+    serial: str
+    course_title: str
+    language: Language
+    issued_at: datetime
+    completed_at: datetime
+    expires_at: datetime | None
+    score: Percent | None
+    status: Literal["valid", "expired", "revoked", "superseded"] = Field(
+        description="`superseded`: replaced by a corrected certificate or a recertification.")
+
+    @classmethod
+    def from_row(cls, row) -> TranscriptCertificate:
+        """Describe a `learning.reports.transcript.CertificateRow`."""
+        return cls(serial=row.serial, course_title=row.course_title, language=row.language,
+                   issued_at=row.issued_at, completed_at=row.completed_at,
+                   expires_at=row.expires_at, score=row.score, status=row.status)
+
+
+class TranscriptCourse(BaseModel):
+    """One enrolment and everything the official did in the course."""
+
+    course: CourseRef
+    version: str
+    enrolled_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    percent_complete: int = Field(ge=0, le=100)
+    lessons_done: int = Field(ge=0)
+    lessons_total: int = Field(ge=0, description="The course's current lessons.")
+    time_spent_seconds: int = Field(ge=0)
+    quizzes: list[TranscriptQuiz]
+    tasks: list[TranscriptTask]
+    certificates: list[TranscriptCertificate]
+
+
+class Transcript(BaseModel):
+    """An official's transcript, as its page and signed PDF show it."""
+
+    username: str
+    full_name: str
+    staff_number: str
+    department: str = Field(description="The department's path without the ministry's own "
+                                        "root, e.g. `Cục Lãnh sự/Phòng Hộ chiếu`.")
+    job_title: str
+    generated_at: datetime
+    courses_completed: int = Field(ge=0)
+    time_spent_seconds: int = Field(ge=0, description="In every course.")
+    courses: list[TranscriptCourse] = Field(description="In the order of enrolment.")
+    other_certificates: list[TranscriptCertificate] = Field(
+        description="Certificates of courses the official is no longer enrolled in.")
+
+    @classmethod
+    def from_transcript(cls, found) -> Transcript:
+        """Describe a `learning.reports.transcript.Transcript`."""
+        return cls(
+            username=found.username, full_name=found.full_name,
+            staff_number=found.staff_number, department=found.department,
+            job_title=found.job_title, generated_at=found.generated_at,
+            courses_completed=found.completed, time_spent_seconds=found.time_spent_seconds,
+            courses=[TranscriptCourse(
+                course=CourseRef(slug=course.slug, title=course.title,
+                                 language=course.language),
+                version=course.version, enrolled_at=course.enrolled_at,
+                started_at=course.started_at, completed_at=course.completed_at,
+                percent_complete=course.percent, lessons_done=course.lessons_done,
+                lessons_total=course.lessons_total,
+                time_spent_seconds=course.time_spent_seconds,
+                quizzes=[TranscriptQuiz(
+                    title=quiz.title, final=quiz.is_final, required=quiz.is_required,
+                    removed=quiz.is_removed, pass_mark=quiz.pass_mark,
+                    counted_percent=quiz.counted_percent, passed=quiz.is_passed,
+                    attempts=[TranscriptAttempt(
+                        number=a.number, started_at=a.started_at,
+                        submitted_at=a.submitted_at, percent=a.percent, correct=a.correct,
+                        questions=a.questions,
+                        passed=a.is_passed if a.is_submitted else None,
+                        awaiting_grading=a.has_ungraded, counted=a.is_counted)
+                        for a in quiz.attempts]) for quiz in course.quizzes],
+                tasks=[TranscriptTask(
+                    title=task.title, required=task.is_required, removed=task.is_removed,
+                    state=task.state, hand_ins=task.hand_ins, submitted_at=task.submitted_at,
+                    reviewed_at=task.reviewed_at) for task in course.tasks],
+                certificates=[TranscriptCertificate.from_row(c) for c in course.certificates])
+                for course in found.courses],
+            other_certificates=[TranscriptCertificate.from_row(c)
+                                for c in found.other_certificates])

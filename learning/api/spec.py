@@ -55,6 +55,9 @@ TAGS = {
         "campaigns of mandatory training and their figures per department, the people list "
         "and certificates. The figures are the HR dashboard's. Departments are named by their "
         "path of names, e.g. `Bộ Ngoại giao/Cục Lãnh sự`.")),
+    "officials": Tag(name="officials", description=(
+        "Officials' records: their own for every official, those of their scope for HR, "
+        "everyone's for administrators.")),
     "tasks": Tag(name="tasks", description=(
         "Practical tasks handed in by officials, to confirm or return: for their groups' "
         "mentors, HR (officials of their scope) and administrators.")),

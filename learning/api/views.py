@@ -76,6 +76,7 @@ from learning.api.schemas import (
     TaskQuery,
     TaskReturn,
     TaskSubmission,
+    Transcript,
 )
 from learning.api.spec import document, endpoint
 from learning.db import db
@@ -86,6 +87,7 @@ from learning.errors import DomainError, NotFound, PermissionDenied, RuleViolati
 from learning.mentoring import services as mentoring
 from learning.mentoring import tasks as task_review
 from learning.reports import people, rollup
+from learning.reports import transcript as transcripts
 from learning.reports import tree as tree_reports
 from learning.text import fold
 
@@ -633,7 +635,7 @@ def campaign_departments(campaign_id: int, query: CampaignFiguresQuery):
 
 
 @bp.get("/officials")
-@endpoint(operation_id="listOfficials", query=OfficialQuery, ok=OfficialPage, tags=["hr"],
+@endpoint(operation_id="listOfficials", query=OfficialQuery, ok=OfficialPage, tags=["officials"],
           errors=(400, 403, 422))
 def officials(query: OfficialQuery):
     """The officials of your scope with their standing: the HR people list.
@@ -727,6 +729,24 @@ def certificate(code: str):
         if found.previous_id is not None else None
     return _certificate(found, holder.username, previous.serial if previous else None,
                         clock.now())
+
+
+# --- HR: officials -------------------------------------------------------------------------
+
+@bp.get("/officials/<username>/transcript")
+@endpoint(operation_id="getTranscript", ok=Transcript, tags=["officials"],
+          errors=(403, 404))
+def transcript(username: str):
+    """An official's transcript: courses, lessons, quiz attempts, tasks and certificates.
+
+    What the transcript page and its signed PDF show. Officials read their own; HR reads those
+    of the officials in its scope, administrators everyone's. Another official's username is a
+    403 for anyone without HR rights (before any look-up) and, for HR, a 404 when it is unknown
+    or outside its scope."""
+    user = current_user._get_current_object()
+    official = transcripts.find_official(user, username)
+    return Transcript.from_transcript(transcripts.get_transcript(user, official,
+                                                                 now=clock.now()))
 
 
 # --- the description -------------------------------------------------------------------------

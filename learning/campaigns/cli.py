@@ -3,18 +3,24 @@ services as the pages, acting as the system. One commit per command."""
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from courses.models import Course
 from learning import clock
 from learning.accounts.services import SYSTEM, department_paths, split_path
+from learning.campaigns import reminders as campaign_reminders
 from learning.campaigns import services as campaigns
 from learning.db import db
 from learning.errors import DomainError
+from learning.mail import Report
+from learning.mentoring import reminders as assignment_reminders
+from learning.mentoring.cli import moment_from, notifications_cli
 
 campaigns_cli = click.Group("campaigns", help="Mandatory-training campaigns.")
 
@@ -68,3 +74,38 @@ def create(title, slug, paths, deadline, job_titles):
         _fail(error.message)
     db.session.commit()
     click.echo(campaign.id)
+
+
+@notifications_cli.command("send-due")
+@click.option("--now", "now_text", default=None, metavar="ISO",
+              help="Act as if it were this moment (UTC unless it names its offset).")
+@with_appcontext
+def send_due(now_text):
+    """Send today's reminders of assignments' due dates and campaigns' deadlines
+    (HOCSO_REMIND_BEFORE_DAYS, HOCSO_REMIND_AFTER_DAYS): in the app and by email, each once;
+    safe to run again and from cron."""
+    now = moment_from(now_text)
+    config = current_app.config
+    before, after = config["REMIND_BEFORE_DAYS"], config["REMIND_AFTER_DAYS"]
+    rounds = assignment_reminders.due_reminders(now=now, before_days=before, after_days=after)
+    campaign_rounds = campaign_reminders.due_rounds(now=now, before_days=before,
+                                                    after_days=after)
+    reminded, campaign_reminded, report = 0, 0, Report()
+    with click.progressbar(length=len(rounds) + len(campaign_rounds), label="Reminders",
+                           file=sys.stderr) as bar:
+        for reminder in rounds:
+            count, outbox = assignment_reminders.send_round(reminder, now=now)
+            db.session.commit()  # recorded and notified before any email goes
+            reminded += count
+            report.add(outbox.send())
+            bar.update(1)
+        for reminder in campaign_rounds:
+            count, outbox = campaign_reminders.send_round(reminder, now=now)
+            db.session.commit()
+            campaign_reminded += count
+            report.add(outbox.send())
+            bar.update(1)
+    click.echo(f"{reminded} reminder(s) sent for {len(rounds)} assignment round(s); "
+               f"{campaign_reminded} for {len(campaign_rounds)} campaign round(s): "
+               f"{report.sent} email(s) sent, {report.skipped} skipped (no SMTP), "
+               f"{report.failed} failed.")

@@ -185,3 +185,22 @@ class CompletionDay(db.Model):
     department_id: Mapped[int] = mapped_column(Integer)
     day: Mapped[date] = mapped_column(Date)
     completed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CampaignReminder(db.Model):
+    """One reminder sent about a campaign's deadline, recorded before it goes: its unique key
+    makes `flask notifications send-due` send each reminder once, also when runs overlap.
+
+    `kind` is campaign_due_soon or campaign_overdue (to the official) or
+    campaign_overdue_digest (to a mentor or a department's head: who in their charge is
+    overdue); `offset_days` is negative before the deadline, positive after it."""
+
+    __tablename__ = "campaign_reminders"
+    __table_args__ = (UniqueConstraint("campaign_id", "user_id", "kind", "offset_days"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    offset_days: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime]

@@ -216,8 +216,10 @@ def join(campaign_id: int, user_id: int, *, now: datetime) -> bool:
         statement = insert_for(db.session, CampaignMember).values(
             campaign_id=campaign_id, user_id=user_id, department_id=NO_DEPARTMENT,
             state=NOT_STARTED, sort_name=sort_name, joined_at=now, left_at=None,
-        ).on_conflict_do_nothing(index_elements=["campaign_id", "user_id"])
-        if db.session.execute(statement).rowcount != 1:
+        ).on_conflict_do_nothing(index_elements=["campaign_id", "user_id"]).returning(
+            CampaignMember.id)
+        # RETURNING, not rowcount: psycopg reports no reliable rowcount for this statement.
+        if db.session.execute(statement).scalar() is None:
             return False  # a parallel request added them
         member = db.session.scalar(select(CampaignMember).where(
             CampaignMember.campaign_id == campaign_id, CampaignMember.user_id == user_id))

@@ -1,16 +1,14 @@
-"""`flask groups ...`: mentoring groups from the command line; `flask notifications send-due`:
-the due-date reminders (learning.mentoring.reminders), through the same services as the
-pages (acting as the system, which may do everything). One commit per command, except
-send-due: one per assignment, each before its emails go."""
+"""`flask groups ...`: mentoring groups from the command line, through the same services as the
+pages (acting as the system, which may do everything), one commit per command; and the
+`flask notifications` group, whose `send-due` (in learning.campaigns.cli, which sends both the
+assignments' and the campaigns' reminders) commits once per round, before its emails go."""
 
 from __future__ import annotations
 
-import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -20,8 +18,6 @@ from learning.accounts.models import User
 from learning.accounts.services import SYSTEM, department_paths, split_path
 from learning.db import db
 from learning.errors import DomainError
-from learning.mail import Report
-from learning.mentoring import reminders
 from learning.mentoring import services as mentoring
 
 groups_cli = click.Group("groups", help="Mentoring groups, their members and assignments.")
@@ -169,7 +165,8 @@ def progress(group_id):
 notifications_cli = click.Group("notifications", help="Reminders by notification and email.")
 
 
-def _moment(text: str | None) -> datetime:
+def moment_from(text: str | None) -> datetime:
+    """Return the moment a --now option names (now when empty), UTC unless it says."""
     if not text:
         return clock.now()
     try:
@@ -178,25 +175,3 @@ def _moment(text: str | None) -> datetime:
         _fail(f"--now must be an ISO date and time (2026-03-10T08:00+07:00); got {text!r}.")
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
-
-@notifications_cli.command("send-due")
-@click.option("--now", "now_text", default=None, metavar="ISO",
-              help="Act as if it were this moment (UTC unless it names its offset).")
-@with_appcontext
-def send_due(now_text):
-    """Send the due-date reminders of today (HOCSO_REMIND_BEFORE_DAYS, HOCSO_REMIND_AFTER_DAYS):
-    in the app and by email, each once; safe to run again and from cron."""
-    now = _moment(now_text)
-    config = current_app.config
-    rounds = reminders.due_reminders(now=now, before_days=config["REMIND_BEFORE_DAYS"],
-                                     after_days=config["REMIND_AFTER_DAYS"])
-    reminded, report = 0, Report()
-    with click.progressbar(rounds, label="Reminders", file=sys.stderr) as bar:
-        for reminder in bar:
-            count, outbox = reminders.send_round(reminder, now=now)
-            db.session.commit()  # recorded and notified before any email goes
-            reminded += count
-            report.add(outbox.send())
-    click.echo(f"{reminded} reminder(s) sent for {len(rounds)} assignment round(s): "
-               f"{report.sent} email(s) sent, {report.skipped} skipped (no SMTP), "
-               f"{report.failed} failed.")

@@ -157,3 +157,21 @@ def test_an_empty_department_is_deleted(client, db, login_as, tree):
     db.session.expire_all()
     assert db.session.get(Department, visas_id) is None
     assert "Tổ Thị thực" not in visible_text(client.get("/admin/departments"))
+
+
+def test_admin_names_the_head_of_a_department(client, db, login_as, tree):
+    login_as("admin")
+    head = factories.UserFactory(username="truong.phong", full_name="Vũ Thị Trưởng")
+    db.session.commit()
+    url = f"/admin/departments/{tree['passports'].id}"
+    response = client.post(url, data={"name": "Phòng Hộ chiếu", "head": "khong.co",
+                                      "parent_id": str(tree["consular"].id)})
+    assert response.status_code == 400
+    assert field_error(response, "head") == translated(
+        "vi", "No active account with this username.")
+    assert reload(db, tree["passports"]).head_id is None
+    response = client.post(url, data={"name": "Phòng Hộ chiếu", "head": "Truong.Phong",
+                                      "parent_id": str(tree["consular"].id)})
+    assert response.status_code == 302
+    assert reload(db, tree["passports"]).head_id == head.id
+    assert 'value="truong.phong"' in client.get(url).get_data(as_text=True)

@@ -4,9 +4,10 @@ moderate rules only as listed in the README), 44 × 44 px targets and table head
 text (tests/browser/audit.py).
 
 - a new official: sign-in, dashboard, catalog, course page, lesson, quiz, attempt, the check
-  before submitting, result, certificates, a certificate, verification, account, password,
-  error pages;
-- HR: officials, an official, certificates, a certificate with the revoke form;
+  before submitting, result, certificates, a certificate, verification, account, their
+  transcript, password, error pages;
+- HR: officials, an official, their transcript, certificates, a certificate with the revoke
+  form;
 - the administrator: accounts, an account, departments, courses, import."""
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ def test_the_learners_journey(web, journeys):
     _at_both_widths(page, audit, "result page")
 
     for path in ("/certificates", f"/certificates/{journeys.certificate_id}",
-                 f"/verify/{journeys.certificate_code}", "/account", "/account/password"):
+                 f"/verify/{journeys.certificate_code}", "/account", "/me/transcript",
+                 "/account/password"):
         visit(page, path)
         _at_both_widths(page, audit, path)
     _submit(page)
@@ -114,7 +116,8 @@ def test_the_hr_journey(web, journeys, db):
     audit = Audit()
     page = web.signed_in_page(journeys.hr)
     for path in ("/", "/hr/officials", "/hr/officials?page=2",
-                 f"/hr/officials/{journeys.learner.id}", "/hr/certificates",
+                 f"/hr/officials/{journeys.learner.id}",
+                 f"/hr/officials/{journeys.learner.id}/transcript", "/hr/certificates",
                  f"/certificates/{journeys.certificate_id}"):
         visit(page, path)
         if "page=" in path:

@@ -211,7 +211,7 @@ def test_an_smtp_server_that_is_down_is_logged_not_raised(app, db, runner, scene
 
 
 def test_parallel_runs_send_each_reminder_once(app, db, smtp, scene):
-    from learning.mentoring.cli import send_due as command
+    from learning.campaigns.cli import send_due as command
 
     errors = []
 
