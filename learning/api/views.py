@@ -635,8 +635,8 @@ def campaign_departments(campaign_id: int, query: CampaignFiguresQuery):
 
 
 @bp.get("/officials")
-@endpoint(operation_id="listOfficials", query=OfficialQuery, ok=OfficialPage, tags=["officials"],
-          errors=(400, 403, 422))
+@endpoint(operation_id="listOfficials", query=OfficialQuery, ok=OfficialPage,
+          tags=["officials"], errors=(400, 403, 422))
 def officials(query: OfficialQuery):
     """The officials of your scope with their standing: the HR people list.
 
