@@ -430,3 +430,22 @@ def test_an_id_beyond_the_database_is_404_for_every_method(client, hr):
                            {"title": "x"} if method == "PATCH" else None)
         assert response.status_code == 404, method
         error_of(response)
+
+
+def test_lists_cost_a_fixed_number_of_statements(client, hr, count_queries):
+    """No per-row look-ups: a page of 2 and a page of 6 run as many statements."""
+    for n in range(5):
+        create(client, hr, title=f"Chiến dịch {n}", departments=[DATA if n % 2 else INFRA])
+    calls = [("/api/v1/campaigns", {}), ("/api/v1/officials", {}),
+             ("/api/v1/certificates", {}), ("/api/v1/departments", {}),
+             (f"/api/v1/campaigns/{hr.scene.campaign.id}/departments", {})]
+    for path, params in calls:
+        counts = []
+        for limit in (2, 6):
+            _db.session.expire_all()
+            with count_queries() as statements:
+                response = hr.get(client, "hr", path, limit=limit, **params)
+            assert response.status_code == 200
+            assert len(response.get_json()["items"]) == limit or limit == 6
+            counts.append(len(statements))
+        assert counts[0] == counts[1], (path, counts)
