@@ -33,7 +33,8 @@ requests, so no CSRF token is needed.
 **Errors** are JSON, `{"error": {"status": 401, "message": "..."}}`, the message in the
 language of `Accept-Language` (else the official's). A missing, wrong, expired or revoked token
 gets 401; a body or parameter of the wrong shape 400; a request the platform's rules refuse 422,
-with the reason (e.g. the unknown usernames). What the official may not see does not exist for
+with the reason (e.g. the unknown usernames). When one parameter or body field is at fault,
+`field` names it. What the official may not see does not exist for
 them: another mentor's group is a 404, whatever its id.
 
 **Rate limit.** Each token may make a limited number of requests a minute (the platform's
