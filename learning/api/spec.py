@@ -108,6 +108,7 @@ spectree = SpecTree(
 
 
 BAD_JSON = _l("The body is not valid JSON.")
+NOT_AN_OBJECT = _l("Send the body as a JSON object: {...}.")
 
 
 def endpoint(*, operation_id: str, ok, query=None, json=None,
@@ -134,8 +135,11 @@ def endpoint(*, operation_id: str, ok, query=None, json=None,
         def with_json_body(*args, **kwargs):
             if not request.is_json:
                 raise APIError(415)
-            if request.get_json(silent=True) is None:
+            body = request.get_json(silent=True)
+            if body is None:
                 raise APIError(400, BAD_JSON)
+            if not isinstance(body, dict):  # SpecTree would read a falsy one (0, "") as {}
+                raise APIError(400, NOT_AN_OBJECT)
             return validated(*args, **kwargs)
 
         return with_json_body

@@ -62,7 +62,7 @@ class HR:
 
 @pytest.fixture
 def hr(app, db, tmp_path, make_token, monkeypatch):
-    app.config["MINISTRY_NAME"] = ROOT
+    monkeypatch.setitem(app.config, "MINISTRY_NAME", ROOT)
     monkeypatch.setitem(app.config, "API_RATE_LIMIT", 100_000)
     monkeypatch.setattr(clock, "now", lambda: NOW)
     return HR(Scene(tmp_path), make_token)
@@ -319,6 +319,10 @@ def test_a_campaign_body_must_be_json(client, hr):
     response = hr.send(client, "hr", "PATCH", f"/api/v1/campaigns/{made['id']}",
                        {"title": None})
     assert response.status_code == 400
+    for body in (0, 0.0, "", [], ["title"], True):
+        response = hr.send(client, "hr", "PATCH", f"/api/v1/campaigns/{made['id']}", body)
+        assert response.status_code == 400, body
+        error_of(response)
     response = hr.send(client, "hr", "PATCH", f"/api/v1/campaigns/{made['id']}",
                        {"deadline": "2100-12-32"})
     assert error_of(response)["field"] == "deadline"
@@ -447,5 +451,8 @@ def test_lists_cost_a_fixed_number_of_statements(client, hr, count_queries):
                 response = hr.get(client, "hr", path, limit=limit, **params)
             assert response.status_code == 200
             assert len(response.get_json()["items"]) == limit or limit == 6
-            counts.append(len(statements))
-        assert counts[0] == counts[1], (path, counts)
+            # The token's rate-limit bookkeeping sometimes sweeps old hits: not the view's.
+            counts.append([s for s in statements
+                           if "rate_limit_hits" not in s and "api_tokens" not in s])
+        assert len(counts[0]) == len(counts[1]), (path, "\n".join(
+            s[:150] for s in counts[1] if s not in counts[0]), counts)
