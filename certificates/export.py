@@ -30,7 +30,11 @@ from certificates.pdf import (
 from courses import storage
 from courses.models import Course
 from learning.accounts.models import Department, User
-from learning.accounts.services import officials_in_scope_condition
+from learning.accounts.services import (
+    audit_export,
+    department_path,
+    officials_in_scope_condition,
+)
 from learning.db import db
 from learning.spreadsheet import csv_text
 
@@ -65,7 +69,8 @@ def export_zip(actor: User | None, *, department: Department | None, course: Cou
                now: datetime) -> tuple[bytes, int]:
     """Return a zip of one PDF per certificate holder plus a CSV register, and the count.
 
-    PDFs already cached are reused; the others are rendered in `workers` processes."""
+    PDFs already cached are reused; the others are rendered in `workers` processes. The export
+    is audited (its filters and count); the caller commits."""
     statement = select(Certificate).join(User, User.id == Certificate.user_id)
     if actor is not None:
         statement = statement.where(officials_in_scope_condition(actor))
@@ -107,5 +112,8 @@ def export_zip(actor: User | None, *, department: Department | None, course: Cou
                 if certificate.expires_at else "",
                 certificate.status(now), f"{base}/verify/{certificate.code}", name])
         archive.writestr("register.csv", csv_text(rows))
+    audit_export(actor, "certificates", now=now, rows=len(certificates),
+                 department=department_path(department) if department is not None else None,
+                 course=course.slug if course is not None else None)
     db.session.flush()
     return out.getvalue(), len(certificates)

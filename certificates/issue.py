@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import calendar
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from certificates import keys
@@ -228,6 +228,29 @@ def list_for_holder(user: User) -> list[Certificate]:
                                                  Certificate.id.desc())))
 
 
+def list_in_scope(actor: User, *, course_id: int | None = None, query: str = "",
+                  limit: int = 200) -> list[Certificate]:
+    """Return certificates of the officials within the actor's HR scope."""
+    statement = _in_scope(select(Certificate), actor, course_id, query)
+    return list(db.session.scalars(statement.order_by(Certificate.issued_at.desc()).limit(limit)))
+
+
+def _in_scope(statement, actor: User, course_id: int | None, query: str):
+    """Narrow `statement` to the certificates the HR list shows for these filters."""
+    if hr_scope(actor) is False:
+        raise PermissionDenied(_l("Only HR and administrators may see this."))
+    statement = statement.join(User, User.id == Certificate.user_id).where(
+        officials_in_scope_condition(actor))
+    if course_id:
+        statement = statement.where(Certificate.course_id == course_id)
+    words = fold(query).split()  # the search key is folded: "Hương" -> "huong"
+    if words:
+        statement = statement.where(
+            (Certificate.serial == query.strip().upper()) | and_(*[
+                User.search_text.contains(word, autoescape=True) for word in words]))
+    return statement
+
+
 STATUSES = ("valid", "revoked", "expired")
 
 
@@ -246,29 +269,42 @@ def in_scope_statement(actor: User, *, course_id: int | None = None,
                        department: Department | None = None, status: str | None = None,
                        query: str = "", now: datetime | None = None):
     """Return a SELECT of the certificates of the officials within the actor's HR scope (joined
-    with their holders), filtered by course, department subtree, status at `now` and a search;
-    unordered. A department outside the scope selects nothing."""
-    if hr_scope(actor) is False:
-        raise PermissionDenied(_l("Only HR and administrators may see this."))
-    statement = select(Certificate).join(User, User.id == Certificate.user_id).where(
-        officials_in_scope_condition(actor))
-    if course_id:
-        statement = statement.where(Certificate.course_id == course_id)
+    with their holders), filtered as the HR list filters them and also by the holder's
+    department subtree and the status at `now`; unordered. A department outside the scope
+    selects nothing."""
+    statement = _in_scope(select(Certificate), actor, course_id, query)
     if department is not None:
         statement = statement.where(User.department_id.in_(
             select(Department.id).where(Department.path.startswith(department.path))))
     if status:
         statement = statement.where(status_condition(status, now))
-    words = fold(query).split()  # the search key is folded: "Hương" -> "huong"
-    if words:
-        statement = statement.where(
-            (Certificate.serial == query.strip().upper()) | and_(*[
-                User.search_text.contains(word, autoescape=True) for word in words]))
     return statement
 
 
-def list_in_scope(actor: User, *, course_id: int | None = None, query: str = "",
-                  limit: int = 200) -> list[Certificate]:
-    """Return certificates of the officials within the actor's HR scope, newest first."""
-    statement = in_scope_statement(actor, course_id=course_id, query=query)
-    return list(db.session.scalars(statement.order_by(Certificate.issued_at.desc()).limit(limit)))
+def export_in_scope(actor: User, *, course_id: int | None = None, query: str = "", fmt: str,
+                    now: datetime) -> tuple[int, Iterator]:
+    """Record the export in the audit log; return how many certificates the HR list's filters
+    select (all of them, not the page's first 200) and a lazy iterator of their rows
+    (serial, holder_name, staff_number, department, course_title, course_version,
+    completed_at, score, issued_at, expires_at, revoked_at), newest first.
+
+    The iterator reads 1,000 rows at a time while it is consumed: iterate it once, while the
+    response streams, and never gather it into a list."""
+    counted = _in_scope(select(func.count(Certificate.id)), actor, course_id, query)
+    total = db.session.scalar(counted) or 0
+    audit(actor, "export", "certificates", now=now, format=fmt, rows=total, q=query,
+          course_id=course_id)
+    statement = _in_scope(
+        select(Certificate.serial, Certificate.holder_name, Certificate.staff_number,
+               Certificate.department, Certificate.course_title, Certificate.course_version,
+               Certificate.completed_at, Certificate.score, Certificate.issued_at,
+               Certificate.expires_at, Certificate.revoked_at),
+        actor, course_id, query)
+    statement = statement.order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    return total, _stream(statement)
+
+
+def _stream(statement) -> Iterator:
+    # A generator, so the query runs when the file starts, after the view's commit (which
+    # would close an open cursor, a server-side one on PostgreSQL).
+    yield from db.session.execute(statement.execution_options(yield_per=1000))

@@ -76,11 +76,17 @@ class Certificate(db.Model):
 
     def status(self, now: datetime) -> str:
         """Return valid, revoked or expired."""
-        if self.revoked_at is not None:
-            return "revoked"
-        if self.expires_at is not None and now >= self.expires_at:
-            return "expired"
-        return "valid"
+        return certificate_status(self.revoked_at, self.expires_at, now)
+
+
+def certificate_status(revoked_at: datetime | None, expires_at: datetime | None,
+                       now: datetime) -> str:
+    """Return valid, revoked or expired for a certificate's revocation and expiry times."""
+    if revoked_at is not None:
+        return "revoked"
+    if expires_at is not None and now >= expires_at:
+        return "expired"
+    return "valid"
 
 
 class PublishedKey(db.Model):

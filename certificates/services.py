@@ -13,6 +13,7 @@ from certificates.issue import (
     can_view,
     current_certificate,
     ensure_current_credential,
+    export_in_scope,
     final_score,
     get_certificate,
     in_scope_statement,
@@ -25,6 +26,7 @@ from certificates.issue import (
     snapshot_of,
     status_condition,
 )
+from certificates.models import certificate_status
 from certificates.keys import issuer_did, jwks, known_keys, publish_key, signer
 from certificates.pdf import pdf_bytes, pdf_context, sign_document, template_source, zone
 from certificates.render import needs_korean, write_pdf
@@ -41,8 +43,9 @@ from certificates.verify import (
 )
 
 __all__ = [
-    "CATEGORIES", "CATEGORY_LABELS", "EXIT_CODES", "STATUSES", "Verdict", "can_manage", "can_retake",
-    "can_view", "check_pdf", "code_for_lookup", "current_certificate", "ensure_current_credential", "export_zip",
+    "CATEGORIES", "CATEGORY_LABELS", "EXIT_CODES", "STATUSES", "Verdict", "can_manage",
+    "can_retake", "can_view", "check_pdf", "code_for_lookup", "current_certificate",
+    "ensure_current_credential", "export_in_scope", "export_zip", "certificate_status",
     "final_score", "find_by_code", "find_by_serial", "for_course_page", "get_certificate",
     "in_scope_statement", "issue_for_enrolment", "issue_pending", "issuer_did", "jwks", "known_keys",
     "list_for_holder", "list_in_scope", "new_code", "on_course_completed", "pdf_bytes",

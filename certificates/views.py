@@ -28,10 +28,12 @@ from courses.models import Course
 from learning import clock, ratelimit
 from learning.accounts.services import can_use_hr_pages
 from learning.db import db
+from learning.downloads import download_response, export_format, local_day
 from learning.errors import DomainError
 from learning.forms import ActionForm, attach_error, upload_limit
 from learning.params import db_int
 from learning.notifications import mark_read
+from learning.spreadsheet import Column
 
 bp = Blueprint("certificates", __name__)
 # What the PDF check found, as the page says it (the command line prints the English detail).
@@ -151,10 +153,47 @@ def hr_list():
         abort(403)
     course_id = request.args.get("course", type=db_int)
     query = request.args.get("q", "").strip()
+    fmt = export_format(request.args)
+    if fmt is not None:
+        return _export_hr_list(fmt, course_id, query)
     items = certificates.list_in_scope(current_user, course_id=course_id, query=query)
     courses = db.session.scalars(db.select(Course).order_by(Course.title)).all()
     return render_template("certificates/hr_list.html", items=items, courses=courses,
                            course_id=course_id, query=query, now=clock.now())
+
+
+STATUS_LABELS = {"valid": _l("Valid"), "revoked": _l("Revoked"), "expired": _l("Expired")}
+
+
+def _export_hr_list(fmt: str, course_id: int | None, query: str):
+    """Download the HR certificates list with the page's filters, as CSV or XLSX."""
+    now = clock.now()
+    _total, records = certificates.export_in_scope(current_user, course_id=course_id,
+                                                   query=query, fmt=fmt, now=now)
+    db.session.commit()  # the audit record; the rows are read while the file streams
+    columns = [
+        Column("serial", _("Serial number"), width=18),
+        Column("holder_name", _("Holder"), width=28),
+        Column("staff_number", _("Staff number")),
+        Column("department", _("Department"), width=48),
+        Column("course", _("Course"), width=36),
+        Column("course_version", _("Version"), width=10),
+        Column("completed_on", _("Completed on"), "date"),
+        Column("score", _("Final score (%)"), "decimal"),
+        Column("issued_on", _("Issued on"), "date"),
+        Column("valid_until", _("Valid until"), "date"),
+        Column("status", _("Status"), width=16),
+    ]
+    labels = {status: str(label) for status, label in STATUS_LABELS.items()}
+    rows = (
+        (r.serial, r.holder_name, r.staff_number, r.department, r.course_title,
+         r.course_version, local_day(r.completed_at), r.score, local_day(r.issued_at),
+         local_day(r.expires_at),
+         labels[certificates.certificate_status(r.revoked_at, r.expires_at, now)])
+        for r in records
+    )
+    return download_response(columns, rows, fmt,
+                             f"{_('Certificates')} {local_day(now).isoformat()}")
 
 
 @bp.route("/certificates/<int:certificate_id>/revoke", methods=["POST"])

@@ -104,6 +104,14 @@ class BoundedCache:
                     self._size -= self._size_of(evicted)
         return value
 
+    def get(self, key: Hashable, default=None):
+        """Return the value cached under `key` (marking it recently used), else `default`."""
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        return default
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

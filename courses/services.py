@@ -171,7 +171,7 @@ def import_package(actor: User | None, files: dict[str, bytes], *, now: datetime
     for record in existing_files.values():
         db.session.delete(record)
     db.session.flush()
-    audit(actor, "course.import", course, now=now, version=spec.version,
+    audit(actor, "course.import", course, now=now, slug=course.slug, version=spec.version,
           added=result.lessons_added, removed=result.lessons_removed)
     package_applied.send(course, now=now, spec=spec)
     course_content_changed.send(course, now=now, spec=spec)

@@ -34,6 +34,8 @@ from learning.progress import queries as progress_queries
 from learning.progress import services as progress
 from learning.progress import signals as progress_signals
 from learning.reports import cli as reports_cli
+from learning.reports import hr_views
+from learning.reports import people_views
 from learning.reports import views as reports_views
 from learning.site import cli as site_cli
 from learning.site import views as site_views
@@ -47,7 +49,7 @@ from quizzes import views as quizzes_views
 
 BLUEPRINTS = (site_views.bp, accounts_views.bp, courses_views.bp, quizzes_views.bp,
               certificates_views.bp, api_views.bp, mentoring_views.bp, tasks_views.bp,
-              reports_views.bp)
+              reports_views.bp, people_views.bp, hr_views.bp)
 CLI_GROUPS = (accounts_cli.users_cli, accounts_cli.departments_cli, courses_cli.courses_cli,
               quizzes_cli.quizzes_cli, certificates_cli.certificates_cli, site_cli.demo_cli,
               accounts_cli.tokens_cli, mentoring_cli.groups_cli,
@@ -126,7 +128,8 @@ def register(app: Flask) -> None:
             "course_progress": lambda course, enrolment: progress_queries.course_progress(
                 current_user, course, enrolment, now=clock.now()),
             "next_course": lambda course: progress_queries.next_course(current_user, course),
-            # the course's practical tasks and the official's standing on each
-            "course_tasks": lambda course: task_services.course_page_rows(current_user.id,
-                                                                          course),
+            # the course's practical tasks and the official's standing on each (`standing`:
+            # as course_progress read it, when it did)
+            "course_tasks": lambda course, standing=None: task_services.course_page_rows(
+                current_user.id, course, standing),
         }

@@ -17,6 +17,7 @@ from courses import services as course_services
 from learning import clock, notifications
 from learning.accounts import services as accounts
 from learning.accounts.models import User
+from learning.campaigns import services as campaigns
 from learning.db import db
 from learning.mentoring import services as mentoring
 from quizzes import services as quiz_services
@@ -141,8 +142,16 @@ MATRIX = [
     ("GET", "/admin/import", "/admin/import", None, ADMIN_PAGE),
     ("POST", "/admin/import", "/admin/import", {}, expect(LOGIN, 403, 403, 403, 400)),
     ("GET", "/admin/import/template.csv", "/admin/import/template.csv", None, ADMIN_PAGE),
+    # admin: the audit log and its CSV (the download is itself audited)
+    ("GET", "/admin/audit", "/admin/audit", None, ADMIN_PAGE),
+    ("GET", "/admin/audit.csv", "/admin/audit.csv", None, ADMIN_PAGE),
+    ("GET", "/admin/audit", "/admin/audit?action=no.such&date_from=2026-02-30", None,
+     expect(LOGIN, 403, 403, 403, 400)),  # bad filters: errors on the form, nothing listed
     # HR
     ("GET", "/hr/officials", "/hr/officials", None, HR_PAGE),
+    # the lists' downloads (a query parameter on the page's own route)
+    ("GET", "/hr/officials", "/hr/officials?format=csv", None, HR_PAGE),
+    ("GET", "/hr/officials", "/hr/officials?format=xlsx&q=thu", None, HR_PAGE),
     ("GET", "/hr/officials/<int:user_id>", "/hr/officials/{official}", None, HR_PAGE),
     # transcripts: one's own, and an official's for HR (whole ministry) and admins
     ("GET", "/me/transcript", "/me/transcript", None, PAGE),
@@ -236,6 +245,40 @@ MATRIX = [
     ("GET", "/certificates/<int:certificate_id>/reissue", "/certificates/{certificate}/reissue",
      None, NOT_GET),
     ("GET", "/hr/certificates", "/hr/certificates", None, HR_PAGE),
+    ("GET", "/hr/certificates", "/hr/certificates?format=csv", None, HR_PAGE),
+    ("GET", "/hr/certificates", "/hr/certificates?format=xlsx", None, HR_PAGE),
+    # HR's people list and its exports (the export streams a file; a bad filter goes back to
+    # the list, 302; a learner is refused before any look-up)
+    ("GET", "/hr/people", "/hr/people", None, HR_PAGE),
+    ("GET", "/hr/people", "/hr/people?status=overdue&from=2026-01-01", None, HR_PAGE),
+    ("GET", "/hr/people.csv", "/hr/people.csv", None, HR_PAGE),
+    ("GET", "/hr/people.xlsx", "/hr/people.xlsx?status=completed", None, HR_PAGE),
+    ("GET", "/hr/people.csv", "/hr/people.csv?from=never", None,
+     expect(LOGIN, 403, 403, 302, 302)),
+    # the department summary export needs a campaign or a course (none here: 400, unknown: 404)
+    ("GET", "/hr/departments.csv", "/hr/departments.csv", None,
+     expect(LOGIN, 403, 403, 400, 400)),
+    ("GET", "/hr/departments.xlsx", "/hr/departments.xlsx?course={course_id}", None, HR_PAGE),
+    ("GET", "/hr/departments.csv", "/hr/departments.csv?campaign=999999", None,
+     expect(LOGIN, 403, 403, 404, 404)),
+    # HR's dashboard and campaigns ({campaign}: over the department of {official})
+    ("GET", "/hr", "/hr", None, HR_PAGE),
+    ("GET", "/hr", "/hr?campaign={campaign}", None, HR_PAGE),
+    ("GET", "/hr", "/hr?campaign=999999", None, expect(LOGIN, 403, 403, 404, 404)),
+    ("GET", "/hr", "/hr?course={course_id}", None, HR_PAGE),
+    ("GET", "/hr/campaigns", "/hr/campaigns", None, HR_PAGE),
+    ("GET", "/hr/campaigns/new", "/hr/campaigns/new", None, HR_PAGE),
+    ("POST", "/hr/campaigns/new", "/hr/campaigns/new", {}, expect(LOGIN, 403, 403, 400, 400)),
+    ("GET", "/hr/campaigns/<int:campaign_id>/edit", "/hr/campaigns/{campaign}/edit", None,
+     HR_PAGE),
+    ("GET", "/hr/campaigns/<int:campaign_id>/edit", "/hr/campaigns/999999/edit", None,
+     expect(LOGIN, 403, 403, 404, 404)),
+    ("POST", "/hr/campaigns/<int:campaign_id>/edit", "/hr/campaigns/{campaign}/edit", {},
+     expect(LOGIN, 403, 403, 400, 400)),
+    ("POST", "/hr/campaigns/<int:campaign_id>/archive", "/hr/campaigns/{campaign}/archive", {},
+     expect(LOGIN, 403, 403, 302, 302)),
+    ("GET", "/hr/campaigns/<int:campaign_id>/archive", "/hr/campaigns/{campaign}/archive",
+     None, NOT_GET),
     # one's own certificate for a course: none issued yet, so back to the course page
     ("GET", "/courses/<slug>/certificate", "/courses/{course}/certificate", None,
      expect(LOGIN, 302, 302, 302, 302)),
@@ -412,17 +455,21 @@ def objects(tmp_path, me: User | None) -> dict[str, int | str]:
                                      mentoring.ministry_day(now) + timedelta(days=30), "",
                                      None, now=now)
     others_group = mentoring.create_group(None, "Nhóm khác", [rival.username], now=now)
+    campaign = campaigns.create_campaign(
+        None, title="Chiến dịch ma trận", course_id=course.id, department_ids=[department.id],
+        deadline=mentoring.ministry_day(now) + timedelta(days=30), now=now)
     db.session.commit()
     return {"official": official.id, "official_username": official.username,
             "reset_target": reset_target.id,
             "department": department.id, "empty_department": empty.id, "course": course.slug,
+            "course_id": course.id,
             "quiz_course": quiz_course.slug, "quiz": quiz.slug,
             "attempt": attempts[(me or official).id],
             "others_attempt": attempts[official.id],
             "certificate": certificate.id, "certificate_code": certificate.code,
             "notification": notification.id, "token": token.id, "group": group.id,
             "others_group": others_group.id, "member": member.id,
-            "assignment": assignment.id}
+            "assignment": assignment.id, "campaign": campaign.id}
 
 
 def registered_routes(app) -> set[tuple[str, str]]:

@@ -66,12 +66,12 @@ VALID_ARGUMENTS = {
     "user_id": "official", "department_id": "department", "attempt_id": "attempt",
     "certificate_id": "certificate", "notification_id": "notification", "slug": "course",
     "quiz_slug": "quiz", "code": "certificate_code", "token_id": "token", "group_id": "group",
-    "assignment_id": "assignment",
+    "assignment_id": "assignment", "campaign_id": "campaign",
 }
 LITERAL_ARGUMENTS = {"lesson_slug": "a", "task_slug": "x", "path": "01-co-ban/phu-de.vtt"}
 # Query arguments tried on every page, besides the fields of the pages' own GET forms.
 QUERY_KEYS = ("page", "next", "parent", "department", "course", "q", "language", "topic",
-              "cursor", "limit")
+              "cursor", "limit", "format", "campaign")
 # Signing out would end the session the rest of the sweep needs.
 SKIP_SIGNED_IN = {"accounts.logout"}
 

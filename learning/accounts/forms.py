@@ -1,11 +1,16 @@
-"""Forms for sign-in, passwords, language, accounts, departments and the officials import."""
+"""Forms for sign-in, passwords, language, accounts, departments, the officials import and
+the audit page's filters."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     HiddenField,
     PasswordField,
@@ -14,11 +19,21 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    Length,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from learning.accounts.audit import ACTIONS, TARGET_TYPES
 from learning.forms import Form
-from learning.i18n import LANGUAGE_NAMES
+from learning.i18n import LANGUAGE_NAMES, format_short_date
+
+# Days the audit filters accept: a day's bounds in any time zone stay within Python's dates.
+DATE_LIMITS = (date(1900, 1, 1), date(9998, 12, 31))
 
 ROLE_LABELS = {
     "learner": _l("Learner"),
@@ -135,3 +150,44 @@ class ApiTokenForm(Form):
                        description=_l("For example: Reporting script, HR system."))
     expires_days = SelectField(_l("Expires after"), coerce=int, default=90,
                                choices=lambda: list(TOKEN_EXPIRY_CHOICES))
+
+
+def _labelled(labels: dict, everything) -> list[tuple[str, str]]:
+    return [("", str(everything))] + sorted(
+        ((key, str(label)) for key, label in labels.items()), key=lambda choice: choice[1])
+
+
+def _within_limits(form, field) -> None:
+    if field.data is not None and not DATE_LIMITS[0] <= field.data <= DATE_LIMITS[1]:
+        raise ValidationError(gettext(
+            "Date must be between %(min)s and %(max)s.",
+            min=format_short_date(DATE_LIMITS[0]), max=format_short_date(DATE_LIMITS[1])))
+
+
+class AuditFilterForm(Form):
+    """The audit page's filters, read from the query string (a GET form: nothing changes, so
+    no CSRF token). Dates are the ministry's calendar days, both included."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField(_l("Action"), validate_choice=False,
+                         choices=lambda: _labelled(ACTIONS, _l("All actions")))
+    actor = StringField(_l("Who (name or username)"), validators=[Optional(), Length(max=100)])
+    target = SelectField(_l("About"), validate_choice=False,
+                         choices=lambda: _labelled(TARGET_TYPES, _l("Anything")))
+    date_from = DateField(_l("From"), validators=[Optional(), _within_limits])
+    date_to = DateField(_l("To"), validators=[Optional(), _within_limits])
+    q = StringField(_l("Details contain"), validators=[Optional(), Length(max=200)])
+
+    def validate_action(self, field):
+        if field.data and field.data not in ACTIONS:
+            raise ValidationError(_l("Unknown action: choose one from the list."))
+
+    def validate_target(self, field):
+        if field.data and field.data not in TARGET_TYPES:
+            raise ValidationError(_l("Unknown kind of record: choose one from the list."))
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("The end date is before the start date."))

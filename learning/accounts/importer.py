@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -19,8 +20,9 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select, update
 
+from learning.accounts.audit import role_change, whole_ministry_path
+from learning.accounts.models import AuditEvent, RoleGrant, User, user_search_text
 from learning.accounts.signals import officials_placed
-from learning.accounts.models import RoleGrant, User, user_search_text
 from learning.accounts.services import (
     PATH_SEPARATOR,
     audit,
@@ -441,6 +443,7 @@ def import_officials(
     password_hash = hash_password(initial_password) if initial_password else None
     inserts, updates, new_roles = [], [], []
     replaced_roles: dict[int, dict[str, int | None]] = {}
+    usernames: dict[int, str] = {}
     for row in rows:
         department_id = paths[row.department_path.casefold()].id
         scope_id = paths[row.hr_scope_path.casefold()].id if row.hr_scope_path else department_id
@@ -492,6 +495,7 @@ def import_officials(
             updates.append(values)
         if roles_changed:
             replaced_roles[old.id] = wanted_roles
+            usernames[old.id] = values["username"]
         if changed or roles_changed:
             report.updated += 1
         else:
@@ -502,6 +506,7 @@ def import_officials(
         session.execute(update(User), updates[start:start + BATCH])
         if progress:
             progress(0)
+    granted: list[tuple[int, str, dict, dict]] = []  # (id, username, old grants, new grants)
     for start in range(0, len(inserts), BATCH):
         chunk = inserts[start:start + BATCH]
         # No RETURNING in parameter order: SQLite cannot batch it and would send one INSERT
@@ -518,6 +523,12 @@ def import_officials(
             for role, scope in roles.items()
         ]
         session.execute(insert(RoleGrant), grant_rows)
+        granted.extend(
+            (id_of[values["staff_number"]], values["username"], {}, roles)
+            for values, roles in zip(chunk, new_roles[start:start + BATCH], strict=True)
+            if roles != {"learner": None})  # more than the default: worth an event
+    granted.extend((user_id, usernames[user_id], grants.get(user_id, {}), roles)
+                   for user_id, roles in replaced_roles.items())
     if replaced_roles:
         user_ids = list(replaced_roles)
         for start in range(0, len(user_ids), BATCH):
@@ -528,6 +539,15 @@ def import_officials(
             {"user_id": user_id, "role": role, "scope_department_id": scope, "created_at": now}
             for user_id, roles in replaced_roles.items()
             for role, scope in roles.items()
+        ])
+    if granted:  # one event per official whose roles changed, in one statement like the rest
+        path_of = whole_ministry_path(lambda id_: department_path(by_id[id_], by_id))
+        session.execute(insert(AuditEvent), [
+            {"at": now, "actor_id": actor.id if actor is not None else None,
+             "action": "user.roles", "target_type": "user", "target_id": user_id,
+             "details": json.dumps({"username": username, "import": True,
+                                    **role_change(old, new, path_of)}, ensure_ascii=False)}
+            for user_id, username, old, new in granted
         ])
     session.flush()
     session.expire_all()

@@ -221,6 +221,12 @@ class AuditEvent(db.Model):
     """Who did what to whom and when, for administrative actions."""
 
     __tablename__ = "audit_events"
+    # The audit page filters on each of these, newest first (ORDER BY at DESC, id DESC).
+    __table_args__ = (
+        Index("ix_audit_events_action_at", "action", "at", "id"),
+        Index("ix_audit_events_actor_id_at", "actor_id", "at", "id"),
+        Index("ix_audit_events_target_type_at", "target_type", "at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(index=True)

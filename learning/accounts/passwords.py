@@ -76,7 +76,7 @@ def change_own_password(
         )
     validate_new_password(new, user, min_length)
     set_password(user, new, now=now)
-    audit(user, "password.change", user, now=now)
+    audit(user, "password.change", user, now=now, username=user.username)
 
 
 def generate_temporary_password() -> str:
@@ -90,6 +90,6 @@ def reset_password(actor: User | None, user: User, *, now: datetime) -> str:
     require_admin(actor)
     temporary = generate_temporary_password()
     set_password(user, temporary, now=now, must_change=True)
-    audit(actor, "password.reset", user, now=now)
+    audit(actor, "password.reset", user, now=now, username=user.username)
     return temporary
 

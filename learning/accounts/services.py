@@ -7,7 +7,7 @@ the audit log, departments and users each live in their own module. Add no logic
 
 from __future__ import annotations
 
-from learning.accounts.audit import audit
+from learning.accounts.audit import audit, audit_export
 from learning.accounts.departments import (
     PATH_SEPARATOR,
     all_departments,
@@ -69,9 +69,11 @@ from learning.accounts.tokens import (
     revoke_token,
 )
 from learning.accounts.users import (
+    OfficialRecord,
     UserData,
     count_officials_by_department,
     create_user,
+    export_officials,
     get_user,
     list_officials,
     normalize_email,
@@ -85,8 +87,10 @@ from learning.errors import DomainError, NotFound, PermissionDenied, RuleViolati
 
 __all__ = [
     "PATH_SEPARATOR", "SYSTEM", "AccountInactive", "DomainError", "InvalidCredentials",
-    "NotFound", "PermissionDenied", "RuleViolation", "Throttled", "UserData",
-    "all_departments", "audit", "authenticate", "can_use_hr_pages", "can_view_official",
+    "NotFound", "OfficialRecord", "PermissionDenied", "RuleViolation", "Throttled", "UserData",
+    "export_officials",
+    "all_departments", "audit", "audit_export", "authenticate", "can_use_hr_pages",
+    "can_view_official",
     "change_own_password", "check_password", "check_throttle", "clean_name",
     "count_officials_by_department", "create_department", "create_user", "delete_department",
     "end_session", "end_sessions", "start_session",

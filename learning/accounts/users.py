@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,15 +11,20 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from learning.accounts.audit import audit
-from learning.accounts.departments import clean_name, get_department
+from learning.accounts.audit import audit, role_change, whole_ministry_path
+from learning.accounts.departments import clean_name, department_path, get_department
 from learning.accounts.models import ROLES, Department, RoleGrant, User
 from learning.accounts.passwords import set_password, validate_new_password
+from learning.accounts.scope import (
+    SYSTEM,
+    can_use_hr_pages,
+    officials_in_scope_condition,
+    require_admin,
+)
 from learning.accounts.signals import officials_placed
-from learning.accounts.scope import SYSTEM, officials_in_scope_condition, require_admin
 from learning.accounts.sessions import end_sessions
 from learning.db import db
-from learning.errors import NotFound, RuleViolation
+from learning.errors import NotFound, PermissionDenied, RuleViolation
 from learning.text import fold
 
 
@@ -146,9 +152,24 @@ def create_user(
     set_roles(user, clean.roles, clean.hr_scope_department_id)
     db.session.add(user)
     db.session.flush()
-    audit(actor, "user.create", user, now=now, username=user.username)
+    scope = {"hr_scope": _scope_path(clean.hr_scope_department_id)} if "hr" in clean.roles else {}
+    audit(actor, "user.create", user, now=now, username=user.username,
+          roles=sorted(clean.roles), **scope)
     officials_placed.send("accounts", user_ids=[user.id], now=now)
     return user
+
+
+def _grants(user: User) -> dict[str, int | None]:
+    return {grant.role: grant.scope_department_id for grant in user.grants}
+
+
+def _scope_path(department_id: int | None) -> str:
+    return whole_ministry_path(lambda id_: department_path(get_department(id_)))(department_id)
+
+
+# The fields an account's audit event compares, old → new.
+AUDITED_FIELDS = ("username", "full_name", "email", "staff_number", "job_title",
+                  "preferred_language")
 
 
 def update_user(actor: User | None, user: User, data: UserData, *, now: datetime) -> None:
@@ -158,6 +179,15 @@ def update_user(actor: User | None, user: User, data: UserData, *, now: datetime
     placed_before = (user.department_id, user.job_title)
     if actor is not SYSTEM and actor.id == user.id and "admin" not in clean.roles:
         raise RuleViolation(_l("You cannot remove your own administrator role."), field="roles")
+    changes = {
+        name: f"{getattr(user, name) or ''} → {getattr(clean, name) or ''}"
+        for name in AUDITED_FIELDS if getattr(user, name) != getattr(clean, name)
+    }
+    if user.department_id != clean.department_id:
+        department = lambda id_: department_path(get_department(id_)) if id_ else ""  # noqa: E731
+        changes["department"] = (f"{department(user.department_id)} → "
+                                 f"{department(clean.department_id)}")
+    old_grants = _grants(user)
     user.username = clean.username
     user.full_name = clean.full_name
     user.email = clean.email
@@ -168,7 +198,11 @@ def update_user(actor: User | None, user: User, data: UserData, *, now: datetime
     user.refresh_search_text()
     set_roles(user, clean.roles, clean.hr_scope_department_id)
     user.updated_at = now
-    audit(actor, "user.update", user, now=now)
+    if changes:
+        audit(actor, "user.update", user, now=now, **{"username": user.username, **changes})
+    roles = role_change(old_grants, _grants(user), _scope_path)
+    if roles:
+        audit(actor, "user.roles", user, now=now, username=user.username, **roles)
     if (user.department_id, user.job_title) != placed_before:
         db.session.flush()
         officials_placed.send("accounts", user_ids=[user.id], now=now)
@@ -182,7 +216,8 @@ def set_active(actor: User | None, user: User, active: bool, *, now: datetime) -
     user.is_active_account = active
     if not active:  # signed-in browsers stop working now, not at their next sign-in
         end_sessions(user, now=now, reason="deactivated")
-    audit(actor, "user.activate" if active else "user.deactivate", user, now=now)
+    audit(actor, "user.activate" if active else "user.deactivate", user, now=now,
+          username=user.username)
     db.session.flush()
     officials_placed.send("accounts", user_ids=[user.id], now=now)
 
@@ -202,25 +237,96 @@ def get_user(user_id: int) -> User:
     return user
 
 
-def list_officials(actor: User | None, *, query: str = "", department_id: int | None = None,
-                   limit: int = 50, offset: int = 0) -> tuple[list[User], int]:
-    """Return a page of officials the actor may see, filtered, and the total count."""
+def _officials_conditions(actor: User | None, query: str, department: Department | None):
     conditions = [officials_in_scope_condition(actor)]
     for word in fold(query).split():
         conditions.append(User.search_text.contains(word, autoescape=True))
-    if department_id:
-        department = get_department(department_id)
+    if department is not None:
         conditions.append(
             User.department_id.in_(
                 select(Department.id).where(Department.path.startswith(department.path))
             )
         )
+    return conditions
+
+
+def list_officials(actor: User | None, *, query: str = "", department_id: int | None = None,
+                   limit: int = 50, offset: int = 0) -> tuple[list[User], int]:
+    """Return a page of officials the actor may see, filtered, and the total count."""
+    department = get_department(department_id) if department_id else None
+    conditions = _officials_conditions(actor, query, department)
     total = db.session.scalar(select(func.count()).select_from(User).where(*conditions))
     users = db.session.scalars(
         select(User).where(*conditions).order_by(User.sort_name, User.full_name, User.id)
         .limit(limit).offset(offset)
     ).all()
     return list(users), total or 0
+
+
+@dataclass(frozen=True)
+class OfficialRecord:
+    """One official as an export lists them: plain values, the department's full path."""
+
+    staff_number: str | None
+    full_name: str
+    username: str
+    department_path: str
+    job_title: str
+    email: str | None
+    roles: tuple[str, ...]  # role codes in ROLES order
+    is_active: bool
+    last_sign_in_at: datetime | None
+
+
+def export_officials(actor: User | None, *, query: str = "", department_id: int | None = None,
+                     fmt: str, now: datetime) -> tuple[int, Iterator[OfficialRecord]]:
+    """Record the export in the audit log; return how many officials the actor may export
+    with these filters (the list page's) and a lazy iterator over them, in the list's order.
+
+    The iterator reads the rows 1,000 at a time while it is consumed: iterate it once, while
+    the response streams, and never gather it into a list."""
+    if not can_use_hr_pages(actor):
+        raise PermissionDenied(_l("Only HR and administrators may see this."))
+    department = get_department(department_id) if department_id else None
+    conditions = _officials_conditions(actor, query, department)
+    total = db.session.scalar(select(func.count()).select_from(User).where(*conditions)) or 0
+    audit(actor, "export", "officials", now=now, format=fmt, rows=total, q=query,
+          department=department_path(department) if department is not None else None)
+    return total, _official_records(conditions)
+
+
+def _official_records(conditions) -> Iterator[OfficialRecord]:
+    departments = db.session.scalars(select(Department)).all()
+    by_id = {d.id: d for d in departments}
+    paths: dict[int, str] = {}
+    has_role = [
+        select(RoleGrant.id).where(RoleGrant.user_id == User.id, RoleGrant.role == role)
+        .exists().label(f"is_{role}")
+        for role in ROLES
+    ]
+    statement = (
+        select(User.staff_number, User.full_name, User.username, User.department_id,
+               User.job_title, User.email, User.is_active_account, User.last_sign_in_at,
+               *has_role)
+        .where(*conditions)
+        .order_by(User.sort_name, User.full_name, User.id)
+        .execution_options(yield_per=1000)
+    )
+    for row in db.session.execute(statement):
+        department_id = row.department_id
+        if department_id is not None and department_id not in paths:
+            paths[department_id] = department_path(by_id[department_id], by_id)
+        yield OfficialRecord(
+            staff_number=row.staff_number,
+            full_name=row.full_name,
+            username=row.username,
+            department_path=paths.get(department_id, "") if department_id else "",
+            job_title=row.job_title,
+            email=row.email,
+            roles=tuple(role for role, held in zip(ROLES, row[8:]) if held),
+            is_active=bool(row.is_active_account),
+            last_sign_in_at=row.last_sign_in_at,
+        )
 
 
 def count_officials_by_department() -> dict[int, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from urllib.parse import urlsplit
 
 from flask import (
@@ -16,17 +17,20 @@ from flask import (
     render_template,
     request,
     session,
+    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from learning import clock, i18n
+from learning.accounts import audit as auditing
 from learning.accounts import importer
 from learning.accounts import services as accounts
 from learning.accounts.forms import (
     ROLE_LABELS,
     ApiTokenForm,
+    AuditFilterForm,
     ChangePasswordForm,
     DepartmentForm,
     ImportForm,
@@ -36,9 +40,11 @@ from learning.accounts.forms import (
 )
 from learning.db import db
 from learning.accounts.models import User
+from learning.downloads import download_response, export_format, local_day, local_time
 from learning.errors import DomainError, RuleViolation
 from learning.forms import ActionForm, attach_error
 from learning.params import db_int, page_number
+from learning.spreadsheet import Column, safe_row
 
 bp = Blueprint("accounts", __name__)
 PAGE_SIZE = 50
@@ -528,7 +534,40 @@ def hr_officials():
     """List the officials within the HR official's scope."""
     if not accounts.can_use_hr_pages(current_user):
         abort(403)
+    fmt = export_format(request.args)
+    if fmt is not None:
+        return _export_officials(fmt)
     return _officials_page("accounts/hr_officials.html")
+
+
+def _export_officials(fmt: str):
+    """Download the officials list with the page's filters, as CSV or XLSX."""
+    now = clock.now()
+    _total, records = accounts.export_officials(
+        current_user, query=request.args.get("q", "").strip(),
+        department_id=request.args.get("department", type=db_int) or None, fmt=fmt, now=now)
+    db.session.commit()  # the audit record; the rows are read while the file streams
+    columns = [
+        Column("staff_number", _("Staff number")),
+        Column("full_name", _("Full name"), width=28),
+        Column("username", _("Username")),
+        Column("department", _("Department"), width=48),
+        Column("job_title", _("Job title")),
+        Column("email", _("Email"), width=30),
+        Column("roles", _("Roles")),
+        Column("status", _("Status"), width=16),
+        Column("last_sign_in_at", _("Last sign-in"), "datetime"),
+    ]
+    labels = {role: str(label) for role, label in ROLE_LABELS.items()}
+    active, deactivated = _("Active"), _("Deactivated")
+    rows = (
+        (r.staff_number, r.full_name, r.username, r.department_path, r.job_title, r.email,
+         ", ".join(labels[role] for role in r.roles), active if r.is_active else deactivated,
+         local_time(r.last_sign_in_at))
+        for r in records
+    )
+    return download_response(columns, rows, fmt,
+                             f"{_('Officials')} {local_day(now).isoformat()}")
 
 
 @bp.route("/hr/officials/<int:user_id>")
@@ -542,3 +581,156 @@ def hr_official(user_id: int):
     return render_template("accounts/hr_official.html", user=user,
                            department_path=_department_path(user.department),
                            role_labels=ROLE_LABELS)
+
+
+# --- admin: audit log ------------------------------------------------------------------------
+
+# Where an event's target has a page, by target type: (endpoint, its argument for target_id).
+TARGET_PAGES = {
+    "user": ("accounts.admin_user_edit", "user_id"),
+    "department": ("accounts.admin_department_edit", "department_id"),
+    "certificate": ("certificates.detail", "certificate_id"),
+    "mentoringgroup": ("mentoring.group", "group_id"),
+    "tasksubmission": ("mentoring.task", "submission_id"),
+}
+CSV_BATCH = 500  # rows per chunk of the streamed CSV
+
+
+def _audit_filters(form: AuditFilterForm):
+    """Return the form's filters, or None when one of them is not valid (errors on the form)."""
+    if not form.validate():
+        return None
+    return auditing.AuditFilters(
+        action=form.action.data or "", actor=(form.actor.data or "").strip(),
+        target_type=form.target.data or "", date_from=form.date_from.data,
+        date_to=form.date_to.data, text=(form.q.data or "").strip())
+
+
+def _cursor(name: str) -> tuple[int | None, bool]:
+    """Read a page cursor (an event id): (value, whether it was given but is not valid)."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None, False
+    try:
+        return db_int(raw), False
+    except ValueError:
+        return None, True
+
+
+def _target_link(event, details: dict) -> str | None:
+    if event.target_id is None or event.action.endswith(".delete"):
+        return None  # nothing to open, or no longer there
+    if event.target_type in TARGET_PAGES:
+        endpoint, argument = TARGET_PAGES[event.target_type]
+        return url_for(endpoint, **{argument: event.target_id})
+    if event.target_type == "assignment" and isinstance(details.get("group"), int):
+        return url_for("mentoring.assignment_edit", group_id=details["group"],
+                       assignment_id=event.target_id)
+    if event.target_type == "course" and isinstance(details.get("slug"), str):
+        return url_for("courses.detail", slug=details["slug"])
+    return None
+
+
+def _audit_rows(events) -> list[dict]:
+    """Return what the table shows of each event (targets that are accounts: one query)."""
+    users = auditing.target_users(events)
+    rows = []
+    for event in events:
+        try:
+            raw = json.loads(event.details) if event.details else {}
+        except ValueError:
+            raw = {}
+        raw = raw if isinstance(raw, dict) else {}
+        target = users.get(event.target_id) if event.target_type == "user" else None
+        name = target.full_name if target is not None else next(
+            (str(raw[key]) for key in ("serial", "name", "username", "slug", "official")
+             if raw.get(key)), "")
+        rows.append({
+            "event": event,
+            "action": auditing.ACTIONS.get(event.action, event.action),
+            "target_type": auditing.TARGET_TYPES.get(event.target_type, event.target_type),
+            "target_name": name or (f"#{event.target_id}" if event.target_id else ""),
+            "target_url": _target_link(event, raw),
+            "details": [(auditing.DETAIL_LABELS.get(key, key), value)
+                        for key, value in auditing.details_of(event.details)],
+        })
+    return rows
+
+
+@bp.route("/admin/audit")
+@login_required
+def audit_log():
+    """The audit log: who did what and when, filtered, newest first, 50 a page."""
+    accounts.require_admin(current_user)
+    form = AuditFilterForm(request.args)
+    filters = _audit_filters(form)
+    before, bad_before = _cursor("before")
+    after, bad_after = _cursor("after")
+    page = None
+    if bad_before or bad_after:
+        form.form_errors.append(_("This page link is not valid. Start again from the newest "
+                                  "events."))
+    elif filters is not None:
+        try:
+            page = auditing.list_events(current_user, filters, before=before, after=after)
+        except auditing.UnknownCursor:
+            form.form_errors.append(_("This page link is not valid. Start again from the "
+                                      "newest events."))
+    status = 200 if page is not None else 400
+    params = filters.as_params() if filters is not None else {}
+    return render_template(
+        "accounts/admin_audit.html", form=form, page=page, params=params,
+        rows=_audit_rows(page.events) if page is not None else [],
+    ), status
+
+
+def _csv_lines(rows) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerows(safe_row(row) for row in rows)
+    return out.getvalue()
+
+
+def _audit_csv(filters, up_to: int, zone):
+    """Yield the CSV of the events, a chunk of rows at a time (the query is read in batches)."""
+    yield "\ufeff" + _csv_lines([AUDIT_CSV_COLUMNS])
+    chunk = []
+    for row in auditing.iter_events(current_user, filters, up_to=up_to):
+        chunk.append([
+            row.at.astimezone(zone).isoformat(timespec="seconds"), row.action,
+            str(auditing.ACTIONS.get(row.action, row.action)), row.username or "",
+            row.full_name or "", row.target_type,
+            "" if row.target_id is None else row.target_id, row.details or ""])
+        if len(chunk) == CSV_BATCH:
+            yield _csv_lines(chunk)
+            chunk = []
+    if chunk:
+        yield _csv_lines(chunk)
+
+
+AUDIT_CSV_COLUMNS = ["at", "action", "action_label", "actor_username", "actor_name",
+                     "target_type", "target_id", "details"]
+
+
+@bp.route("/admin/audit.csv")
+@login_required
+def audit_log_csv():
+    """Download the filtered audit log as CSV (UTF-8 with a BOM); the download is audited."""
+    accounts.require_admin(current_user)
+    form = AuditFilterForm(request.args)
+    filters = _audit_filters(form)
+    if filters is None:
+        return render_template("accounts/admin_audit.html", form=form, page=None, params={},
+                               rows=[]), 400
+    now = clock.now()
+    # Up to the newest event now: the count is exact, and this export's own event is not in it.
+    up_to = auditing.latest_event_id()
+    rows = auditing.count_events(current_user, filters, up_to=up_to)
+    accounts.audit_export(current_user, "audit_log", now=now, rows=rows,
+                          **filters.as_details())
+    db.session.commit()
+    zone = auditing.ministry_zone()
+    name = f"audit-{now.astimezone(zone).date().isoformat()}.csv"
+    return Response(stream_with_context(_audit_csv(filters, up_to, zone)),
+                    mimetype="text/csv", headers={
+                        "Content-Disposition": f'attachment; filename="{name}"',
+                        "Cache-Control": "no-store"})

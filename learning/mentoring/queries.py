@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import defer, joinedload
 
 from certificates.models import Certificate
@@ -21,6 +21,8 @@ from learning.db import db
 from learning.errors import PermissionDenied
 from learning.mentoring import access
 from learning.mentoring.models import Assignment, AssignmentMember, GroupMember, MentoringGroup
+from learning.tasks import services as task_services
+from learning.tasks.models import PracticalTask, TaskSubmission
 from learning.mentoring.progress import (
     FINISHED,
     OVERDUE,
@@ -219,6 +221,16 @@ class AttemptLine:
 
 
 @dataclass
+class TaskLine:
+    """A practical task of an assigned target, and the member's standing on it (this cycle)."""
+
+    title: str
+    is_required: bool
+    state: str | None  # None: not handed in
+    submission_id: int | None  # the hand-in that gives the state (to review it)
+
+
+@dataclass
 class AssignedLearning:
     """One assignment as it concerns one member: the cell and its details."""
 
@@ -227,6 +239,12 @@ class AssignedLearning:
     lessons: list[LessonLine] = field(default_factory=list)
     attempts: list[AttemptLine] = field(default_factory=list)
     certificates: list[Certificate] = field(default_factory=list)
+    tasks: list[TaskLine] = field(default_factory=list)
+
+    @property
+    def open_tasks(self) -> list[TaskLine]:
+        """Return the tasks not confirmed yet."""
+        return [line for line in self.tasks if line.state != "confirmed"]
 
 
 @dataclass
@@ -238,10 +256,41 @@ class MemberDetail:
     items: list[AssignedLearning]
 
 
+def _task_lines(member: User, assignments: list[Assignment], course_ids: list[int]
+                ) -> dict[int, list[TaskLine]]:
+    """Map each course or module assignment to its practical tasks with the member's standing
+    on each in this cycle (two queries; none when the courses have no task)."""
+    tasks = list(db.session.scalars(
+        select(PracticalTask).outerjoin(Module, Module.id == PracticalTask.module_id)
+        .where(PracticalTask.course_id.in_(course_ids), PracticalTask.is_removed.is_(False))
+        .order_by(PracticalTask.course_id, func.coalesce(Module.position, 100_000),
+                  PracticalTask.position)))
+    if not tasks:
+        return {}
+    standing: dict[int, tuple[str, int]] = {}
+    for submission_id, task_id, state in db.session.execute(
+            task_services.with_enrolment(select(TaskSubmission.id, TaskSubmission.task_id,
+                                                TaskSubmission.state))
+            .where(TaskSubmission.user_id == member.id,
+                   TaskSubmission.course_id.in_(course_ids), task_services.counts_in_cycle())
+            .order_by(TaskSubmission.id)):
+        if standing.get(task_id, ("",))[0] != "confirmed":  # as tasks.states decides
+            standing[task_id] = (state, submission_id)
+    lines: dict[int, list[TaskLine]] = {}
+    for a in assignments:
+        if a.kind == "lesson":
+            continue
+        lines[a.id] = [TaskLine(task.title, task.is_required,
+                                *standing.get(task.id, (None, None)))
+                       for task in tasks if task.course_id == a.course_id
+                       and (a.kind == "course" or task.module_id == a.module_id)]
+    return lines
+
+
 def member_detail(actor: User | None, group: MentoringGroup, user_id: int, *,
                   now: datetime) -> MemberDetail:
     """Return what a member did of the learning the group assigns them: lessons done, quiz
-    attempts and certificates of those courses, nothing else."""
+    attempts, practical tasks and certificates of those courses, nothing else."""
     member = access.get_member(actor, group, user_id)
     assignments = group_assignments(group)
     pairs = {aid: ids for aid, ids in _applies(assignments, [member.id]).items() if ids}
@@ -290,8 +339,10 @@ def member_detail(actor: User | None, group: MentoringGroup, user_id: int, *,
                 .order_by(Certificate.issued_at.desc(), Certificate.id.desc())):
             certificates.setdefault(certificate.course_id, []).append(certificate)
 
+    task_lines = _task_lines(member, assignments, course_ids)
     for item in items:
         a = item.assignment
+        item.tasks = task_lines.get(a.id, [])
         if a.kind == "lesson":
             lesson = assigned_lessons[a.lesson_id]
             item.lessons = [LessonLine(lesson.title, "", done.get(lesson.id))]

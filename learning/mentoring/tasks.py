@@ -5,7 +5,8 @@ the official, or an administrator confirms a hand-in or returns it with a commen
 - `confirm(actor, submission, now)` / `return_task(actor, submission, comment, now)`: one
   conditional UPDATE (`... WHERE state = 'waiting'`), so when two reviewers act at once exactly
   one decision is taken and the other is told it was already reviewed.
-The official is notified both ways; a confirmation recomputes their course (`task_confirmed`).
+The official is notified both ways, and the decision is audited ("task.confirm", "task.return");
+a confirmation recomputes their course (`task_confirmed`).
 Nobody reviews their own hand-in.
 """
 
@@ -18,7 +19,7 @@ from sqlalchemy import exists, false, select, true, update
 from sqlalchemy.orm import aliased
 
 from learning.accounts.models import Department, User
-from learning.accounts.services import SYSTEM, hr_scope, is_admin
+from learning.accounts.services import SYSTEM, audit, hr_scope, is_admin
 from learning.db import db
 from learning.errors import NotFound, RuleViolation
 from learning.mentoring.models import GroupMember, GroupMentor
@@ -103,6 +104,9 @@ def _decide(actor: User, submission: TaskSubmission, state: str, comment: str,
         raise RuleViolation(_l("This task has already been reviewed."))
     db.session.refresh(submission)
     task = submission.task
+    audit(actor, "task.confirm" if state == "confirmed" else "task.return", submission, now=now,
+          official=submission.user.username, course=task.course.slug, task=task.title,
+          **({"comment": comment} if comment else {}))
     notify(submission.user_id, f"task_{state}", now=now, subject_id=submission.id,
            task=task.title, course_slug=task.course.slug, task_slug=task.slug,
            comment=comment)

@@ -1,7 +1,8 @@
 """The learner's path: how far an official is in a course, and the one thing to do next.
 
-Pure functions over data a page has already loaded (the course's current modules, lessons and
-quizzes, the lessons done in this cycle, the official's attempts, the enrolment): no queries
+Pure functions over data a page has already loaded (the course's current modules, lessons,
+quizzes and practical tasks, the lessons done in this cycle, the official's attempts and
+hand-ins, the enrolment): no queries
 here, so pages feed them from a few set-based reads (`learning.progress.queries`) and every
 page names the same next step. Whether a course is complete is decided by
 `learning.progress.services` (the enrolment's `completed_at`); the percentage shown is the one
@@ -13,9 +14,14 @@ The next step, first that applies:
 3. a module quiz the course needs, not passed, unlocked, with attempts left;
 4. the final test, on the same terms;
 5. a needed quiz failed with no attempt left: the course cannot be completed (BLOCKED);
-6. "download your certificate" once the course is complete.
+6. when the course requires its practical tasks (`[completion] tasks = "required"`), a
+   required task to hand in: one returned with a comment first, then one not handed in, in
+   course order (TASK); else one waiting for a reviewer (REVIEW, nothing to do but wait);
+7. "download your certificate" once the course is complete.
 "Needed" quizzes are those completion requires (the required quizzes under
 `all_lessons_and_quizzes`, none under `all_lessons`) and the quizzes they require in turn.
+Under `tasks = "required"` the counts, the percentage and the next step count the required
+tasks confirmed in this cycle as parts, as `learning.progress.services` does.
 """
 
 from __future__ import annotations
@@ -26,17 +32,21 @@ from datetime import datetime
 from courses.models import Course, Enrolment, Lesson, Module
 from courses.services import pick_next_lesson
 from quizzes.models import Quiz, QuizAttempt
+from learning.tasks.services import TaskInfo
 from quizzes.services import QuizStatus, missing_from, seconds_left, standing
 
 ATTEMPT, LESSON, QUIZ, BLOCKED, CERTIFICATE = "attempt", "lesson", "quiz", "blocked", \
     "certificate"
 ENROL, EMPTY, UNAVAILABLE, NOTHING = "enrol", "empty", "unavailable", "nothing"
-ACTIONABLE = (ATTEMPT, LESSON, QUIZ)
+TASK, REVIEW = "task", "review"  # a practical task to hand in (again); one waiting for review
+ACTIONABLE = (ATTEMPT, LESSON, QUIZ, TASK)
+CONFIRMED, WAITING, RETURNED = "confirmed", "waiting", "returned"
 WITH_QUIZZES = "all_lessons_and_quizzes"
 
 
 def percent_of(done: int, total: int, passed: int, required: int, *, complete: bool) -> int:
-    """Return the percentage shown for a course: lessons done and required quizzes passed as
+    """Return the percentage shown for a course: lessons done and the other parts completion
+    requires (required quizzes passed, required tasks confirmed: `passed` of `required`) as
     equal parts (floored), 100 only once the course is complete."""
     if complete:
         return 100
@@ -55,12 +65,15 @@ class Step:
     status: QuizStatus | None = None
     seconds_left: int | None = None  # an attempt in progress on a timed quiz
     is_first: bool = False  # the course's first lesson, nothing started yet
+    task: TaskInfo | None = None  # TASK, REVIEW: the practical task
+    task_state: str | None = None  # TASK: None (not handed in) or "returned"; REVIEW: waiting
 
     @property
     def endpoint(self) -> str | None:
         """Return the endpoint of the page the step is done on (None: nowhere to go)."""
         return {ATTEMPT: "quizzes.attempt", LESSON: "courses.lesson", QUIZ: "quizzes.detail",
                 BLOCKED: "quizzes.detail", CERTIFICATE: "certificates.course_certificate",
+                TASK: "tasks.task", REVIEW: "tasks.task",
                 UNAVAILABLE: None}.get(self.kind, "courses.detail")
 
     @property
@@ -72,6 +85,8 @@ class Step:
             return {"slug": self.course.slug, "lesson_slug": self.lesson.slug}
         if self.kind in (QUIZ, BLOCKED):
             return {"slug": self.course.slug, "quiz_slug": self.quiz.slug}
+        if self.kind in (TASK, REVIEW):
+            return {"slug": self.course.slug, "task_slug": self.task.slug}
         return {"slug": self.course.slug}
 
 
@@ -86,6 +101,11 @@ class CourseData:
     quizzes: list[Quiz]  # its current quizzes: module quizzes in module order, then final
     done_ids: set[int] = field(default_factory=set)  # lessons done in the enrolment's cycle
     attempts: dict[int, list[QuizAttempt]] = field(default_factory=dict)  # by quiz id
+    # its current practical tasks in course order, and the official's standing on each in
+    # this cycle (learning.tasks.services.states: absent = not handed in); None when not
+    # loaded (a course that does not require its tasks: they do not count)
+    tasks: list[TaskInfo] = field(default_factory=list)
+    task_states: dict[int, str] | None = None
 
 
 @dataclass
@@ -105,6 +125,9 @@ class CourseProgress:
     optional_quizzes: int  # quizzes completion does not require
     percent: int
     step: Step
+    tasks_total: int = 0  # the practical tasks completion requires (0 unless tasks = required)
+    tasks_confirmed: int = 0  # of those, confirmed in this cycle
+    task_states: dict[int, str] | None = None  # as loaded (CourseData.task_states)
 
     @property
     def is_complete(self) -> bool:
@@ -116,7 +139,8 @@ class CourseProgress:
         """Tell whether the official has done anything in the course yet."""
         return self.enrolment is not None and (
             self.enrolment.started_at is not None or bool(self.lessons_done)
-            or any(s.attempts_used for group in self.statuses.values() for s in group))
+            or any(s.attempts_used for group in self.statuses.values() for s in group)
+            or bool(self.task_states))
 
 
 def _needed(quizzes: list[Quiz], counted: list[Quiz], module_slugs: dict[int, str]
@@ -138,9 +162,23 @@ def _needed(quizzes: list[Quiz], counted: list[Quiz], module_slugs: dict[int, st
     return [quiz for quiz in quizzes if quiz.id in needed]
 
 
+def _task_step(course: Course, required: list[TaskInfo], states: dict[int, str]
+               ) -> Step | None:
+    """Return the step for the required tasks not confirmed yet: one returned with a comment,
+    else one not handed in, else one waiting for review; None when all are confirmed."""
+    for wanted in (RETURNED, None):
+        for task in required:
+            if states.get(task.id) == wanted:
+                return Step(TASK, course, task=task, task_state=wanted)
+    for task in required:
+        if states.get(task.id) == WAITING:
+            return Step(REVIEW, course, task=task, task_state=WAITING)
+    return None
+
+
 def _next_step(data: CourseData, lessons: list[Lesson], done: set[int],
                statuses: list[QuizStatus], needed: list[Quiz], counted: list[Quiz],
-               now: datetime) -> Step:
+               required_tasks: list[TaskInfo], now: datetime) -> Step:
     course, enrolment = data.course, data.enrolment
     if not course.is_published:  # withdrawn: only an earned certificate is left to fetch
         complete = enrolment is not None and enrolment.completed_at is not None
@@ -165,6 +203,10 @@ def _next_step(data: CourseData, lessons: list[Lesson], done: set[int],
         for status in waiting:
             if status.attempts_left == 0:
                 return Step(BLOCKED, course, quiz=status.quiz, status=status)
+        if not waiting:
+            step = _task_step(course, required_tasks, data.task_states or {})
+            if step is not None:
+                return step
         if not lessons and not counted:
             return Step(EMPTY, course)
         return Step(NOTHING, course)
@@ -194,8 +236,12 @@ def course_progress(data: CourseData, *, now: datetime) -> CourseProgress:
     lessons_of: dict[int, list[Lesson]] = {}
     for lesson in lessons:
         lessons_of.setdefault(lesson.module_id, []).append(lesson)
+    required_tasks = ([task for task in data.tasks if task.is_required]
+                      if course.requires_tasks else [])
+    task_states = data.task_states or {}
+    tasks_confirmed = sum(task_states.get(task.id) == CONFIRMED for task in required_tasks)
     step = _next_step(data, lessons, done, statuses,
-                      _needed(quizzes, counted, module_slugs), counted, now)
+                      _needed(quizzes, counted, module_slugs), counted, required_tasks, now)
     return CourseProgress(
         course=course, enrolment=enrolment,
         outline=[(module, lessons_of[module.id]) for module in data.modules
@@ -204,9 +250,10 @@ def course_progress(data: CourseData, *, now: datetime) -> CourseProgress:
         quizzes_total=len(counted), quizzes_passed=quizzes_passed,
         pass_marks=sorted({quiz.pass_mark for quiz in counted}),
         optional_quizzes=len(quizzes) - len(counted),
-        percent=percent_of(len(done), len(lessons), quizzes_passed, len(counted),
-                           complete=complete),
-        step=step,
+        percent=percent_of(len(done), len(lessons), quizzes_passed + tasks_confirmed,
+                           len(counted) + len(required_tasks), complete=complete),
+        step=step, tasks_total=len(required_tasks), tasks_confirmed=tasks_confirmed,
+        task_states=data.task_states,
     )
 
 

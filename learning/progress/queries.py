@@ -17,6 +17,7 @@ from courses.models import Course, Enrolment, Lesson
 from learning.accounts.models import User
 from learning.progress import path
 from learning.progress.path import CourseData, CourseProgress
+from learning.tasks import services as tasks
 from quizzes import services as quizzes
 
 
@@ -56,22 +57,35 @@ class Dashboard:
         return self.focus if self.focus is not None else path.current(self.rows)
 
 
+def _counts_tasks(course: Course, task_list) -> bool:
+    """Tell whether the official's hand-ins matter to the course's figures and next step."""
+    return course.requires_tasks and any(task.is_required for task in task_list)
+
+
 def my_learning(user: User, *, now: datetime) -> Dashboard:
     """Return the official's dashboard in a fixed number of queries, whatever the number of
-    courses (enrolments, lessons, lessons done, modules, quizzes, attempts)."""
+    courses (enrolments, lessons, lessons done, modules, quizzes, attempts; for courses that
+    require their practical tasks, the tasks not cached yet and the hand-ins)."""
     entries = catalog.enrolled_courses(user)
     course_ids = [entry.course.id for entry in entries]
     modules = catalog.modules_by_course(course_ids)
     course_quizzes = quizzes.quizzes_by_course(course_ids)
     attempts = quizzes.attempts_by_quiz(
         user.id, [quiz for group in course_quizzes.values() for quiz in group])
+    with_tasks = [entry.course for entry in entries if entry.course.requires_tasks]
+    task_lists = tasks.tasks_by_course(with_tasks)
+    task_states = tasks.states_by_course(
+        user.id, [course.id for course in with_tasks
+                  if _counts_tasks(course, task_lists[course.id])])
     rows = []
     for entry in entries:
         quiz_list = course_quizzes[entry.course.id]
         rows.append(path.course_progress(CourseData(
             course=entry.course, enrolment=entry.enrolment, modules=modules[entry.course.id],
             lessons=entry.lessons, quizzes=quiz_list, done_ids=entry.done_ids,
-            attempts={quiz.id: attempts[quiz.id] for quiz in quiz_list}), now=now))
+            attempts={quiz.id: attempts[quiz.id] for quiz in quiz_list},
+            tasks=list(task_lists.get(entry.course.id, ())),
+            task_states=task_states.get(entry.course.id)), now=now))
     dashboard = Dashboard(rows=rows, next_course=None,
                           time_spent_seconds=sum(e.enrolment.time_spent_seconds
                                                  for e in entries))
@@ -82,19 +96,23 @@ def my_learning(user: User, *, now: datetime) -> Dashboard:
 
 def course_progress(user: User, course: Course, enrolment: Enrolment | None, *,
                     now: datetime) -> CourseProgress:
-    """Return the official's standing in one course and its next step (course and result
-    pages): the outline and the quizzes from the caches of the course's content version, then
-    the lessons done and the attempts, one query each (none when not enrolled)."""
+    """Return the official's standing in one course and its next step (course, lesson and
+    result pages): the outline, the quizzes and the practical tasks from the caches of the
+    course's content version, then the lessons done and the attempts, one query each (none
+    when not enrolled), and for a course that requires its tasks the hand-ins (one more)."""
     contents = outline.outline_of(course)
     quiz_list = list(quizzes.current_quizzes(course))
-    done_ids, attempts = set(), {}
+    task_list = list(tasks.current_tasks(course)) if course.requires_tasks else []
+    done_ids, attempts, task_states = set(), {}, None
     if enrolment is not None:
         done_ids = courses.done_lesson_ids(user, course, enrolment)
         attempts = quizzes.attempts_by_quiz(user.id, quiz_list)
+        if _counts_tasks(course, task_list):
+            task_states = tasks.states(user.id, course.id)
     return path.course_progress(CourseData(
         course=course, enrolment=enrolment, modules=list(contents.modules),
         lessons=list(contents.lessons), quizzes=quiz_list, done_ids=done_ids,
-        attempts=attempts), now=now)
+        attempts=attempts, tasks=task_list, task_states=task_states), now=now)
 
 
 def next_course(user: User, course: Course) -> tuple[Course, bool] | None:

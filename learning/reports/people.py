@@ -19,7 +19,7 @@ with it), one for the total; exports stream with `yield_per`. Must not write.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 
@@ -44,11 +44,14 @@ from learning.campaigns.models import (
     STATES,
     Campaign,
     CampaignMember,
+    DepartmentSummary,
     EnrolmentSummary,
 )
-from learning.campaigns.summaries import day_end, ministry_zone
+from learning.accounts.audit import audit
+from learning.campaigns.summaries import day_end, ministry_day, ministry_zone
 from learning.db import db
 from learning.errors import NotFound, PermissionDenied, RuleViolation
+from learning.spreadsheet import Column
 from learning.text import fold
 
 DEFAULT_LIMIT = 50
@@ -219,11 +222,25 @@ def _search_conditions(q: str) -> list:
             for word in fold(q).split()[:MAX_WORDS]]
 
 
-def _certificate(column, user_id, course_id, cycle):
-    return (select(column).where(
-        Certificate.user_id == user_id, Certificate.course_id == course_id,
-        Certificate.cycle == cycle, Certificate.revoked_at.is_(None))
-        .order_by(Certificate.id.desc()).limit(1).scalar_subquery())
+def _certificates(rows) -> dict[tuple[int, int, int], tuple[int, str | None]]:
+    """The current certificate (id, serial) of each completed row's (official, course, cycle):
+    one statement for a page or a batch, never one per row."""
+    wanted = {(values[0], values[11], values[10]) for values in rows
+              if values[6] in (COMPLETED, COMPLETED_LATE) and values[10] is not None}
+    if not wanted:
+        return {}
+    found: dict[tuple[int, int, int], tuple[int, str | None]] = {}
+    statement = (select(Certificate.id, Certificate.serial, Certificate.user_id,
+                        Certificate.course_id, Certificate.cycle)
+                 .where(Certificate.user_id.in_(sorted({key[0] for key in wanted})),
+                        Certificate.course_id.in_(sorted({key[1] for key in wanted})),
+                        Certificate.revoked_at.is_(None))
+                 .order_by(Certificate.id))
+    for certificate_id, serial, user_id, course_id, cycle in db.session.execute(statement):
+        key = (user_id, course_id, cycle)
+        if key in wanted:
+            found[key] = (certificate_id, serial)  # the newest valid one wins
+    return found
 
 
 def _order(sort: str, *, sort_name, department_path, state, completed_at, score, ids) -> list:
@@ -258,8 +275,7 @@ def _campaign_query(campaign, course, department, filters, today) -> _Query:
         member.user_id, User.username, User.staff_number, User.full_name, User.job_title,
         member.department_id, member.state, member.completed_at, member.score,
         Enrolment.time_spent_seconds,
-        _certificate(Certificate.id, member.user_id, campaign.course_id, Enrolment.cycle),
-        _certificate(Certificate.serial, member.user_id, campaign.course_id, Enrolment.cycle),
+        Enrolment.cycle,
         literal(campaign.course_id), member.sort_name,
     )
     statement = (
@@ -291,8 +307,7 @@ def _enrolment_query(course, department, filters, today) -> _Query:
         summary.user_id, User.username, User.staff_number, User.full_name, User.job_title,
         summary.department_id, summary.state, summary.completed_at, summary.score,
         Enrolment.time_spent_seconds,
-        _certificate(Certificate.id, summary.user_id, summary.course_id, Enrolment.cycle),
-        _certificate(Certificate.serial, summary.user_id, summary.course_id, Enrolment.cycle),
+        Enrolment.cycle,
         summary.course_id, User.sort_name,
     )
     statement = (
@@ -339,25 +354,23 @@ class _Paths:
 
 
 class _Titles:
-    """Course id → title, read on first use."""
+    """Course id → title: the given ones, and every course's at the first miss (one read)."""
 
-    def __init__(self):
-        self.cache: dict[int, str] = {}
+    def __init__(self, known: dict[int, str] | None = None):
+        self.cache: dict[int, str] = dict(known or {})
 
     def __call__(self, course_id: int) -> str:
         if course_id not in self.cache:
-            self.cache[course_id] = db.session.scalar(
-                select(Course.title).where(Course.id == course_id)) or ""
-        return self.cache[course_id]
+            self.cache.update(db.session.execute(select(Course.id, Course.title)).all())
+        return self.cache.get(course_id, "")
 
 
 def _titles_for(course_ids) -> _Titles:
-    titles = _Titles()
     ids = sorted(set(course_ids))
-    if ids:
-        titles.cache.update(db.session.execute(
-            select(Course.id, Course.title).where(Course.id.in_(ids))).all())
-    return titles
+    if not ids:
+        return _Titles()
+    return _Titles(dict(db.session.execute(
+        select(Course.id, Course.title).where(Course.id.in_(ids))).all()))
 
 
 def _status(state: str, campaign: Campaign | None, today: date) -> str:
@@ -370,9 +383,10 @@ def _hours(seconds: int | None) -> float | None:
     return None if seconds is None else round(seconds / 3600, 1)
 
 
-def _row(values, query: _Query, paths: _Paths, titles: _Titles) -> PersonRow:
+def _row(values, query: _Query, paths: _Paths, titles: _Titles, certificates: dict) -> PersonRow:
     (user_id, username, staff_number, full_name, job_title, department_id, state,
-     completed_at, score, seconds, certificate_id, serial, course_id, _sort_name) = values[:14]
+     completed_at, score, seconds, cycle, course_id, _sort_name) = values[:13]
+    certificate_id, serial = certificates.get((user_id, course_id, cycle), (None, None))
     campaign = query.campaign
     return PersonRow(
         user_id=user_id, username=username, staff_number=staff_number or "",
@@ -452,11 +466,11 @@ def _key_of(values, query: _Query, sort: str) -> list:
     """The cursor's key for a result row: the order's values, in the order's order."""
     parts = []
     if sort != "name":  # the leading sort column, selected after the row's own columns
-        parts.append(_encode_part(values[14], query.order[0][2]))
-    parts.append(_encode_part(values[13], "bytes"))
+        parts.append(_encode_part(values[13], query.order[0][2]))
+    parts.append(_encode_part(values[12], "bytes"))
     parts.append(values[0])
     if query.kind == "enrolment":
-        parts.append(values[12])
+        parts.append(values[11])
     return parts
 
 
@@ -469,11 +483,48 @@ def _ordered(query: _Query):
     return statement.order_by(*_order_by(query.order))
 
 
+def _count(query: _Query) -> int:
+    statement = query.statement.with_only_columns(func.count(), maintain_column_froms=True)
+    return db.session.scalar(statement) or 0
+
+
+def _summary_total(query: _Query, filters: PeopleFilter) -> int | None:
+    """The list's length read from the department summaries (what the dashboard shows), when
+    the filters are ones they count by (department, status): one small SUM instead of counting
+    a million members. None when a search or dates narrow the list."""
+    if filters.q or filters.date_from or filters.date_to:
+        return None
+    campaign, course = query.campaign, query.course
+    if campaign is not None and filters.course_id and filters.course_id != campaign.course_id:
+        return None
+    cell = DepartmentSummary
+    late = campaign is not None and query.today > campaign.deadline
+    status = filters.status
+    if not status:
+        figure = cell.people
+    elif status in (COMPLETED, COMPLETED_LATE) and (campaign or status == COMPLETED):
+        figure = getattr(cell, status)
+    elif status == OVERDUE and late:
+        figure = cell.not_started + cell.in_progress
+    elif status in (IN_PROGRESS, NOT_STARTED) and not late:
+        figure = getattr(cell, status)
+    else:
+        return 0
+    conditions = [cell.kind == ("campaign" if campaign is not None else "course")]
+    if campaign is not None:
+        conditions.append(cell.ref_id == campaign.id)
+    elif course is not None:
+        conditions.append(cell.ref_id == course.id)
+    if query.department is not None:
+        conditions.append(_subtree(cell.department_id, query.department))
+    return int(db.session.scalar(select(func.coalesce(func.sum(figure), 0))
+                                 .where(*conditions)) or 0)
+
+
 def count_people(actor: User | None, filters: PeopleFilter, *, today: date) -> int:
-    """Return how many rows the people list with these filters has."""
-    query = _build(actor, filters, today)
-    return db.session.scalar(select(func.count()).select_from(
-        query.statement.subquery())) or 0
+    """Return how many rows the people list with these filters has (counted in the list's
+    own rows: exports record the exact number they write)."""
+    return _count(_build(actor, filters, today))
 
 
 def list_people(actor: User | None, filters: PeopleFilter, *, today: date,
@@ -493,14 +544,16 @@ def list_people(actor: User | None, filters: PeopleFilter, *, today: date,
     more = len(results) > limit
     results = results[:limit]
     paths = _Paths()
-    titles = _titles_for(values[12] for values in results)
-    rows = [_row(values, query, paths, titles) for values in results]
+    titles = _titles_for(values[11] for values in results)
+    certificates = _certificates(results)
+    rows = [_row(values, query, paths, titles, certificates) for values in results]
     next_cursor = None
     if more:
         next_cursor = _serializer(query, filters.sort).dumps(
             _key_of(results[-1], query, filters.sort))
-    total = db.session.scalar(select(func.count()).select_from(
-        query.statement.subquery())) or 0
+    total = _summary_total(query, filters)
+    if total is None:
+        total = _count(query)
     return PeoplePage(rows, next_cursor, total, campaign=query.campaign, course=query.course,
                       department=query.department)
 
@@ -513,8 +566,10 @@ def iter_people(actor: User | None, filters: PeopleFilter, *, today: date) -> It
     titles = _Titles()
     result = db.session.execute(_ordered(query).execution_options(yield_per=BATCH))
     try:
-        for values in result:
-            yield _row(values, query, paths, titles)
+        for batch in result.partitions():
+            certificates = _certificates(batch)
+            for values in batch:
+                yield _row(values, query, paths, titles, certificates)
     finally:
         result.close()
 
@@ -529,3 +584,70 @@ def without(filters: PeopleFilter, name: str) -> PeopleFilter:
         return filters
     blank = {"q": "", "sort": "name"}.get(name)
     return replace(filters, **{PARAMETERS[name]: blank})
+
+
+# --- choices for the filters -----------------------------------------------------------------
+
+def filter_choices(actor: User | None) -> tuple[list[Campaign], list[Course], list[tuple]]:
+    """Return what the actor may narrow a list to: the campaigns they see (nearest deadline
+    first), every course (by title), and their scope's departments as (department, full path)
+    sorted by path."""
+    scope = _require_hr(actor)
+    campaign_list = campaigns.list_campaigns(actor, include_archived=True)
+    course_list = list(db.session.scalars(select(Course).order_by(Course.title, Course.id)))
+    query = select(Department)
+    if scope is not None:
+        query = query.where(Department.path.startswith(scope.path))
+    paths = _Paths()
+    departments = [(d, paths(d.id)) for d in db.session.scalars(query)]
+    departments.sort(key=lambda item: item[1].casefold())
+    return campaign_list, course_list, departments
+
+
+# --- exports ---------------------------------------------------------------------------------
+
+def export_columns() -> list[Column]:
+    """Return the columns of a people export, in the order an HR database expects."""
+    return [
+        Column("staff_number", _l("Staff number"), width=14),
+        Column("full_name", _l("Full name"), width=28),
+        Column("department_path", _l("Department"), width=48),
+        Column("job_title", _l("Job title")),
+        Column("course", _l("Course"), width=32),
+        Column("campaign", _l("Campaign"), width=32),
+        Column("status", _l("Status"), width=16),
+        Column("completed_on", _l("Completed on"), kind="date"),
+        Column("score", _l("Score"), kind="decimal"),
+        Column("hours", _l("Hours of study"), kind="decimal"),
+        Column("certificate_serial", _l("Certificate serial"), width=20),
+    ]
+
+
+def export_values(rows: Iterable[PersonRow]) -> Iterator[tuple]:
+    """Yield each row as an export's cells: the completion as the ministry's calendar day, the
+    status by its name (completed, completed_late, in_progress, not_started, overdue)."""
+    zone = ministry_zone()
+    for row in rows:
+        yield (row.staff_number, row.full_name, row.department_path, row.job_title,
+               row.course_title, row.campaign_title, row.status,
+               ministry_day(row.completed_at, zone) if row.completed_at else None,
+               row.score, row.hours, row.certificate_serial or "")
+
+
+def audit_details(filters: PeopleFilter) -> dict:
+    """Return the filters as the audit log records them (the empty ones left out)."""
+    details = {"department": filters.department_id, "course": filters.course_id,
+               "campaign": filters.campaign_id, "status": filters.status,
+               "from": filters.date_from.isoformat() if filters.date_from else None,
+               "to": filters.date_to.isoformat() if filters.date_to else None,
+               "q": filters.q, "sort": None if filters.sort == "name" else filters.sort}
+    return {key: value for key, value in details.items() if value not in (None, "")}
+
+
+def export_people(actor: User | None, filters: PeopleFilter, *, today: date, now: datetime,
+                  fmt: str) -> tuple[int, Iterator[tuple]]:
+    """Record the export of a people list in the audit log and return its row count and its
+    cells, streamed (see `export_values`); the caller commits, then writes the rows."""
+    total = count_people(actor, filters, today=today)
+    audit(actor, "export", "people", now=now, rows=total, format=fmt, **audit_details(filters))
+    return total, export_values(iter_people(actor, filters, today=today))

@@ -17,6 +17,8 @@ from courses.models import Enrolment, LessonProgress
 from courses.packages import read_directory
 from learning.accounts import services as accounts
 from learning.accounts.models import User
+from learning.campaigns import services as campaigns
+from learning.campaigns.models import Campaign
 from learning.db import db
 from learning.errors import NotFound, RuleViolation
 from learning.mentoring import services as mentoring
@@ -150,9 +152,10 @@ def load_demo(*, environment: str, now: datetime) -> dict[str, int]:
     groups = seed_demo_groups(now)
     tasks = seed_demo_tasks(now)
     certificates.issue_pending(now=now)  # completions from before certificates existed
+    made_campaigns = seed_demo_campaigns(now)
     return {"departments": len(paths) - before, "officials": created, "courses": imported,
             "enrolments": enrolled, "attempts": attempts, "groups": groups,
-            "task_hand_ins": tasks}
+            "task_hand_ins": tasks, "campaigns": made_campaigns}
 
 
 DEMO_COURSES_DIR = Path(courses.__file__).resolve().parent / "demo"
@@ -440,3 +443,30 @@ def seed_demo_tasks(now: datetime) -> int:
         count += 1
     db.session.flush()
     return count
+
+
+# title, departments, deadline in days from the load, created that many days before the load
+DEMO_CAMPAIGNS = (
+    ("Kỹ năng số bắt buộc năm 2026", (ROOT,), 21, 2),
+    ("Bồi dưỡng kỹ năng số đợt 1", (IT, f"{ROOT}/Cục Lãnh sự"), -5, 35),
+)
+
+
+def seed_demo_campaigns(now: datetime) -> int:
+    """Make the main course mandatory: for the whole ministry a few weeks ahead, and for two
+    departments by a deadline already passed (so some officials are overdue), once."""
+    try:
+        course = courses.get_course(MAIN_COURSE)
+    except NotFound:
+        return 0
+    if db.session.scalar(select(func.count()).select_from(Campaign)):
+        return 0
+    paths = accounts.department_paths()
+    today = mentoring.ministry_day(now)
+    for title, departments, days, age in DEMO_CAMPAIGNS:
+        campaigns.create_campaign(
+            accounts.SYSTEM, title=title, course_id=course.id,
+            department_ids=[paths[path.casefold()].id for path in departments],
+            deadline=today + timedelta(days=days), now=now - timedelta(days=age),
+            description="Theo Kế hoạch triển khai Phong trào “Bình dân học vụ số” của Bộ.")
+    return len(DEMO_CAMPAIGNS)

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from courses.outline import BoundedCache
-from courses.models import Course, Module
+from courses.models import Course, Enrolment, Module
 from courses.packages import CourseSpec, PackageError, Problem
 from courses.services import get_enrolment, may_open_lessons, modules_by_folder
 from learning.accounts.models import User
@@ -101,18 +101,44 @@ _task_lists = BoundedCache(max_entries=512)
 def current_tasks(course: Course) -> tuple[TaskInfo, ...]:
     """Return the course's current tasks in module order, cached under the course's content
     version (every package import replaces it; see courses.outline): no query once cached."""
-    return _task_lists.get_or_load((course.id, course.content_version), lambda: tuple(
-        TaskInfo(t.id, t.module_id, t.slug, t.title, t.is_required)
-        for t in course_tasks(course.id)))
+    return _task_lists.get_or_load((course.id, course.content_version),
+                                   lambda: _task_infos([course.id])[course.id])
 
 
-def course_page_rows(user_id: int, course: Course) -> list[tuple[TaskInfo, str | None]]:
+def _task_infos(course_ids: list[int]) -> dict[int, tuple[TaskInfo, ...]]:
+    found: dict[int, list[TaskInfo]] = {course_id: [] for course_id in course_ids}
+    for t in db.session.scalars(
+            select(PracticalTask).outerjoin(Module, Module.id == PracticalTask.module_id)
+            .where(PracticalTask.course_id.in_(course_ids), PracticalTask.is_removed.is_(False))
+            .order_by(PracticalTask.course_id, func.coalesce(Module.position, 100_000),
+                      PracticalTask.position)):
+        found[t.course_id].append(TaskInfo(t.id, t.module_id, t.slug, t.title, t.is_required))
+    return {course_id: tuple(infos) for course_id, infos in found.items()}
+
+
+def tasks_by_course(courses: list[Course]) -> dict[int, tuple[TaskInfo, ...]]:
+    """Map each course id to its current tasks (as `current_tasks`): from the cache, the
+    courses not cached yet loaded together in one query."""
+    result = {course.id: _task_lists.get((course.id, course.content_version))
+              for course in courses}
+    missing = [course for course in courses if result[course.id] is None]
+    if missing:
+        loaded = _task_infos([course.id for course in missing])
+        for course in missing:
+            result[course.id] = _task_lists.get_or_load(
+                (course.id, course.content_version), lambda course=course: loaded[course.id])
+    return result
+
+
+def course_page_rows(user_id: int, course: Course, standing: dict[int, str] | None = None
+                     ) -> list[tuple[TaskInfo, str | None]]:
     """The course page's task lines: each current task with the official's state on it (one
-    query, and none for a course without tasks)."""
+    query, none for a course without tasks or when the page already read the `standing`)."""
     tasks = current_tasks(course)
     if not tasks:
         return []
-    standing = states(user_id, course.id)
+    if standing is None:
+        standing = states(user_id, course.id)
     return [(task, standing.get(task.id)) for task in tasks]
 
 
@@ -134,17 +160,44 @@ def history(user_id: int, task_id: int) -> list[TaskSubmission]:
         .order_by(TaskSubmission.id.desc())))
 
 
-def states(user_id: int, course_id: int) -> dict[int, str]:
-    """Map each task of the course to the official's standing on it: confirmed (any hand-in
-    confirmed), else the state of the latest hand-in; tasks not handed in are absent."""
-    result: dict[int, str] = {}
-    for task_id, state in db.session.execute(
-            select(TaskSubmission.task_id, TaskSubmission.state)
-            .where(TaskSubmission.user_id == user_id, TaskSubmission.course_id == course_id)
+def counts_in_cycle():
+    """SQL condition (with the enrolment joined, see `with_enrolment`): a hand-in counts in
+    the enrolment's current cycle. After a recertification restart (`cycle_started_at`) a
+    confirmation or a return from before it no longer counts (it is kept); a hand-in still
+    waiting does, and its review, which comes later, counts too."""
+    return or_(Enrolment.cycle_started_at.is_(None), TaskSubmission.state == "waiting",
+               TaskSubmission.reviewed_at >= Enrolment.cycle_started_at)
+
+
+def with_enrolment(statement):
+    """Outer-join a TaskSubmission query to the matching enrolment (none: no cycle)."""
+    return statement.outerjoin(Enrolment, and_(Enrolment.user_id == TaskSubmission.user_id,
+                                               Enrolment.course_id == TaskSubmission.course_id))
+
+
+def states_by_course(user_id: int, course_ids: list[int]) -> dict[int, dict[int, str]]:
+    """Map each of the courses to the official's standing on each of its tasks in the
+    enrolment's current cycle: confirmed (any hand-in confirmed), else the state of the latest
+    hand-in; tasks not handed in (in this cycle) are absent. One query."""
+    result: dict[int, dict[int, str]] = {course_id: {} for course_id in course_ids}
+    if not course_ids:
+        return result
+    for course_id, task_id, state in db.session.execute(
+            with_enrolment(select(TaskSubmission.course_id, TaskSubmission.task_id,
+                                  TaskSubmission.state))
+            .where(TaskSubmission.user_id == user_id, TaskSubmission.course_id.in_(course_ids),
+                   counts_in_cycle())
             .order_by(TaskSubmission.id)):
-        if result.get(task_id) != "confirmed":
-            result[task_id] = state
+        standing = result[course_id]
+        if standing.get(task_id) != "confirmed":
+            standing[task_id] = state
     return result
+
+
+def states(user_id: int, course_id: int) -> dict[int, str]:
+    """Map each task of the course to the official's standing on it (see
+    `states_by_course`). One query."""
+    return states_by_course(user_id, [course_id])[course_id]
 
 
 def required_tasks(course_id: int) -> list[PracticalTask]:
@@ -153,11 +206,14 @@ def required_tasks(course_id: int) -> list[PracticalTask]:
 
 
 def confirmed_required(course_id: int, user_ids: list[int] | None = None) -> dict[int, int]:
-    """Map each official to the number of the course's current required tasks confirmed."""
-    query = (select(TaskSubmission.user_id, func.count(func.distinct(TaskSubmission.task_id)))
+    """Map each official to the number of the course's current required tasks confirmed in
+    their enrolment's current cycle."""
+    query = (with_enrolment(select(TaskSubmission.user_id,
+                                   func.count(func.distinct(TaskSubmission.task_id))))
              .join(PracticalTask, PracticalTask.id == TaskSubmission.task_id)
              .where(TaskSubmission.course_id == course_id, TaskSubmission.state == "confirmed",
-                    PracticalTask.is_required.is_(True), PracticalTask.is_removed.is_(False))
+                    PracticalTask.is_required.is_(True), PracticalTask.is_removed.is_(False),
+                    counts_in_cycle())
              .group_by(TaskSubmission.user_id))
     if user_ids is not None:
         query = query.where(TaskSubmission.user_id.in_(user_ids))
@@ -165,7 +221,8 @@ def confirmed_required(course_id: int, user_ids: list[int] | None = None) -> dic
 
 
 def confirmed_titles(user_id: int, course_id: int) -> list[str]:
-    """Return the titles of the official's confirmed tasks of the course, in course order."""
+    """Return the titles of the official's confirmed tasks of the course (in the current
+    cycle), in course order."""
     confirmed = {task_id for task_id, state in states(user_id, course_id).items()
                  if state == "confirmed"}
     return [task.title for task in course_tasks(course_id) if task.id in confirmed]

@@ -8,7 +8,7 @@ text (tests/browser/audit.py).
   transcript, password, error pages;
 - HR: officials, an official, their transcript, certificates, a certificate with the revoke
   form;
-- the administrator: accounts, an account, departments, courses, import."""
+- the administrator: accounts, an account, departments, courses, import, the audit log."""
 
 from __future__ import annotations
 
@@ -148,6 +148,13 @@ def test_the_administrators_journey(web, journeys):
     page.once("dialog", lambda dialog: dialog.accept())
     _submit(page, "form[action$='/reset-password'] button")
     _at_both_widths(page, audit, "temporary password page")
+    # The audit log now lists that reset (a row with a link to the account), then its errors.
+    visit(page, "/admin/audit")
+    assert page.locator(f"main td a[href='/admin/users/{journeys.learner.id}']").count()
+    _at_both_widths(page, audit, "/admin/audit")
+    visit(page, "/admin/audit?action=no.such&date_from=2026-02-30", status=400)
+    assert page.locator(".field-error").count() == 2
+    _at_both_widths(page, audit, "/admin/audit with errors")
     audit.assert_clean()
 
 

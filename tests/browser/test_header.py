@@ -152,17 +152,18 @@ def test_the_menus_work_with_the_keyboard_alone(app, web, chief):
 
     page.keyboard.press("Enter")
     assert hr_button.get_attribute("aria-expanded") == "true" and hr_menu.is_visible()
-    page.keyboard.press("Tab")
-    assert page.evaluate(ACTIVE)["href"] == "/hr/officials"
-    page.keyboard.press("Tab")
-    assert page.evaluate(ACTIVE)["href"] == "/hr/certificates"
+    for href in ("/hr", "/hr/campaigns", "/hr/officials", "/hr/people", "/hr/certificates"):
+        page.keyboard.press("Tab")
+        assert page.evaluate(ACTIVE)["href"] == href
     page.keyboard.press("Escape")
     assert not hr_menu.is_visible() and hr_button.get_attribute("aria-expanded") == "false"
     assert page.evaluate(ACTIVE)["controls"] == "menu-hr", "Escape does not return the focus"
 
     page.keyboard.press("Space")
     assert hr_menu.is_visible()
-    for _ in range(4):  # through the HR menu's officials, certificates and mentoring
+    # through the HR menu's dashboard, campaigns, officials, people, certificates, mentoring
+    # and tasks to review
+    for _ in range(8):
         page.keyboard.press("Tab")
     assert page.evaluate(ACTIVE)["controls"] == "menu-admin"
     assert not hr_menu.is_visible(), "the HR menu stays open after the focus left it"
@@ -203,9 +204,9 @@ def test_the_header_works_without_javascript(web, chief):
     page.wait_for_selector("html[lang=en]")
     sign_in(page, chief.username)
     assert not page.locator(".menu-toggle").is_visible()
-    for href in ("/", "/courses", "/certificates", "/hr/officials", "/hr/certificates",
-                 "/admin/users", "/admin/departments", "/admin/import", "/admin/courses",
-                 "/account"):
+    for href in ("/", "/courses", "/certificates", "/hr", "/hr/campaigns", "/hr/officials",
+                 "/hr/people", "/hr/certificates", "/admin/users", "/admin/departments",
+                 "/admin/import", "/admin/courses", "/admin/audit", "/account"):
         assert page.locator(f".site-menu a[href='{href}']").is_visible(), \
             f"{href} cannot be reached without JavaScript"
     assert page.locator(".site-header .sign-out").is_visible()

@@ -1,7 +1,4 @@
-"""An official with a learning record worth a transcript, and ways to read its PDF back; and
-a people-list scene: the campaign scene's ministry, five officials in its departments, the
-mentoring course made mandatory for the whole ministry by 30 June 2026, and each official at
-another stage: on time, late, in progress, not started, and one whose name is a formula."""
+"""An official with a learning record worth a transcript, and ways to read its PDF back."""
 
 from __future__ import annotations
 
@@ -21,10 +18,7 @@ from quizzes import services as quizzes
 from tests import factories
 from tests.certificates import steps as certificate_steps
 from tests.conftest import DEMO_PASSWORD
-from tests.campaigns import steps as campaign_steps
-from tests.campaigns.steps import at
 from tests.courses import steps as course_steps
-from tests.mentoring import steps as mentoring_steps
 
 NOW = datetime(2026, 11, 5, 3, 0, tzinfo=timezone.utc)  # 10:00 in Hà Nội, 05/11/2026
 CERTIFIED = certificate_steps.SLUG  # "chung-chi-so": lessons a, b; a final test of 8 questions
@@ -147,41 +141,3 @@ def signature_status(data: bytes):
     assert len(signatures) == 1
     context = ValidationContext(trust_roots=roots, allow_fetching=False)
     return signing.run_coroutine(lambda: async_validate_pdf_signature(signatures[0], context))
-
-
-# --- the people-list scene ---------------------------------------------------------------------
-
-BEFORE = at("2026-06-30 16:59").date()  # still 30 June, the deadline, in Hà Nội
-DEADLINE = campaign_steps.DEADLINE
-
-
-@dataclass
-class Scene:
-    course: object
-    ministry: campaign_steps.Ministry
-    people: dict
-    campaign: object
-
-
-def build(tmp_path) -> Scene:
-    """Build and commit the scene."""
-    course = mentoring_steps.course(tmp_path)
-    ministry = campaign_steps.Ministry()
-    official = campaign_steps.official
-    people = {
-        "huong": official("Nguyễn Thị Hương", department=ministry.data, staff_number="CB-0001",
-                          job_title="Chuyên viên chính"),
-        "an": official("Trần Văn An", department=ministry.infra, staff_number="CB-0002"),
-        "binh": official("Lê Thị Bình", department=ministry.cds, staff_number="CB-0003"),
-        "lan": official("Vũ Thị Lan", department=ministry.tccb, staff_number="CB-0004"),
-        "evil": official("=HYPERLINK(\"http://x\")", department=ministry.tccb,
-                         staff_number="+CB-0005", job_title="@SUM(A1)"),
-    }
-    db.session.commit()
-    campaign = campaign_steps.campaign(course, [ministry.root])
-    # 23:30 on the deadline in Hà Nội: on time; 00:30 the next day there: late.
-    campaign_steps.finish(people["huong"], now=at("2026-06-30 16:30"))
-    campaign_steps.finish(people["an"], now=at("2026-06-30 17:30"))
-    mentoring_steps.open_lesson(people["binh"], "a", now=at("2026-03-05 02:00"))
-    db.session.commit()
-    return Scene(course, ministry, people, campaign)

@@ -14,8 +14,8 @@ from learning.reports import people
 from learning.reports.people import BadCursor, PeopleFilter, iter_people, list_people
 from learning.text import name_sort_key
 from tests import factories
-from tests.reports import steps
-from tests.reports.steps import BEFORE, DEADLINE
+from tests.reports import people_steps as steps
+from tests.reports.people_steps import BEFORE, DEADLINE
 
 AFTER = date(2026, 7, 1)
 
@@ -230,3 +230,21 @@ def test_a_page_is_a_fixed_number_of_statements(scene, count_queries):
         page = list_people(None, filters, today=AFTER, limit=50)
     assert len(page.rows) == 35
     assert len(many) == len(few)
+
+
+def test_the_total_read_from_the_summaries_is_the_number_of_rows(scene):
+    hr = factories.UserFactory(roles={"hr"}, hr_scope=scene.ministry.cds,
+                               department=scene.ministry.cds)
+    db.session.commit()
+    campaign, course = scene.campaign.id, scene.course.id
+    for actor in (None, hr):
+        for today in (BEFORE, AFTER):
+            for status in (None, *people.STATES):
+                for shape in ({"campaign_id": campaign}, {"course_id": course}, {},
+                              {"campaign_id": campaign, "department_id":
+                               scene.ministry.data.id}):
+                    filters = PeopleFilter(status=status, **shape)
+                    rows = list(iter_people(actor, filters, today=today))
+                    page = list_people(actor, filters, today=today)
+                    assert page.total == len(rows) == people.count_people(
+                        actor, filters, today=today), (actor, today, filters)

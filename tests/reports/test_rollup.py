@@ -21,8 +21,8 @@ from tests.reports.scene import Scene, raw_counts
 
 
 @pytest.fixture
-def scene(app, db, tmp_path):
-    app.config["MINISTRY_NAME"] = "Bộ Thử nghiệm"
+def scene(app, db, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "MINISTRY_NAME", "Bộ Thử nghiệm")
     return Scene(tmp_path)
 
 

@@ -10,8 +10,10 @@ from lxml import html as lxml_html
 
 from tests.conftest import translated
 
-HR_PAGES = {"/hr/officials", "/hr/certificates", "/mentoring"}
-ADMIN_PAGES = {"/admin/users", "/admin/departments", "/admin/import", "/admin/courses"}
+HR_PAGES = {"/hr", "/hr/campaigns", "/hr/officials", "/hr/people", "/hr/certificates", "/mentoring", "/mentoring/tasks"}
+MENTOR_PAGES = {"/mentoring", "/mentoring/tasks"}  # a mentor's own menu: groups, tasks to review
+ADMIN_PAGES = {"/admin/users", "/admin/departments", "/admin/import", "/admin/courses",
+               "/admin/audit"}
 
 
 def _header(response):
@@ -50,6 +52,7 @@ def test_at_most_five_top_items_for_every_role(app, client, login_as, roles, gro
             is not None
     assert (_menu_links(header, "menu-hr") == HR_PAGES) == ("HR" in groups)
     assert (_menu_links(header, "menu-admin") == ADMIN_PAGES) == ("Administration" in groups)
+    assert (_menu_links(header, "menu-mentoring") == MENTOR_PAGES) == ("Mentoring" in groups)
     every_link = set(header.xpath(".//a/@href"))
     assert not (HR_PAGES | ADMIN_PAGES) & every_link or groups, \
         "a learner's header links to HR or administration pages"
@@ -95,3 +98,21 @@ def test_the_language_menu_switches_with_one_button_per_language(app, client):
     assert response.status_code == 302 and response.location.endswith("/login?next=%2Fcourses")
     english = _header(client.get("/login"))
     assert english.xpath(".//button[@value='en']/@aria-current") == ["true"]
+
+
+@pytest.mark.parametrize("roles, menu", [(("learner", "mentor"), "menu-mentoring"),
+                                         (("learner", "hr"), "menu-hr")])
+def test_a_reviewer_reaches_the_tasks_to_review_from_the_header(client, login_as, roles, menu):
+    login_as(*roles, preferred_language="en")
+    header = _header(client.get("/"))
+    [link] = header.xpath(f".//ul[@id='{menu}']//a[@href='/mentoring/tasks']")
+    assert link.text_content().strip() == "Tasks to review"
+    assert client.get("/mentoring/tasks").status_code == 200
+
+    # on that page, it is the current one, in a menu marked as the current section
+    header = _header(client.get("/mentoring/tasks"))
+    assert [a.get("href") for a in header.xpath(".//a[@aria-current]")] == ["/mentoring/tasks"]
+    assert "is-current" in header.xpath(f".//button[@aria-controls='{menu}']")[0].get("class")
+    # on the groups page, the groups entry is the current one
+    header = _header(client.get("/mentoring"))
+    assert [a.get("href") for a in header.xpath(".//a[@aria-current]")] == ["/mentoring"]
