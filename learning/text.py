@@ -42,3 +42,9 @@ def name_sort_key(full_name: str | None) -> bytes:
     collator = _vietnamese_collator()
     given, others = words[-1], " ".join(words[:-1])
     return bytes(collator.getSortKey(given)) + bytes(collator.getSortKey(others))
+
+
+def text_sort_key(text: str | None) -> bytes:
+    """Return the Vietnamese sort key of a text as written (a department's or a course's name):
+    word order kept, unlike name_sort_key."""
+    return _vietnamese_collator().getSortKey(text or "")

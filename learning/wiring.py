@@ -36,6 +36,7 @@ from learning.progress import signals as progress_signals
 from learning.reports import cli as reports_cli
 from learning.reports import hr_views
 from learning.reports import people_views
+from learning.reports import ranking_views
 from learning.reports import views as reports_views
 from learning.site import cli as site_cli
 from learning.site import views as site_views
@@ -49,7 +50,7 @@ from quizzes import views as quizzes_views
 
 BLUEPRINTS = (site_views.bp, accounts_views.bp, courses_views.bp, quizzes_views.bp,
               certificates_views.bp, api_views.bp, mentoring_views.bp, tasks_views.bp,
-              reports_views.bp, people_views.bp, hr_views.bp)
+              reports_views.bp, people_views.bp, hr_views.bp, ranking_views.bp)
 CLI_GROUPS = (accounts_cli.users_cli, accounts_cli.departments_cli, courses_cli.courses_cli,
               quizzes_cli.quizzes_cli, certificates_cli.certificates_cli, site_cli.demo_cli,
               accounts_cli.tokens_cli, mentoring_cli.groups_cli,

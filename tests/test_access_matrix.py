@@ -279,6 +279,12 @@ MATRIX = [
      expect(LOGIN, 403, 403, 302, 302)),
     ("GET", "/hr/campaigns/<int:campaign_id>/archive", "/hr/campaigns/{campaign}/archive",
      None, NOT_GET),
+    ("GET", "/hr/campaigns/<int:campaign_id>/ranking", "/hr/campaigns/{campaign}/ranking",
+     None, HR_PAGE),
+    ("GET", "/hr/campaigns/<int:campaign_id>/ranking", "/hr/campaigns/999999/ranking", None,
+     expect(LOGIN, 403, 403, 404, 404)),
+    ("GET", "/hr/campaigns/<int:campaign_id>/ranking.pdf",
+     "/hr/campaigns/{campaign}/ranking.pdf", None, HR_PAGE),
     # one's own certificate for a course: none issued yet, so back to the course page
     ("GET", "/courses/<slug>/certificate", "/courses/{course}/certificate", None,
      expect(LOGIN, 302, 302, 302, 302)),

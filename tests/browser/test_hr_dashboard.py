@@ -93,6 +93,14 @@ def test_hr_opens_a_campaign_and_drills_into_an_overdue_unit(web, campaign):
         assert names[1] in text and names[0] not in text
         audit.check(page, "/hr/people (overdue unit)")
 
+    # The emulation ranking of the campaign's units, reached from the dashboard.
+    visit(page, f"/hr?campaign={made.id}")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Xếp hạng thi đua", exact=False).first.click()
+    assert urlsplit(page.url).path == f"/hr/campaigns/{made.id}/ranking"
+    assert page.locator("table.ranking tbody tr").count() >= 1
+    audit.check(page, "/hr/campaigns/ranking")
+
     # The campaign form, plain and with errors.
     visit(page, "/hr/campaigns/new")
     audit.check(page, "/hr/campaigns/new")
