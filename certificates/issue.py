@@ -14,7 +14,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from certificates import keys
@@ -35,7 +35,7 @@ from learning.accounts.services import (
     is_admin,
     officials_in_scope_condition,
 )
-from learning.accounts.models import User
+from learning.accounts.models import Department, User
 from learning.db import db
 from learning.errors import NotFound, PermissionDenied
 from learning.tasks import services as tasks
@@ -248,6 +248,36 @@ def _in_scope(statement, actor: User, course_id: int | None, query: str):
         statement = statement.where(
             (Certificate.serial == query.strip().upper()) | and_(*[
                 User.search_text.contains(word, autoescape=True) for word in words]))
+    return statement
+
+
+STATUSES = ("valid", "revoked", "expired")
+
+
+def status_condition(status: str, now: datetime):
+    """Return a SQL condition on Certificate: its `status(now)` is `status`."""
+    not_revoked = Certificate.revoked_at.is_(None)
+    if status == "revoked":
+        return Certificate.revoked_at.is_not(None)
+    if status == "expired":
+        return and_(not_revoked, Certificate.expires_at.is_not(None),
+                    Certificate.expires_at <= now)
+    return and_(not_revoked, or_(Certificate.expires_at.is_(None), Certificate.expires_at > now))
+
+
+def in_scope_statement(actor: User, *, course_id: int | None = None,
+                       department: Department | None = None, status: str | None = None,
+                       query: str = "", now: datetime | None = None):
+    """Return a SELECT of the certificates of the officials within the actor's HR scope (joined
+    with their holders), filtered as the HR list filters them and also by the holder's
+    department subtree and the status at `now`; unordered. A department outside the scope
+    selects nothing."""
+    statement = _in_scope(select(Certificate), actor, course_id, query)
+    if department is not None:
+        statement = statement.where(User.department_id.in_(
+            select(Department.id).where(Department.path.startswith(department.path))))
+    if status:
+        statement = statement.where(status_condition(status, now))
     return statement
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from certificates.export import export_zip
 from certificates.issue import (
+    STATUSES,
     can_manage,
     can_view,
     current_certificate,
@@ -15,6 +16,7 @@ from certificates.issue import (
     export_in_scope,
     final_score,
     get_certificate,
+    in_scope_statement,
     issue_for_enrolment,
     issue_pending,
     list_for_holder,
@@ -22,6 +24,7 @@ from certificates.issue import (
     new_code,
     on_course_completed,
     snapshot_of,
+    status_condition,
 )
 from certificates.models import certificate_status
 from certificates.keys import issuer_did, jwks, known_keys, publish_key, signer
@@ -40,12 +43,13 @@ from certificates.verify import (
 )
 
 __all__ = [
-    "CATEGORIES", "CATEGORY_LABELS", "EXIT_CODES", "Verdict", "can_manage", "can_retake",
-    "can_view", "check_pdf", "code_for_lookup", "current_certificate", "ensure_current_credential", "export_in_scope",
-    "export_zip", "certificate_status",
+    "CATEGORIES", "CATEGORY_LABELS", "EXIT_CODES", "STATUSES", "Verdict", "can_manage",
+    "can_retake", "can_view", "check_pdf", "code_for_lookup", "current_certificate",
+    "ensure_current_credential", "export_in_scope", "export_zip", "certificate_status",
     "final_score", "find_by_code", "find_by_serial", "for_course_page", "get_certificate",
-    "issue_for_enrolment", "issue_pending", "issuer_did", "jwks", "known_keys",
+    "in_scope_statement", "issue_for_enrolment", "issue_pending", "issuer_did", "jwks", "known_keys",
     "list_for_holder", "list_in_scope", "new_code", "on_course_completed", "pdf_bytes",
     "needs_korean", "pdf_context", "publish_key", "reissue", "remind_expiring", "retake",
-    "revoke", "sign_document", "signer", "snapshot_of", "template_source", "write_pdf", "zone",
+    "revoke", "sign_document", "signer", "snapshot_of", "status_condition", "template_source",
+    "write_pdf", "zone",
 ]

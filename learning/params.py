@@ -92,8 +92,27 @@ class Request(FlaskRequest):
                           for key, value in raw.items(multi=True)])
 
 
+def _up_to(limit: int) -> str:
+    """Return a regex matching exactly the decimal numbers 0..limit (leading zeros allowed)."""
+    digits = str(limit)
+    choices = [f"[0-9]{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    for position, digit in enumerate(digits):
+        rest = len(digits) - position - 1
+        if digit != "0":
+            tail = f"[0-9]{{{rest}}}" if rest else ""
+            choices.append(f"{digits[:position]}[0-{int(digit) - 1}]{tail}")
+    choices.append(digits)
+    return f"0*(?:{'|'.join(choices)})"
+
+
 class BoundedIntConverter(IntegerConverter):
-    """`<int:...>` whose values fit the database's integer columns (else 404)."""
+    """`<int:...>` whose values fit the database's integer columns (else 404).
+
+    The bound is in the regex too, not only in `to_python`: Werkzeug checks a rule's methods
+    before converting, so a number out of range on a URL with a GET and a PATCH rule would
+    otherwise be a 405 for PATCH instead of a 404."""
+
+    regex = _up_to(DB_INT_MAX)
 
     def to_python(self, value: str) -> int:
         """Return the integer in the path, or refuse the match (404) when out of range."""

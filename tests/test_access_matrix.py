@@ -7,6 +7,7 @@ status each role should see. URLs use objects created by `objects()` below.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -97,6 +98,16 @@ MATRIX = [
      "/api/v1/groups/{group}/assignments", {}, API),
     ("GET", "/api/v1/groups/<int:group_id>/assignments",
      "/api/v1/groups/{group}/assignments", None, NOT_GET),
+    ("GET", "/api/v1/departments", "/api/v1/departments", None, API),
+    ("GET", "/api/v1/campaigns", "/api/v1/campaigns", None, API),
+    ("POST", "/api/v1/campaigns", "/api/v1/campaigns", {}, API),
+    ("GET", "/api/v1/campaigns/<int:campaign_id>", "/api/v1/campaigns/1", None, API),
+    ("PATCH", "/api/v1/campaigns/<int:campaign_id>", "/api/v1/campaigns/1", {}, API),
+    ("GET", "/api/v1/campaigns/<int:campaign_id>/departments",
+     "/api/v1/campaigns/1/departments", None, API),
+    ("GET", "/api/v1/officials", "/api/v1/officials", None, API),
+    ("GET", "/api/v1/certificates", "/api/v1/certificates", None, API),
+    ("GET", "/api/v1/certificates/<code>", "/api/v1/certificates/abc", None, API),
     ("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", None, PUBLIC),
     ("GET", "/api/v1/docs", "/api/v1/docs", None, PUBLIC),
     # admin: officials
@@ -510,8 +521,9 @@ def test_access(app, client, role, tmp_path):
         if method == "GET":
             response = client.get(url)
         else:
-            response = client.post(url, data={key: value.format(**ids)
-                                              for key, value in (data or {}).items()})
+            send = client.post if method == "POST" else partial(client.open, method=method)
+            response = send(url, data={key: value.format(**ids)
+                                       for key, value in (data or {}).items()})
         response.get_data()
         response.close()  # a streamed file must be closed, as a server does
         want = expected[role]

@@ -38,6 +38,9 @@ class ErrorDetail(BaseModel):
 
     status: int = Field(description="The HTTP status code, repeated.")
     message: str = Field(description="What went wrong, in the caller's language.")
+    field: str | None = Field(
+        None, description="The parameter or body field at fault, when the error is about one "
+                          "(e.g. `deadline`, `departments`); absent otherwise.")
 
 
 class ErrorBody(BaseModel):
@@ -49,11 +52,13 @@ class ErrorBody(BaseModel):
 class APIError(Exception):
     """An error the API answers with its JSON body (raised by the API layer only)."""
 
-    def __init__(self, status: int, message=None, headers: dict[str, str] | None = None):
+    def __init__(self, status: int, message=None, headers: dict[str, str] | None = None,
+                 field: str | None = None):
         super().__init__(str(status))
         self.status = status
         self.message = message
         self.headers = headers or {}
+        self.field = field
 
 
 def is_api_request() -> bool:
@@ -77,11 +82,13 @@ def error_language() -> str:
 
 
 def json_error(status: int, message=None, error: Exception | None = None,
-               headers: dict[str, str] | None = None):
-    """Return the JSON error answer for `status` (the message defaults to the status's)."""
+               headers: dict[str, str] | None = None, field: str | None = None):
+    """Return the JSON error answer for `status` (the message defaults to the status's), naming
+    the `field` at fault when there is one."""
     with force_locale(error_language()):
         text = str(message or MESSAGES.get(status) or MESSAGES[500])
-    response = jsonify(ErrorBody(error=ErrorDetail(status=status, message=text)).model_dump())
+    body = ErrorBody(error=ErrorDetail(status=status, message=text, field=field))
+    response = jsonify(body.model_dump(exclude_none=True))
     response.status_code = status
     if isinstance(error, HTTPException):
         for name, value in error.get_headers():

@@ -104,8 +104,9 @@ def paginate(items: Sequence[Item], *, key: Callable[[Item], Key],
     return page, encode_cursor(key(page[-1])) if more else None
 
 
-def after_condition(columns: Sequence, key: Key):
-    """Return the SQL condition "(columns) > key" for a query ordered by `columns` ascending.
+def after_condition(columns: Sequence, key: Key, *, descending: bool = False):
+    """Return the SQL condition "(columns) > key" for a query ordered by `columns` ascending
+    ("(columns) < key" for one ordered by every column descending).
 
     Written out as (a > x) OR (a = x AND b > y) ... so that it works on every backend; the
     columns must be NOT NULL and together unique (end with the primary key)."""
@@ -122,5 +123,6 @@ def after_condition(columns: Sequence, key: Key):
     clauses = []
     for position, column in enumerate(columns):
         equal_before = [columns[i] == key[i] for i in range(position)]
-        clauses.append(and_(*equal_before, column > key[position]))
+        beyond = column < key[position] if descending else column > key[position]
+        clauses.append(and_(*equal_before, beyond))
     return or_(*clauses)

@@ -411,6 +411,261 @@ class TaskPage(Page[TaskSubmission]):
     """A page of hand-ins."""
 
 
+# --- HR: departments, campaigns, officials, certificates ----------------------------------------
+
+# The standings of an official on a campaign or a course (learning.campaigns.models.STATES).
+Status = Literal["completed", "completed_late", "in_progress", "not_started", "overdue"]
+CertificateStatus = Literal["valid", "revoked", "expired"]
+DepartmentPath = Annotated[str, Field(min_length=1, max_length=1000, pattern=STORABLE)]
+Id = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
+# Query arguments arrive without control characters (`learning.params` strips them), so their
+# models carry no pattern nor minimum length (a value of control characters arrives empty): the
+# document must not promise a refusal that cannot happen.
+QuerySlug = Annotated[str, Field(max_length=80)]
+QueryPath = Annotated[str, Field(max_length=1000)]
+DEPARTMENT_PATH = ("A department's path of names, e.g. `Bộ Ngoại giao/Cục Lãnh sự` (the "
+                   "ministry's own name may be left out, as the pages show it).")
+
+
+def _no_default(schema: dict) -> None:
+    # No null in a query string: an absent filter is documented without a default.
+    schema.pop("default", None)
+
+
+class Figures(BaseModel):
+    """How many officials are in each standing, and the rates."""
+
+    people: int = Field(ge=0, description="Officials counted (those of the subtree).")
+    completed: int = Field(ge=0, description="Completed by the deadline (for a course: "
+                                             "completed).")
+    completed_late: int = Field(ge=0, description="Completed after the deadline.")
+    in_progress: int = Field(ge=0, description="Started, not completed, deadline not passed.")
+    not_started: int = Field(ge=0, description="Not started, deadline not passed.")
+    overdue: int = Field(ge=0, description="Not completed and the deadline (a day of the "
+                                           "ministry's calendar) has passed.")
+    completion_rate: float = Field(ge=0, le=1, description="Completed (late or not) / people.")
+    on_time_rate: float = Field(ge=0, le=1, description="Completed by the deadline / people.")
+    average_score: float | None = Field(description="The average final score of those who "
+                                                    "completed; null without one.")
+
+    @classmethod
+    def fields_of(cls, row) -> dict:
+        """The figures of a rollup row (a `learning.reports.rollup.RollupRow`) or totals."""
+        return {name: getattr(row, name) for name in cls.model_fields}
+
+
+class DepartmentRow(Figures):
+    """A department of the caller's scope, with the figures of its whole subtree."""
+
+    id: int
+    name: str
+    department: str = Field(description="Its full path of names, as the API accepts it.")
+    parent_id: int | None = Field(description="Its parent's id; null for a root.")
+    depth: int = Field(ge=0, description="0 for the top of the scope's tree, 1 below, ...")
+
+
+class DepartmentPage(Page[DepartmentRow]):
+    """A page of the department tree: parents before their units, units by name."""
+
+
+class DepartmentQuery(PageQuery):
+    """Which figures the department tree carries."""
+
+    campaign: Id | SkipJsonSchema[None] = Field(
+        None,
+        description="A campaign's id: its figures (as `/campaigns/{id}/departments`).",
+        json_schema_extra=_no_default)
+    course: QuerySlug | SkipJsonSchema[None] = Field(
+        None, description="A course's slug: its figures (nothing is late or overdue without a "
+                          "deadline). Left out, and no campaign: the active officials of each "
+                          "department (`people`; the other figures are 0).",
+        json_schema_extra=_no_default)
+
+
+class CampaignFiguresQuery(PageQuery):
+    """The rows of a campaign's department summary."""
+
+    only_counted: bool = Field(False, description="Leave out the departments where nobody is "
+                                                  "in the campaign (their subtree included).")
+
+
+class Campaign(BaseModel):
+    """A campaign: a course made mandatory for department subtrees, by a deadline."""
+
+    id: int
+    title: str
+    description: str
+    course: CourseRef
+    deadline: date = Field(description="The last day (the ministry's calendar) to complete "
+                                       "on time.")
+    departments: list[str] = Field(description="The paths of the department subtrees it "
+                                               "covers.")
+    job_titles: list[str] = Field(description="The job titles it is limited to (folded: lower "
+                                              "case, no diacritics); empty: every official.")
+    archived: bool
+    can_manage: bool = Field(description="Whether you may change it (your scope holds all its "
+                                         "departments).")
+    created_at: datetime
+    updated_at: datetime
+    archived_at: datetime | None
+
+
+class CampaignDetail(Campaign):
+    """A campaign with its figures for the part of it within your scope."""
+
+    figures: Figures
+
+
+class CampaignPage(Page[Campaign]):
+    """A page of campaigns, the nearest deadline first."""
+
+
+class CampaignQuery(PageQuery):
+    """Which campaigns to list."""
+
+    archived: bool = Field(False, description="Also the archived campaigns.")
+
+
+class CampaignCreate(BaseModel):
+    """A new campaign: every official of the departments' subtrees (with one of the job titles,
+    when given) is enrolled in the course and counted."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"title": "Kỹ năng số bắt buộc 2027", "course": "ky-nang-so",
+                      "departments": ["Bộ Ngoại giao"], "deadline": "2027-06-30"}]})
+
+    title: Text = Field(min_length=1, max_length=200)
+    course: Slug = Field(description="The published course's slug.")
+    departments: list[DepartmentPath] = Field(
+        min_length=1, max_length=200, description="Paths of the departments it covers (with "
+                                                  "their units), within your scope.")
+    deadline: Day = Field(description="The last day to complete on time, YYYY-MM-DD.")
+    job_titles: list[Annotated[str, Field(max_length=200, pattern=STORABLE)]] = Field(
+        [], max_length=50, description="Only officials with one of these job titles (case and "
+                                       "diacritics ignored); empty: every official.")
+    description: Text = Field("", max_length=4000)
+
+
+class CampaignChange(BaseModel):
+    """Changes to a campaign: only the fields sent change (the course is fixed; start another
+    campaign for another course). Its members and figures follow at once."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"deadline": "2027-07-31"}]})
+
+    # Left out: unchanged (null is not a value: the defaults are not documented).
+    title: Text = Field(None, min_length=1, max_length=200, json_schema_extra=_no_default)
+    departments: list[DepartmentPath] = Field(
+        None, min_length=1, max_length=200, json_schema_extra=_no_default,
+        description="Paths of the departments it covers, replacing the current ones.")
+    deadline: Day = Field(None, json_schema_extra=_no_default)
+    job_titles: list[Annotated[str, Field(max_length=200, pattern=STORABLE)]] = Field(
+        None, max_length=50, json_schema_extra=_no_default,
+        description="The job titles it is limited to, replacing the current ones; [] for "
+                    "every official.")
+    description: Text = Field(None, max_length=4000, json_schema_extra=_no_default)
+    archived: bool = Field(
+        None, json_schema_extra=_no_default,
+        description="true archives the campaign (its figures stay readable), false brings it "
+                    "back.")
+
+
+class Official(BaseModel):
+    """An official of your scope and their standing, one row per course or campaign."""
+
+    username: str
+    staff_number: str
+    full_name: str
+    department: str = Field(description="The department's full path (empty without one).")
+    job_title: str
+    course: str = Field(description="The course's title.")
+    campaign: str | None = Field(description="The campaign's title, when listed for one.")
+    status: Status
+    completed_at: datetime | None
+    score: float | None
+    hours: float | None = Field(description="Hours of study on the course.")
+    certificate_serial: str | None
+
+
+class OfficialPage(Page[Official]):
+    """A page of officials, in Vietnamese name order."""
+
+    total: int = Field(ge=0, description="How many rows the filters select, in all.")
+
+
+class OfficialQuery(PageQuery):
+    """The filters of the people list, as on the HR page."""
+
+    department: QueryPath | SkipJsonSchema[None] = Field(
+        None, description="Only this department's subtree. " + DEPARTMENT_PATH,
+        json_schema_extra=_no_default)
+    campaign: Id | SkipJsonSchema[None] = Field(
+        None, description="Only this campaign's members (its id).",
+        json_schema_extra=_no_default)
+    course: QuerySlug | SkipJsonSchema[None] = Field(
+        None, description="Only this course's learners (its slug).",
+        json_schema_extra=_no_default)
+    status: Status | SkipJsonSchema[None] = Field(None, json_schema_extra=_no_default)
+    date_from: Day | SkipJsonSchema[None] = Field(
+        None, description="Completed on or after this day, YYYY-MM-DD.",
+        json_schema_extra=_no_default)
+    date_to: Day | SkipJsonSchema[None] = Field(
+        None, description="Completed on or before this day, YYYY-MM-DD.",
+        json_schema_extra=_no_default)
+    q: str = Field("", max_length=200,
+                   description="Words of the name, or the staff number (diacritics and case "
+                               "ignored).")
+    sort: Literal["name", "department", "status", "completed", "score"] = Field(
+        "name", description="`name` (Vietnamese order, the default), `department`, `status`, "
+                            "`completed` (newest first) or `score` (best first).")
+
+
+class CertificateQuery(PageQuery):
+    """The filters of the certificates list."""
+
+    department: QueryPath | SkipJsonSchema[None] = Field(
+        None, description="Only holders in this department's subtree. " + DEPARTMENT_PATH,
+        json_schema_extra=_no_default)
+    course: QuerySlug | SkipJsonSchema[None] = Field(
+        None, description="Only this course's certificates (its slug).",
+        json_schema_extra=_no_default)
+    status: CertificateStatus | SkipJsonSchema[None] = Field(None,
+                                                              json_schema_extra=_no_default)
+    q: str = Field("", max_length=200,
+                   description="The serial, or words of the holder's name or staff number.")
+
+
+class Certificate(BaseModel):
+    """A certificate as issued (a snapshot that never changes), and its status."""
+
+    code: str = Field(description="The verification code (in the certificate's QR code).")
+    serial: str | None
+    status: CertificateStatus
+    username: str = Field(description="The holder's username.")
+    holder_name: str = Field(description="The holder's name as printed.")
+    staff_number: str
+    department: str = Field(description="The holder's department as printed (full path).")
+    course: str = Field(description="The course's slug.")
+    course_title: str
+    course_version: str
+    language: str = Field(description="The course's language.")
+    completed_at: datetime
+    score: float | None
+    issued_at: datetime
+    expires_at: datetime | None
+    reason: str = Field(description="`completion`, `recertification` or `correction`.")
+    previous_serial: str | None = Field(description="The certificate it replaced, if any.")
+    revoked_at: datetime | None
+    revocation_category: str | None = Field(
+        description="`replaced`, `issued_in_error` or `withdrawn`, when revoked.")
+    revoked_reason: str | None = Field(description="Why it was revoked (HR's words).")
+    verify_url: str = Field(description="The public verification page.")
+
+
+class CertificatePage(Page[Certificate]):
+    """A page of certificates, the newest first."""
+
+
 # --- transcripts -----------------------------------------------------------------------------
 
 Percent = Annotated[float, Field(ge=0, le=100)]

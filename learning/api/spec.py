@@ -33,7 +33,8 @@ requests, so no CSRF token is needed.
 **Errors** are JSON, `{"error": {"status": 401, "message": "..."}}`, the message in the
 language of `Accept-Language` (else the official's). A missing, wrong, expired or revoked token
 gets 401; a body or parameter of the wrong shape 400; a request the platform's rules refuse 422,
-with the reason (e.g. the unknown usernames). What the official may not see does not exist for
+with the reason (e.g. the unknown usernames). When one parameter or body field is at fault,
+`field` names it. What the official may not see does not exist for
 them: another mentor's group is a 404, whatever its id.
 
 **Rate limit.** Each token may make a limited number of requests a minute (the platform's
@@ -50,6 +51,11 @@ TAGS = {
         "Mentoring groups, their members and assignments, and who is behind: for mentors "
         "(their own groups), HR (the groups of their scope) and administrators. Bodies are "
         "JSON (`Content-Type: application/json`).")),
+    "hr": Tag(name="hr", description=(
+        "For HR (within their scope) and administrators: the department tree with its figures, "
+        "campaigns of mandatory training and their figures per department, the people list "
+        "and certificates. The figures are the HR dashboard's. Departments are named by their "
+        "path of names, e.g. `Bộ Ngoại giao/Cục Lãnh sự`.")),
     "officials": Tag(name="officials", description=(
         "Officials' records: their own for every official, those of their scope for HR, "
         "everyone's for administrators.")),
@@ -68,7 +74,8 @@ def _invalid_request(req, resp, req_validation_error, instance, model_adapter) -
     names = sorted({str(error["loc"][0]) for error in req_validation_error.errors()
                     if error.get("loc")})
     raise APIError(400, _l("These parameters are not valid: %(names)s.",
-                           names=", ".join(names)) if names else None)
+                           names=", ".join(names)) if names else None,
+                   field=names[0] if len(names) == 1 else None)
 
 
 class ResponseMismatch(RuntimeError):
@@ -101,6 +108,7 @@ spectree = SpecTree(
 
 
 BAD_JSON = _l("The body is not valid JSON.")
+NOT_AN_OBJECT = _l("Send the body as a JSON object: {...}.")
 
 
 def endpoint(*, operation_id: str, ok, query=None, json=None,
@@ -127,8 +135,11 @@ def endpoint(*, operation_id: str, ok, query=None, json=None,
         def with_json_body(*args, **kwargs):
             if not request.is_json:
                 raise APIError(415)
-            if request.get_json(silent=True) is None:
+            body = request.get_json(silent=True)
+            if body is None:
                 raise APIError(400, BAD_JSON)
+            if not isinstance(body, dict):  # SpecTree would read a falsy one (0, "") as {}
+                raise APIError(400, NOT_AN_OBJECT)
             return validated(*args, **kwargs)
 
         return with_json_body

@@ -8,9 +8,9 @@ that), read when the tests are collected, before any database exists: Schemathes
 fixture loader does not run under pytest 9.2. Derandomized: CI sees the same examples every run; HOCSO_API_EXAMPLES=500 for a
 longer hunt.
 
-Generated ids rarely name a real object, so half the generated group ids are replaced by the
-seeded group's, and half the usernames by a seeded official's (the rest still probe ids and
-names that name nothing). A 422 is the platform's rules
+Generated ids rarely name a real object, so half the generated group and campaign ids (and
+certificate codes) are replaced by the seeded ones, and half the usernames by a seeded
+official's (the rest still probe ids and names that name nothing). A 422 is the platform's rules
 refusing a well-formed request (a username or course that does not exist, a due date that has
 passed): not a schema-valid request wrongly rejected.
 """
@@ -21,12 +21,15 @@ import os
 
 import pytest
 import schemathesis
+from sqlalchemy import select
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from certificates.models import Certificate
 from courses import services as courses
 from learning import clock
 from learning.accounts import services as accounts
+from learning.campaigns import services as campaigns
 from learning.api.spec import document
 from learning.app import create_app
 from learning.db import db as _db
@@ -68,10 +71,20 @@ def api_setup(app, db, tmp_path, monkeypatch):
     mentoring.assign(official, group, "khoa-0", None, "a", due("2027-01-20"), "",
                      [members[0].id], now=clock.now())
     courses.complete_lesson(members[0], courses.active_lessons(made[0].id)[0], now=clock.now())
+    # HR's objects: a campaign over the ministry and a certificate.
+    campaign = campaigns.create_campaign(
+        official, title="Kỹ năng số bắt buộc", course_id=made[4].id,
+        department_ids=[ministry.id], deadline=due("2027-06-30"), now=clock.now())
+    for lesson in courses.active_lessons(made[4].id):  # the campaign enrolled everyone
+        courses.complete_lesson(members[1], lesson, now=clock.now())
+    certificate = _db.session.scalar(select(Certificate).where(
+        Certificate.user_id == members[1].id))
     secret = accounts.create_token(accounts.SYSTEM, official, name="schemathesis",
                                    now=clock.now()).secret
     db.session.commit()
     SEEDED["group_id"] = group.id
+    SEEDED["campaign_id"] = campaign.id
+    SEEDED["code"] = certificate.code
 
     def wsgi(environ, start_response):
         # A fresh application context per request (its own `g` and database session), as a
@@ -100,7 +113,7 @@ class _Served:
 
 
 SERVED = _Served()
-SEEDED: dict[str, int] = {}
+SEEDED: dict[str, int | str] = {}
 schema = schemathesis.openapi.from_dict(_document())
 schema.app = SERVED  # also the probes Schemathesis sends itself (e.g. without the token)
 
@@ -111,9 +124,13 @@ schema.app = SERVED  # also the probes Schemathesis sends itself (e.g. without t
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
 def test_the_api_keeps_to_its_document(case, api_setup):
-    group_id = (case.path_parameters or {}).get("group_id")
-    if isinstance(group_id, int) and DB_INT_MIN <= group_id <= DB_INT_MAX and group_id % 2 == 0:
-        case.path_parameters["group_id"] = SEEDED["group_id"]
+    for name in ("group_id", "campaign_id"):
+        value = (case.path_parameters or {}).get(name)
+        if isinstance(value, int) and DB_INT_MIN <= value <= DB_INT_MAX and value % 2 == 0:
+            case.path_parameters[name] = SEEDED[name]
+    code = (case.path_parameters or {}).get("code")
+    if isinstance(code, str) and len(code) % 2 == 0:
+        case.path_parameters["code"] = SEEDED["code"]
     username = (case.path_parameters or {}).get("username")
     if isinstance(username, str) and len(username) % 2 == 0:  # a real official's transcript
         case.path_parameters["username"] = "truong.mx12"
