@@ -26,8 +26,14 @@ system-packages:
 	$(SUDO) apt-get update
 	$(SUDO) apt-get install -y --no-install-recommends $$(grep -v '^#' debian-packages.txt)
 
-translations: $(STAMP)
-	$(BIN)/pybabel compile --statistics -d learning/translations
+# Each catalog is compiled when its .po changed (not on every `make test`: CI runs two
+# `make test` side by side, which must not rewrite the .mo files the other is reading).
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard learning/translations/*/LC_MESSAGES/messages.po))
+
+translations: $(MO_FILES)
+
+learning/translations/%/LC_MESSAGES/messages.mo: learning/translations/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -d learning/translations -l $*
 
 migrate: install
 	$(BIN)/flask db upgrade
