@@ -8,6 +8,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from openpyxl import load_workbook
 
 from courses import services as course_services
 from learning import clock
@@ -50,7 +51,7 @@ def unit_officials(unit):
     return _db.session.query(User).filter_by(department_id=unit.id).order_by(User.id).all()
 
 
-def test_hr_opens_a_campaign_and_drills_into_an_overdue_unit(web, campaign):
+def test_hr_opens_a_campaign_and_drills_into_an_overdue_unit(web, campaign, tmp_path):
     hr, made = campaign
     audit = Audit()
     page = web.signed_in_page(hr)
@@ -87,11 +88,24 @@ def test_hr_opens_a_campaign_and_drills_into_an_overdue_unit(web, campaign):
         "campaign": [str(made.id)], "department": [str(unit.id)], "status": ["overdue"]}
     with page.expect_navigation() as navigation:
         overdue.click()
-    if navigation.value.status == 200:  # the people list (its own branch) is merged
-        names = [u.full_name for u in unit_officials(unit)]
-        text = page.locator("main").inner_text()
-        assert names[1] in text and names[0] not in text
-        audit.check(page, "/hr/people (overdue unit)")
+    assert navigation.value.status == 200
+    names = [u.full_name for u in unit_officials(unit)]
+    text = page.locator("main").inner_text()
+    assert names[1] in text and names[0] not in text
+    audit.check(page, "/hr/people (overdue unit)")
+
+    # ... and exports them to Excel: the overdue of that unit, read back.
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Tải Excel").click()
+    target = tmp_path / info.value.suggested_filename
+    info.value.save_as(target)
+    assert target.suffix == ".xlsx"
+    sheet = load_workbook(target).active
+    assert sheet.freeze_panes == "A2"
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    exported = {row[1] for row in rows}
+    assert len(rows) == 2 and names[1] in exported and names[0] not in exported
+    assert {row[6] for row in rows} == {"overdue"}
 
     # The emulation ranking of the campaign's units, reached from the dashboard.
     visit(page, f"/hr?campaign={made.id}")
