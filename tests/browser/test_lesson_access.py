@@ -36,6 +36,9 @@ def test_the_skip_link_lands_on_the_lesson(web, ministry):
     page = web.new_page()
     sign_in(page, ministry.username)
     visit(page, f"/courses/{COURSE}/lessons/a")
+    # The page makes wide code blocks focusable once its fonts have loaded (hocso.js): wait
+    # for them, or on a loaded machine the Tab order changes under the test's feet.
+    page.evaluate("async () => { await document.fonts.ready; return true; }")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"
     page.keyboard.press("Enter")
