@@ -17,6 +17,7 @@ from certificates.issue import can_view, ensure_current_credential, snapshot_of
 from certificates.models import Certificate
 from courses import storage
 from courses.models import Course, CourseFile
+from learning import clock
 from learning.accounts.models import User
 from learning.db import db
 from learning.errors import NotFound
@@ -25,7 +26,7 @@ from learning.i18n import format_long_date
 
 def zone() -> ZoneInfo:
     """Return the ministry's time zone (dates on certificates and verification pages)."""
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return clock.ministry_zone()
 
 
 def _labels(language: str) -> dict[str, str]:

@@ -14,14 +14,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import contains_eager
 
+from learning import clock
 from learning.accounts.models import AuditEvent, User
 from learning.accounts.scope import require_admin
 from learning.db import db, is_sqlite
@@ -212,27 +212,17 @@ class UnknownCursor(LookupError):
     """A page link names an event that does not exist."""
 
 
-def ministry_zone() -> ZoneInfo:
-    """Return the ministry's time zone (BABEL_DEFAULT_TIMEZONE)."""
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
-def day_start(day: date, zone: ZoneInfo) -> datetime:
-    """Return the UTC moment the ministry's calendar day `day` begins."""
-    return datetime.combine(day, time(), zone).astimezone(timezone.utc)
-
-
 def _conditions(filters: AuditFilters) -> list:
     conditions = []
     if filters.action:
         conditions.append(AuditEvent.action == filters.action)
     if filters.target_type:
         conditions.append(AuditEvent.target_type == filters.target_type)
-    zone = ministry_zone()
+    zone = clock.ministry_zone()
     if filters.date_from:
-        conditions.append(AuditEvent.at >= day_start(filters.date_from, zone))
+        conditions.append(AuditEvent.at >= clock.day_start(filters.date_from, zone))
     if filters.date_to:
-        conditions.append(AuditEvent.at < day_start(filters.date_to + timedelta(days=1), zone))
+        conditions.append(AuditEvent.at < clock.day_end(filters.date_to, zone))
     words = fold(filters.actor).split()
     if words:  # the matching officials first, then their events through (actor_id, at)
         conditions.append(AuditEvent.actor_id.in_(

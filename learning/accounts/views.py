@@ -728,7 +728,7 @@ def audit_log_csv():
     accounts.audit_export(current_user, "audit_log", now=now, rows=rows,
                           **filters.as_details())
     db.session.commit()
-    zone = auditing.ministry_zone()
+    zone = clock.ministry_zone()
     name = f"audit-{now.astimezone(zone).date().isoformat()}.csv"
     return Response(stream_with_context(_audit_csv(filters, up_to, zone)),
                     mimetype="text/csv", headers={

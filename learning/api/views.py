@@ -82,7 +82,6 @@ from learning.api.spec import document, endpoint
 from learning.db import db
 from learning.accounts.models import User
 from learning.campaigns import services as campaigns
-from learning.campaigns import summaries
 from learning.errors import DomainError, NotFound, PermissionDenied, RuleViolation
 from learning.mentoring import services as mentoring
 from learning.mentoring import tasks as task_review
@@ -423,7 +422,7 @@ def _hr_user():
 
 def _today():
     """The ministry's calendar day (deadlines and "overdue" are days of it)."""
-    return summaries.ministry_day(clock.now())
+    return clock.ministry_day(clock.now())
 
 
 class _Departments:

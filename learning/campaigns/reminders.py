@@ -24,7 +24,7 @@ from learning.campaigns.models import (
     CampaignMember,
     CampaignReminder,
 )
-from learning.campaigns.summaries import ministry_day
+from learning.clock import ministry_day
 from learning.db import db, insert_for
 from learning.mail import Outbox
 from learning.mentoring.models import GroupMember, GroupMentor

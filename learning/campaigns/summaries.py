@@ -20,10 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import and_, case, delete, func, literal, or_, select, text, update
 
 from certificates.models import Certificate
@@ -41,29 +40,11 @@ from learning.campaigns.models import (
     DepartmentSummary,
     EnrolmentSummary,
 )
+from learning.clock import day_end, ministry_day, ministry_zone
 from learning.db import db, insert_for
 
 COUNTED = ("people", "not_started", "in_progress", "completed", "completed_late",
            "score_sum", "score_count")
-
-
-def ministry_zone() -> ZoneInfo:
-    """Return the ministry's time zone (the configured BABEL_DEFAULT_TIMEZONE)."""
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
-def ministry_day(moment: datetime, zone: ZoneInfo | None = None) -> date:
-    """Return the ministry's calendar day at a (UTC) moment."""
-    if moment.tzinfo is None:  # SQLite hands back naive UTC
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(zone or ministry_zone()).date()
-
-
-def day_end(day: date, zone: ZoneInfo | None = None) -> datetime:
-    """Return the first UTC moment after the ministry's calendar day `day`."""
-    local = datetime.combine(day + timedelta(days=1), datetime.min.time(),
-                             tzinfo=zone or ministry_zone())
-    return local.astimezone(timezone.utc)
 
 
 def enrolment_state(enrolment: Enrolment) -> str:
@@ -185,7 +166,7 @@ def _sync_member(member: CampaignMember, deadline: date, state: str,
     new_state = member_state(state, completed_at, deadline, zone)
     old = (member.department_id, member.state, member.score)
     new = (department_id, new_state, score)
-    if old == new and _same_moment(member.completed_at, completed_at):
+    if old == new and member.completed_at == completed_at:
         return
     _move("campaign", member.campaign_id, old, new)
     if member.completed_at is not None:
@@ -195,13 +176,6 @@ def _sync_member(member: CampaignMember, deadline: date, state: str,
         _bump_day(member.campaign_id, department_id, ministry_day(completed_at, zone), 1)
     member.department_id, member.state, member.score = new
     member.completed_at = completed_at
-
-
-def _same_moment(one: datetime | None, other: datetime | None) -> bool:
-    if one is None or other is None:
-        return one is other
-    return one.replace(tzinfo=None) == other.replace(tzinfo=None) if (
-        one.tzinfo is None or other.tzinfo is None) else one == other
 
 
 def join(campaign_id: int, user_id: int, *, now: datetime) -> bool:
@@ -359,26 +333,21 @@ def differences(limit: int = 50) -> list[Difference]:
         if stored != computed and len(found) < limit:
             found.append(Difference(table, key, stored, computed))
 
-    stored = {row[0]: (row[1], row[2], row[3], row[4], _naive(row[5]), row[6]) for row in
+    # Every datetime column reads back aware in UTC (learning.db.UTCDateTime): compared as is.
+    stored = {row[0]: tuple(row[1:]) for row in
               db.session.execute(select(
                   EnrolmentSummary.enrolment_id, EnrolmentSummary.user_id,
                   EnrolmentSummary.course_id, EnrolmentSummary.department_id,
                   EnrolmentSummary.state, EnrolmentSummary.completed_at,
                   EnrolmentSummary.score))}
     for key in stored.keys() | enrolments.keys():
-        computed = enrolments.get(key)
-        if computed is not None:
-            computed = (*computed[:4], _naive(computed[4]), computed[5])
-        note("enrolment_summaries", (key,), stored.get(key), computed)
-    stored = {row[0]: (row[1], row[2], _naive(row[3]), row[4]) for row in db.session.execute(
+        note("enrolment_summaries", (key,), stored.get(key), enrolments.get(key))
+    stored = {row[0]: tuple(row[1:]) for row in db.session.execute(
         select(CampaignMember.id, CampaignMember.department_id, CampaignMember.state,
                CampaignMember.completed_at, CampaignMember.score)
         .where(CampaignMember.left_at.is_(None)))}
     for key in stored.keys() | members.keys():
-        computed = members.get(key)
-        if computed is not None:
-            computed = (computed[0], computed[1], _naive(computed[2]), computed[3])
-        note("campaign_members", (key,), stored.get(key), computed)
+        note("campaign_members", (key,), stored.get(key), members.get(key))
     stored = {(row.kind, row.ref_id, row.department_id): _rounded(
         {name: getattr(row, name) for name in COUNTED})
         for row in db.session.scalars(select(DepartmentSummary))}
@@ -391,12 +360,6 @@ def differences(limit: int = 50) -> list[Difference]:
     for key in stored.keys() | days.keys():
         note("completion_days", key, stored.get(key, 0), days.get(key, 0))
     return found
-
-
-def _naive(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is None:
-        return moment
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def _lock_summaries() -> None:

@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 
 from courses.models import Course, Enrolment, Lesson, LessonProgress
+from learning.clock import ministry_day, ministry_zone
 from learning.db import db
 from quizzes.models import Quiz, QuizAttempt
 from quizzes.services import counted_attempt
@@ -43,16 +43,6 @@ STATE_LABELS = {
     NOT_STARTED: _l("Not started"), IN_PROGRESS: _l("In progress"), DONE: _l("Done"),
     DONE_LATE: _l("Done late"), OVERDUE: _l("Overdue"),
 }
-
-
-def ministry_zone() -> ZoneInfo:
-    """Return the ministry's time zone (the configured BABEL_DEFAULT_TIMEZONE)."""
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
-def ministry_day(moment: datetime, zone: ZoneInfo | None = None) -> date:
-    """Return the ministry's calendar day at a (UTC) moment."""
-    return moment.astimezone(zone or ministry_zone()).date()
 
 
 def derive_state(*, done_at: datetime | None, started: bool, due_on: date, today: date,

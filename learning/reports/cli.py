@@ -16,7 +16,6 @@ from learning.accounts.scope import SYSTEM
 from learning.accounts.services import department_paths, split_path
 from learning.campaigns import summaries
 from learning.campaigns.models import STATES, Campaign
-from learning.campaigns.summaries import ministry_day
 from learning.db import db
 from learning.errors import DomainError
 from learning.params import DB_INT_MAX
@@ -80,7 +79,7 @@ def export(campaign_id: int, department_path: str | None, status: str | None, ou
                                   status=status)
     now = clock.now()
     try:
-        total, rows = people.export_people(SYSTEM, filters, today=ministry_day(now), now=now,
+        total, rows = people.export_people(SYSTEM, filters, today=clock.ministry_day(now), now=now,
                                            fmt=fmt[1:])
     except DomainError as error:
         raise click.ClickException(str(error.message)) from None

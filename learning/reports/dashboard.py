@@ -16,7 +16,7 @@ from courses.models import Course
 from learning.accounts.models import Department, User
 from learning.accounts.scope import hr_scope
 from learning.campaigns.models import Campaign, CompletionDay, DepartmentSummary
-from learning.campaigns.summaries import ministry_day
+from learning.clock import ministry_day
 from learning.db import db
 
 PEOPLE_PATH = "/hr/people"

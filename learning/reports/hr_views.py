@@ -16,7 +16,6 @@ from courses.models import Course
 from learning import clock
 from learning.accounts.services import short_department_path
 from learning.campaigns import services as campaigns
-from learning.campaigns.summaries import ministry_day
 from learning.db import db
 from learning.errors import DomainError, NotFound, PermissionDenied
 from learning.forms import attach_error
@@ -35,7 +34,7 @@ def _require_hr() -> None:
 
 
 def _today():
-    return ministry_day(clock.now())
+    return clock.ministry_day(clock.now())
 
 
 # --- the dashboard ---------------------------------------------------------------------------

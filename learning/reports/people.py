@@ -48,7 +48,7 @@ from learning.campaigns.models import (
     EnrolmentSummary,
 )
 from learning.accounts.audit import audit
-from learning.campaigns.summaries import day_end, ministry_day, ministry_zone
+from learning.clock import day_end, ministry_day, ministry_zone
 from learning.db import db
 from learning.errors import NotFound, PermissionDenied, RuleViolation
 from learning.spreadsheet import Column

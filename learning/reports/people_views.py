@@ -31,7 +31,6 @@ from learning.campaigns.models import (
     NOT_STARTED,
     OVERDUE,
 )
-from learning.campaigns.summaries import ministry_day
 from learning.db import db
 from learning.downloads import download_response
 from learning.errors import NotFound, RuleViolation
@@ -112,7 +111,7 @@ def _show_error(form: PeopleFilterForm, error: RuleViolation) -> None:
 
 
 def _today():
-    return ministry_day(clock.now())
+    return clock.ministry_day(clock.now())
 
 
 def _args(**changes) -> dict:
@@ -174,7 +173,7 @@ def export(fmt: str):
     except RuleViolation:
         return redirect(url_for("people.list", **_args()))
     db.session.commit()
-    stem = f"people-{ministry_day(now).isoformat()}"
+    stem = f"people-{clock.ministry_day(now).isoformat()}"
     return download_response(people.export_columns(), rows, fmt, stem)
 
 
@@ -197,5 +196,5 @@ def departments_export(fmt: str):
     except RuleViolation:
         abort(400)
     db.session.commit()
-    stem = f"departments-{name}-{ministry_day(now).isoformat()}"
+    stem = f"departments-{name}-{clock.ministry_day(now).isoformat()}"
     return download_response(exports.department_columns(), rows, fmt, stem)

@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 
 from learning import clock
 from learning.campaigns import services as campaigns
-from learning.campaigns.summaries import ministry_day
 from learning.db import db
 from learning.errors import PermissionDenied
 from learning.params import db_int
@@ -24,8 +23,8 @@ def _ranking():
         raise PermissionDenied(_("Only HR and administrators use these pages."))
     campaign = campaigns.get_campaign(current_user, request.view_args["campaign_id"])
     depth = request.args.get("depth", type=db_int)
-    return rankings.campaign_ranking(current_user, campaign, today=ministry_day(clock.now()),
-                                     depth=depth)
+    today = clock.ministry_day(clock.now())
+    return rankings.campaign_ranking(current_user, campaign, today=today, depth=depth)
 
 
 @bp.route("/hr/campaigns/<int:campaign_id>/ranking")

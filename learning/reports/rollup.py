@@ -148,7 +148,7 @@ def department_rollup(actor: User | None, *, campaign: Campaign | None = None,
     """Return one row per department within the actor's scope, in tree order, each row's
     figures including its subtree, for a campaign or a course (exactly one of them).
 
-    `today` is the ministry's calendar day (summaries.ministry_day(now)); with `only_counted`,
+    `today` is the ministry's calendar day (learning.clock.ministry_day(now)); with `only_counted`,
     departments nobody in the campaign or course belongs to (in their subtree) are left out.
     """
     if (campaign is None) == (course is None):
