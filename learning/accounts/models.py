@@ -26,6 +26,11 @@ from learning.text import fold, name_sort_key
 ROLES = ("learner", "mentor", "hr", "admin")
 
 
+def path_ids(path: str) -> list[int]:
+    """Return the department ids a materialised path names, root first ("/1/4/9/" → [1, 4, 9])."""
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
 class Department(db.Model):
     """A node of the ministry's organisation tree (ministry, department, unit, ...)."""
 

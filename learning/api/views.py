@@ -87,7 +87,6 @@ from learning.mentoring import services as mentoring
 from learning.mentoring import tasks as task_review
 from learning.reports import people, rollup
 from learning.reports import transcript as transcripts
-from learning.reports import tree as tree_reports
 from learning.text import fold
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
@@ -505,7 +504,7 @@ def departments(query: DepartmentQuery):
         rows = rollup.department_rollup(user, course=db.session.get(CourseModel, course_id),
                                         today=_today())
     else:
-        rows = tree_reports.officials_rollup(user)
+        rows = rollup.officials_rollup(user)
     return _tree_page(rows, tree, query)
 
 

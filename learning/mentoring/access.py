@@ -17,7 +17,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, false, select, true
 
-from learning.accounts.models import Department, User
+from learning.accounts.models import Department, User, path_ids
 from learning.accounts.services import SYSTEM, hr_scope, is_admin
 from learning.db import db
 from learning.errors import NotFound, PermissionDenied
@@ -104,7 +104,7 @@ def unit_of(department: Department | None) -> Department | None:
     (the ministry) on its path, or the root itself."""
     if department is None:
         return None
-    ids = [int(part) for part in department.path.strip("/").split("/") if part]
+    ids = path_ids(department.path)
     if len(ids) <= 1:
         return department
     return db.session.get(Department, ids[1])

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from courses.models import Course
-from learning.accounts.models import Department, User
+from learning.accounts.models import Department, User, path_ids
 from learning.accounts.scope import hr_scope
+from learning.accounts.services import short_department_path
 from learning.campaigns.models import Campaign, CompletionDay, DepartmentSummary
 from learning.clock import ministry_day
 from learning.db import db
@@ -99,15 +101,16 @@ def campaign_figures(actor: User | None, campaigns: list[Campaign],
     return figures
 
 
-def department_paths(departments: list[Department]) -> dict[int, list[Department]]:
-    """Return, per department, its chain from the root, loaded in one statement."""
-    ids = {int(part) for d in departments for part in d.path.strip("/").split("/") if part}
+def short_paths(departments) -> dict[int, str]:
+    """Return each department's readable path without the ministry's name, their ancestors
+    loaded in one statement."""
+    ids = {i for d in departments for i in path_ids(d.path)}
     if not ids:
         return {}
     by_id = {d.id: d for d in db.session.scalars(select(Department).where(
         Department.id.in_(ids)))}
-    return {d.id: [by_id[int(part)] for part in d.path.strip("/").split("/")
-                   if part and int(part) in by_id] for d in departments}
+    ministry = current_app.config["MINISTRY_NAME"]
+    return {d.id: short_department_path(d, ministry, by_id) for d in departments}
 
 
 def completions_by_day(actor: User | None, campaign: Campaign) -> list[tuple[date, int]]:

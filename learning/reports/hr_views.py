@@ -8,13 +8,12 @@ see is 404 (learning.campaigns.services decides). GET pages only read the summar
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from courses.models import Course
 from learning import clock
-from learning.accounts.services import short_department_path
 from learning.campaigns import services as campaigns
 from learning.db import db
 from learning.errors import DomainError, NotFound, PermissionDenied
@@ -22,7 +21,7 @@ from learning.forms import attach_error
 from learning.params import db_int
 from learning.reports import dashboard
 from learning.reports.hr_forms import NO_COURSE, ArchiveForm, CampaignForm
-from learning.reports.rollup import department_rollup, departments_in_scope, totals
+from learning.reports.rollup import department_choices, department_rollup, totals
 
 bp = Blueprint("hr", __name__)
 
@@ -68,10 +67,7 @@ def dashboard_page():
                                              target=total.people)
     covered = []
     if campaign is not None:
-        chains = dashboard.department_paths([s.department for s in campaign.scopes])
-        ministry = current_app.config["MINISTRY_NAME"]
-        covered = sorted(short_department_path(chain[-1], ministry, {d.id: d for d in chain})
-                         for chain in chains.values())
+        covered = sorted(dashboard.short_paths([s.department for s in campaign.scopes]).values())
     return render_template(
         "hr/dashboard.html", covered=covered, campaign=campaign, course=course, campaigns=visible,
         courses=courses, rows=rows, total=total, chart=chart, today=today,
@@ -90,10 +86,7 @@ def campaigns_list():
     today = _today()
     rows = campaigns.list_campaigns(current_user, include_archived=True)
     figures = dashboard.campaign_figures(current_user, rows, today)
-    chains = dashboard.department_paths([s.department for c in rows for s in c.scopes])
-    ministry = current_app.config["MINISTRY_NAME"]
-    paths = {department_id: short_department_path(
-        chain[-1], ministry, {d.id: d for d in chain}) for department_id, chain in chains.items()}
+    paths = dashboard.short_paths([s.department for c in rows for s in c.scopes])
     return render_template(
         "hr/campaigns.html", current=[c for c in rows if c.archived_at is None],
         archived=[c for c in rows if c.archived_at is not None], figures=figures,
@@ -107,11 +100,7 @@ def _campaign_form(campaign=None) -> CampaignForm:
     courses = dashboard.published_courses()
     form.course_id.choices = [(NO_COURSE, _("— choose a course —"))] + [
         (c.id, c.title) for c in courses]
-    departments = departments_in_scope(current_user)
-    ministry = current_app.config["MINISTRY_NAME"]
-    chains = dashboard.department_paths(departments)
-    form.departments.choices = [(d.id, short_department_path(
-        d, ministry, {c.id: c for c in chains[d.id]})) for d in departments]
+    form.departments.choices = department_choices(current_user)
     if request.method == "GET" and campaign is not None:
         form.departments.data = [s.department_id for s in campaign.scopes]
         form.course_id.data = campaign.course_id

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from certificates import services as certificates
 
 from learning.accounts.audit import audit
-from learning.accounts.models import Department, User
+from learning.accounts.models import Department, User, path_ids
 from learning.campaigns.models import Campaign, CompletionDay
 from learning.db import db
 from learning.i18n import current_language
@@ -64,10 +64,6 @@ class Ranking:
     depth: int
     depths: list[int]
     units: list[RankedUnit]
-
-
-def _ids(path: str) -> list[int]:
-    return [int(part) for part in path.strip("/").split("/") if part]
 
 
 def _places(keys: list[tuple]) -> list[int]:
@@ -135,7 +131,7 @@ def _completions_until(campaign: Campaign, units: list[RollupRow],
     done: dict[int, int] = {}
     on_time: dict[int, int] = {}
     for path, completed_day, count in rows:
-        unit = next((i for i in _ids(path) if i in unit_ids), None)
+        unit = next((i for i in path_ids(path) if i in unit_ids), None)
         if unit is None:
             continue
         done[unit] = done.get(unit, 0) + count

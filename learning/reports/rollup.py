@@ -18,12 +18,12 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from courses.models import Course
 from learning.accounts.departments import PATH_SEPARATOR, clean_name
-from learning.accounts.models import Department, User
-from learning.accounts.scope import hr_scope
+from learning.accounts.models import Department, User, path_ids
+from learning.accounts.scope import hr_scope, officials_in_scope_condition
 from learning.campaigns import services as campaigns
 from learning.campaigns.models import Campaign, DepartmentSummary
 from learning.db import db
@@ -80,43 +80,26 @@ def _row(department: Department | None, name: str, path: str, depth: int,
         score_sum=float(figures["score_sum"]), score_count=int(figures["score_count"]))
 
 
-def _ids(path: str) -> list[int]:
-    return [int(part) for part in path.strip("/").split("/") if part]
-
-
-def _scope_tree(actor: User | None) -> tuple[list[Department], dict[int, Department]]:
-    """Return the departments of the actor's HR scope in tree order (siblings by name), and
-    every loaded department by id (the scope's ancestors too, for readable paths)."""
+def _scope(actor: User | None) -> Department | None:
+    """Return the actor's HR scope (None: the whole ministry); PermissionDenied for non-HR."""
     scope = hr_scope(actor)
     if scope is False:
         raise PermissionDenied(_l("Only HR and administrators may see these figures."))
-    query = select(Department)
-    if scope is not None:
-        query = query.where(or_(Department.path.startswith(scope.path),
-                                Department.id.in_(_ids(scope.path))))
-    loaded = db.session.scalars(query).all()
-    by_id = {d.id: d for d in loaded}
-    departments = [d for d in loaded if scope is None or d.is_within(scope)]
-
-    def key(department: Department):
-        return [(by_id[i].name.casefold(), i) if i in by_id else ("", i)
-                for i in _ids(department.path)]
-
-    return sorted(departments, key=key), by_id
+    return scope
 
 
 def _scope_rows(scope: Department | None) -> tuple[list, dict[int, object], dict[int, list]]:
     """Return the departments of an HR scope as plain rows (id, name, parent_id, path) in
-    tree order, every loaded row by id (the scope's ancestors too), and each row's path as
-    ids. Rows, not entities: a national tree has thousands of departments, and the rollup
-    only reads these fields."""
+    tree order (siblings by name), every loaded row by id (the scope's ancestors too), and
+    each row's path as ids. Rows, not entities: a national tree has thousands of departments,
+    and the rollup only reads these fields."""
     query = select(Department.id, Department.name, Department.parent_id, Department.path)
     if scope is not None:
         query = query.where(or_(Department.path.startswith(scope.path),
-                                Department.id.in_(_ids(scope.path))))
+                                Department.id.in_(path_ids(scope.path))))
     loaded = db.session.execute(query).all()
     by_id = {row.id: row for row in loaded}
-    ids_of = {row.id: _ids(row.path) for row in loaded}
+    ids_of = {row.id: path_ids(row.path) for row in loaded}
     names = {row.id: row.name.casefold() for row in loaded}
     rows = [row for row in loaded if scope is None or row.path.startswith(scope.path)]
     rows.sort(key=lambda row: [(names.get(i, ""), i) for i in ids_of[row.id]])
@@ -137,60 +120,28 @@ def _short_paths(rows, by_id: dict[int, object], ids_of: dict[int, list],
     return paths
 
 
-def departments_in_scope(actor: User | None) -> list[Department]:
-    """Return the departments of the actor's HR scope in tree order (siblings by name)."""
-    return _scope_tree(actor)[0]
+def department_choices(actor: User | None) -> list[tuple[int, str]]:
+    """Return (id, readable path) of every department of the actor's HR scope, in tree
+    order: what a form offers to choose from."""
+    departments, by_id, ids_of = _scope_rows(_scope(actor))
+    paths = _short_paths(departments, by_id, ids_of, current_app.config["MINISTRY_NAME"])
+    return [(d.id, paths[d.id]) for d in departments]
 
 
-def department_rollup(actor: User | None, *, campaign: Campaign | None = None,
-                      course: Course | None = None, today: date,
-                      only_counted: bool = False) -> list[RollupRow]:
-    """Return one row per department within the actor's scope, in tree order, each row's
-    figures including its subtree, for a campaign or a course (exactly one of them).
-
-    `today` is the ministry's calendar day (learning.clock.ministry_day(now)); with `only_counted`,
-    departments nobody in the campaign or course belongs to (in their subtree) are left out.
-    """
-    if (campaign is None) == (course is None):
-        raise ValueError("department_rollup needs a campaign or a course")
-    scope = hr_scope(actor)
-    if scope is False:
-        raise PermissionDenied(_l("Only HR and administrators may see these figures."))
-    if campaign is not None:
-        campaign = campaigns.get_campaign(actor, campaign.id)  # NotFound outside the scope
+def _rolled_up(scope: Department | None, cells, *, only_counted: bool) -> list[RollupRow]:
+    """Add `cells` ((department id, figures) of the officials directly in a department) up the
+    tree of the scope; return one row per department in tree order, its subtree included."""
     departments, by_id, ids_of = _scope_rows(scope)
-    kind, ref_id = ("campaign", campaign.id) if campaign is not None else ("course", course.id)
-    overdue = campaign is not None and today > campaign.deadline
-
-    cells = db.session.execute(
-        select(DepartmentSummary.department_id, DepartmentSummary.people,
-               DepartmentSummary.completed, DepartmentSummary.completed_late,
-               DepartmentSummary.in_progress, DepartmentSummary.not_started,
-               DepartmentSummary.score_sum, DepartmentSummary.score_count)
-        .where(DepartmentSummary.kind == kind, DepartmentSummary.ref_id == ref_id,
-               DepartmentSummary.people != 0)).all()
     sums: dict[int, dict[str, float]] = {d.id: dict.fromkeys(FIGURES, 0) for d in departments}
-    for (department_id, people, completed, late, in_progress, not_started, score_sum,
-         score_count) in cells:
-        department = by_id.get(department_id)
-        if department is None or department.id not in sums:  # outside the scope, or id 0
+    for department_id, figures in cells:
+        if department_id not in sums:  # outside the scope, or 0 (no department)
             continue
-        if overdue:
-            in_progress, not_started, late_now = 0, 0, in_progress + not_started
-        else:
-            late_now = 0
-        for ancestor_id in ids_of[department.id]:
+        for ancestor_id in ids_of[department_id]:
             bucket = sums.get(ancestor_id)
             if bucket is None:  # above the scope
                 continue
-            bucket["people"] += people
-            bucket["completed"] += completed
-            bucket["completed_late"] += late
-            bucket["in_progress"] += in_progress
-            bucket["not_started"] += not_started
-            bucket["overdue"] += late_now
-            bucket["score_sum"] += score_sum
-            bucket["score_count"] += score_count
+            for name, value in figures.items():
+                bucket[name] += value
 
     paths = _short_paths(departments, by_id, ids_of, current_app.config["MINISTRY_NAME"])
     depths = {d.id: max(len(ids_of[d.id]) - 1, 0) for d in departments}  # Department.depth
@@ -203,6 +154,60 @@ def department_rollup(actor: User | None, *, campaign: Campaign | None = None,
         rows.append(_row(department, department.name, paths[department.id],
                          depths[department.id] - top_depth, figures))
     return rows
+
+
+def department_rollup(actor: User | None, *, campaign: Campaign | None = None,
+                      course: Course | None = None, today: date,
+                      only_counted: bool = False) -> list[RollupRow]:
+    """Return one row per department within the actor's scope, in tree order, each row's
+    figures including its subtree, for a campaign or a course (exactly one of them).
+
+    `today` is the ministry's calendar day (learning.clock.ministry_day(now)); with
+    `only_counted`, departments nobody in the campaign or course belongs to (in their
+    subtree) are left out.
+    """
+    if (campaign is None) == (course is None):
+        raise ValueError("department_rollup needs a campaign or a course")
+    scope = _scope(actor)
+    if campaign is not None:
+        campaign = campaigns.get_campaign(actor, campaign.id)  # NotFound outside the scope
+    kind, ref_id = ("campaign", campaign.id) if campaign is not None else ("course", course.id)
+    overdue = campaign is not None and today > campaign.deadline
+
+    cells = db.session.execute(
+        select(DepartmentSummary.department_id, DepartmentSummary.people,
+               DepartmentSummary.completed, DepartmentSummary.completed_late,
+               DepartmentSummary.in_progress, DepartmentSummary.not_started,
+               DepartmentSummary.score_sum, DepartmentSummary.score_count)
+        .where(DepartmentSummary.kind == kind, DepartmentSummary.ref_id == ref_id,
+               DepartmentSummary.people != 0)).all()
+
+    def figures(cell) -> dict[str, float]:
+        # Past the deadline, everyone not completed is overdue (and nothing else).
+        waiting = cell.in_progress + cell.not_started
+        return {"people": cell.people, "completed": cell.completed,
+                "completed_late": cell.completed_late,
+                "in_progress": 0 if overdue else cell.in_progress,
+                "not_started": 0 if overdue else cell.not_started,
+                "overdue": waiting if overdue else 0,
+                "score_sum": cell.score_sum, "score_count": cell.score_count}
+
+    return _rolled_up(scope, ((cell.department_id, figures(cell)) for cell in cells),
+                      only_counted=only_counted)
+
+
+def officials_rollup(actor: User | None) -> list[RollupRow]:
+    """Return one row per department within the actor's HR scope, in tree order, with the
+    number of active officials in its subtree as `people` (the other figures are 0): the tree
+    before any campaign or course is chosen."""
+    scope = _scope(actor)
+    counts = db.session.execute(
+        select(User.department_id, func.count())
+        .where(User.is_active_account.is_(True), User.department_id.is_not(None),
+               officials_in_scope_condition(actor))
+        .group_by(User.department_id)).all()
+    return _rolled_up(scope, ((department_id, {"people": count})
+                              for department_id, count in counts), only_counted=False)
 
 
 def totals(rows: list[RollupRow]) -> RollupRow:
