@@ -24,6 +24,7 @@ from learning.campaigns import summaries
 from learning.campaigns.models import Campaign, CampaignDepartment, CampaignMember
 from learning.db import db, insert_for
 from learning.errors import NotFound, PermissionDenied, RuleViolation
+from learning.params import has_unstorable
 from learning.text import fold
 
 MAX_TITLE = 200
@@ -109,7 +110,7 @@ def _clean_text(value: str, limit: int, field: str, empty_message=None) -> str:
     if len(text) > limit:
         raise RuleViolation(_l("This is longer than %(max)d characters.", max=limit),
                             field=field)
-    if any(unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\t" for c in text):
+    if has_unstorable(text):  # the project's one rule (a textarea's CR LF is fine)
         raise RuleViolation(_l("Remove the invalid characters."), field=field)
     return text
 

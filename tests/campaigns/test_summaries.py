@@ -190,3 +190,16 @@ def test_bad_input_is_refused_by_field(db, scene):
         with pytest.raises(RuleViolation) as error:
             campaigns.create_campaign(None, now=at("2026-03-01 02:00"), **values)
         assert error.value.field == field
+
+
+def test_a_description_typed_in_a_textarea_is_kept_and_control_characters_refused(db, scene):
+    course, ministry, _ = scene
+    values = {"title": "Chiến dịch", "course_id": course.id,
+              "department_ids": [ministry.cds.id], "deadline": DEADLINE}
+    made = campaigns.create_campaign(None, description="Dòng một\r\nDòng hai",
+                                     now=at("2026-03-01 02:00"), **values)
+    assert made.description == "Dòng một\r\nDòng hai"  # browsers send CR LF
+    with pytest.raises(RuleViolation) as error:
+        campaigns.create_campaign(None, description="x\x00y", now=at("2026-03-01 02:00"),
+                                  **values)
+    assert error.value.field == "description"
