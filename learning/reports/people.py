@@ -30,7 +30,7 @@ from sqlalchemy import and_, case, false, func, literal, or_, select
 
 from certificates.models import Certificate
 from courses.models import Course, Enrolment
-from learning.accounts.departments import PATH_SEPARATOR
+from learning.accounts.departments import department_path
 from learning.accounts.models import Department, User
 from learning.accounts.scope import hr_scope
 from learning.campaigns import services as campaigns
@@ -38,7 +38,6 @@ from learning.campaigns.models import (
     COMPLETED,
     COMPLETED_LATE,
     IN_PROGRESS,
-    NO_DEPARTMENT,
     NOT_STARTED,
     OVERDUE,
     STATES,
@@ -346,19 +345,14 @@ class _Paths:
     def __init__(self):
         rows = db.session.execute(select(Department.id, Department.name,
                                          Department.parent_id)).all()
-        self.nodes = {row.id: (row.name, row.parent_id) for row in rows}
+        self.by_id = {row.id: row for row in rows}
         self.cache: dict[int, str] = {}
 
     def __call__(self, department_id: int | None) -> str:
-        if not department_id or department_id == NO_DEPARTMENT:
+        if department_id not in self.by_id:  # none (0) or gone
             return ""
-        if department_id not in self.cache:
-            names, node, seen = [], department_id, set()
-            while node in self.nodes and node not in seen:
-                seen.add(node)
-                name, node = self.nodes[node]
-                names.append(name)
-            self.cache[department_id] = PATH_SEPARATOR.join(reversed(names))
+        if department_id not in self.cache:  # rows have what department_path reads
+            self.cache[department_id] = department_path(self.by_id[department_id], self.by_id)
         return self.cache[department_id]
 
 
