@@ -172,6 +172,13 @@ def delete_department(actor: User | None, department: Department, *, now: dateti
     db.session.delete(department)
 
 
+def find_department(path: str, known: dict[str, Department] | None = None) -> Department | None:
+    """Return the department a typed path names ("Bộ/Cục", any case or spacing), or None;
+    `known` is department_paths() when several paths are looked up."""
+    known = department_paths() if known is None else known
+    return known.get(PATH_SEPARATOR.join(split_path(path)).casefold())
+
+
 def ensure_department_path(path: str, existing: dict[str, Department] | None = None) -> Department:
     """Return the department at `path`, creating missing levels (used by import and demo)."""
     existing = department_paths() if existing is None else existing

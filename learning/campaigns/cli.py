@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from courses.models import Course
 from learning import clock
-from learning.accounts.services import SYSTEM, department_paths, split_path
+from learning.accounts.services import SYSTEM, department_paths, find_department
 from learning.campaigns import reminders as campaign_reminders
 from learning.campaigns import services as campaigns
 from learning.db import db
@@ -33,7 +33,7 @@ def _department_ids(paths: tuple[str, ...]) -> list[int]:
     known = department_paths()
     ids = []
     for path in paths:
-        department = known.get("/".join(split_path(path)).casefold())
+        department = find_department(path, known)
         if department is None:
             _fail(f"No department {path!r}.")
         ids.append(department.id)

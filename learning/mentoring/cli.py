@@ -15,7 +15,7 @@ from sqlalchemy import select
 from learning import clock
 from learning.accounts import importer
 from learning.accounts.models import User
-from learning.accounts.services import SYSTEM, department_paths, split_path
+from learning.accounts.services import SYSTEM, find_department
 from learning.db import db
 from learning.errors import DomainError
 from learning.mentoring import services as mentoring
@@ -37,7 +37,7 @@ def _group(group_id: int):
 def _department_id(path: str | None) -> int | None:
     if not path:
         return None
-    department = department_paths().get("/".join(split_path(path)).casefold())
+    department = find_department(path)
     if department is None:
         _fail(f"No department {path!r}.")
     return department.id

@@ -13,7 +13,7 @@ from tqdm import tqdm
 from courses.models import Enrolment
 from learning import clock
 from learning.accounts.scope import SYSTEM
-from learning.accounts.services import department_paths, split_path
+from learning.accounts.services import find_department
 from learning.campaigns import summaries
 from learning.campaigns.models import STATES, Campaign
 from learning.db import db
@@ -70,7 +70,7 @@ def export(campaign_id: int, department_path: str | None, status: str | None, ou
         raise click.BadParameter(f"no campaign {campaign_id}", param_hint="--campaign")
     department_id = None
     if department_path:
-        department = department_paths().get("/".join(split_path(department_path)).casefold())
+        department = find_department(department_path)
         if department is None:
             raise click.BadParameter(f"no department {department_path!r}",
                                      param_hint="--department")
