@@ -13,7 +13,7 @@ import unicodedata
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, literal, or_, select, text, update
+from sqlalchemy import and_, literal, or_, select, text, update
 
 from courses import services as courses
 from courses.models import Course, Enrolment
@@ -249,16 +249,15 @@ def place_officials(user_ids: list[int], *, now: datetime) -> None:
         for campaign in campaigns:
             _refresh_members(campaign, now=now)
         return
+    # Who each campaign covers now: one statement per campaign, not one per official.
+    covered = {campaign.id: set(db.session.scalars(select(User.id).where(
+        User.id.in_(user_ids), _in_scope_condition(campaign)))) for campaign in campaigns}
     for user_id in user_ids:
         user = db.session.get(User, user_id)
         for campaign in campaigns:
-            covered = db.session.scalar(select(func.count()).select_from(User).where(
-                User.id == user_id, _in_scope_condition(campaign)))
-            if covered:
-                course = campaign.course
-                if course.is_published:
-                    courses.enrol(None if user is None else user, user, course, source="hr",
-                                  now=now)
+            if user_id in covered[campaign.id]:
+                if campaign.course.is_published:
+                    courses.enrol(user, user, campaign.course, source="hr", now=now)
                 summaries.join(campaign.id, user_id, now=now)
             else:
                 summaries.leave(campaign.id, user_id, now=now)
