@@ -137,7 +137,9 @@ def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
         "HOCSO_ENV": hocso_env,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": _sqlite_url_absolute(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No pool_pre_ping: learning.db checks a PostgreSQL connection at checkout without a
+        # round trip to the server.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "TESTING": hocso_env == "test",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
