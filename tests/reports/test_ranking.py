@@ -169,6 +169,11 @@ def test_a_week_earlier_counts_who_was_in_scope_then(db, scene, count_queries):
     assert infra.completion_change == pytest.approx(-0.5)
     assert (infra.rank_before, infra.rank) == (1, 2) and infra.rank_change == -1
     assert (data.rank_before, data.rank) == (2, 1) and data.rank_change == 1
+    # Read for today, the member rows give today's figures (the same people, the same rule).
+    now = rankings.standings_on(None, campaign, [u.row for u in rooms.units], ministry_day(NOW))
+    assert {u.row.department_id: (u.row.people, u.row.completed + u.row.completed_late)
+            for u in rooms.units} == {
+        unit_id: (standing.people, standing.completed) for unit_id, standing in now.items()}
     # One level up, the same people: Cục Chuyển đổi số had 4 a week earlier, 1 of them done.
     top = rankings.campaign_ranking(None, campaign, today=ministry_day(NOW))
     cds = unit(top, "Cục Chuyển đổi số")
