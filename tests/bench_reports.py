@@ -670,6 +670,14 @@ def measure(scene: Scene, dialect: str) -> list[tuple[str, list[float], float | 
                 actor, campaign=db.session.get(Campaign, scene.campaign_id), today=TODAY))),
                 goal))
 
+    # The emulation ranking: the rollup plus one grouped read of the member rows for the
+    # week-earlier figures (who was in scope then, and what they had completed by then).
+    from learning.reports.ranking import campaign_ranking
+    for label, actor_id in (("ranking, ministry HR", scene.ministry_hr_id),
+                            ("ranking, one province's HR", scene.province_hr_id)):
+        results.append((label, timed(Read(actor_id, lambda actor: campaign_ranking(
+            actor, db.session.get(Campaign, scene.campaign_id), today=TODAY))), goal))
+
     try:
         from learning.reports.people import PeopleFilter, list_people
     except ImportError:

@@ -12,8 +12,10 @@ Summaries (all rebuilt from the raw records by `flask reports rebuild-summaries`
   deadline (a completion after it is `completed_late`);
 - `DepartmentSummary`: per (course or campaign) and department, how many officials are in
   each state, directly in that department (rollups to parents add the rows of a subtree);
-- `CompletionDay`: per campaign, department and ministry calendar day, how many completed:
-  the chart over time and the ranking's change since last week.
+- `CompletionDay`: per campaign, department and ministry calendar day, how many current
+  members completed: the chart over time. Leaving takes a member's completion out and joining
+  is not dated there, so the ranking's week-earlier figures read the member rows (joined_at,
+  left_at, completed_at) instead.
 Removing an official from a campaign's scope never deletes their learner records.
 """
 

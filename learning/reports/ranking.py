@@ -2,11 +2,19 @@
 ranked by completion rate, then on-time rate, with the change since a week earlier, for the
 review meeting (a page and a printable, signed PDF).
 
-Units are the departments one level below the top of the scope (or a chosen level). Figures
-come from the department rollup (learning.reports.rollup) and, for a week earlier, from the
-campaign's completion days summed up to that day; the rates then divide by today's headcount
-(who was in scope a week ago is not kept), so the change shows progress, not staff moves.
-Reads only.
+Units are the departments one level below the top of the scope (or a chosen level). Today's
+figures come from the department rollup (learning.reports.rollup). A week earlier's come from
+the campaign's member rows (`campaign_members`, which keep when each official joined and left
+the campaign's scope, and when they completed), in one statement grouped by department: the
+officials in scope at the end of that ministry calendar day, how many of them had completed
+by then, and how many by the deadline too. Numerator and denominator describe the same
+people, so an official who left since still counts then, and one who joined since does not.
+A unit nobody in the campaign belonged to a week earlier has no rate then: it is "new", and
+the places a week earlier rank only the units that had members then.
+
+Not kept: the department an official was in a week earlier (a member who moved counts in
+their department of today, or of the day they left), and an earlier stay of an official who
+left and came back (only the latest joining counts). Reads only.
 """
 
 from __future__ import annotations
@@ -16,13 +24,15 @@ from datetime import date, timedelta
 
 from flask import current_app, render_template
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, or_, select
 
 from certificates import services as certificates
 
+from learning import clock
 from learning.accounts.audit import audit
 from learning.accounts.models import Department, User, path_ids
-from learning.campaigns.models import Campaign, CompletionDay
+from learning.accounts.scope import hr_scope
+from learning.campaigns.models import Campaign, CampaignMember
 from learning.db import db
 from learning.i18n import current_language
 from learning.reports.rollup import RollupRow, department_rollup
@@ -39,19 +49,40 @@ class RankedUnit:
     row: RollupRow
     completion_rate: float
     on_time_rate: float
-    completion_rate_before: float  # a week earlier
-    on_time_rate_before: float
-    rank_before: int
+    people_before: int  # members in scope a week earlier
+    # A week earlier; None when nobody in the unit was in the campaign then (a "new" unit).
+    completion_rate_before: float | None
+    on_time_rate_before: float | None
+    rank_before: int | None
 
     @property
-    def completion_change(self) -> float:
+    def is_new(self) -> bool:
+        """Tell whether nobody in the unit was in the campaign a week earlier."""
+        return self.completion_rate_before is None
+
+    @property
+    def completion_change(self) -> float | None:
         """Change of the completion rate since a week earlier (in rate units, 0..1)."""
+        if self.completion_rate_before is None:
+            return None
         return self.completion_rate - self.completion_rate_before
 
     @property
-    def rank_change(self) -> int:
+    def rank_change(self) -> int | None:
         """Places gained since a week earlier (negative: places lost)."""
+        if self.rank_before is None:
+            return None
         return self.rank_before - self.rank
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A unit's members in scope on a past day, and how many of them had completed by then
+    (and by the deadline)."""
+
+    people: int = 0
+    completed: int = 0
+    on_time: int = 0
 
 
 @dataclass(frozen=True)
@@ -84,60 +115,82 @@ def campaign_ranking(actor: User | None, campaign: Campaign, *, today: date,
         depth = 1 if 1 in depths else (depths[0] if depths else 0)
     units = [row for row in rows if row.depth == depth]
     week_before = today - WEEK
-    done_before, on_time_before = _completions_until(campaign, units, week_before)
+    before = standings_on(actor, campaign, units, week_before)
 
     def key_now(row: RollupRow) -> tuple:
         return (-round(row.completion_rate, 9), -round(row.on_time_rate, 9))
 
-    def rates_before(row: RollupRow) -> tuple[float, float]:
-        people = row.people or 1
-        return (done_before.get(row.department_id, 0) / people,
-                on_time_before.get(row.department_id, 0) / people)
+    def rates_before(row: RollupRow) -> tuple[float, float] | None:
+        standing = before.get(row.department_id)
+        if standing is None or not standing.people:
+            return None
+        return (standing.completed / standing.people, standing.on_time / standing.people)
 
     def key_before(row: RollupRow) -> tuple:
         completion, on_time = rates_before(row)
         return (-round(completion, 9), -round(on_time, 9))
 
     by_name = {row.department_id: text_sort_key(row.name) for row in units}
-    ordered_before = sorted(units, key=lambda r: (key_before(r), by_name[r.department_id]))
+    # A week earlier, only the units that had members then take places.
+    ordered_before = sorted((r for r in units if rates_before(r) is not None),
+                            key=lambda r: (key_before(r), by_name[r.department_id]))
     place_before = dict(zip([r.department_id for r in ordered_before],
                             _places([key_before(r) for r in ordered_before]), strict=True))
     ordered = sorted(units, key=lambda r: (key_now(r), by_name[r.department_id]))
     places = _places([key_now(r) for r in ordered])
     ranked = []
     for place, row in zip(places, ordered, strict=True):
-        completion_before, on_time_before_rate = rates_before(row)
+        rates = rates_before(row)
         ranked.append(RankedUnit(
             rank=place, row=row, completion_rate=row.completion_rate,
-            on_time_rate=row.on_time_rate, completion_rate_before=completion_before,
-            on_time_rate_before=on_time_before_rate,
-            rank_before=place_before[row.department_id]))
+            on_time_rate=row.on_time_rate,
+            people_before=before.get(row.department_id, Standing()).people,
+            completion_rate_before=rates[0] if rates else None,
+            on_time_rate_before=rates[1] if rates else None,
+            rank_before=place_before.get(row.department_id)))
     return Ranking(campaign=campaign, today=today, week_before=week_before, depth=depth,
                    depths=depths, units=ranked)
 
 
-def _completions_until(campaign: Campaign, units: list[RollupRow],
-                       day: date) -> tuple[dict[int, int], dict[int, int]]:
-    """Return, per unit, the members who had completed by `day`, and those of them who had
-    completed by the deadline too (one statement over the campaign's completion days)."""
+def standings_on(actor: User | None, campaign: Campaign, units: list[RollupRow],
+                 day: date) -> dict[int, Standing]:
+    """Return, per unit, the campaign's members in scope at the end of the ministry calendar
+    day `day`, those of them who had completed by then, and those who had completed by
+    min(day, deadline): one statement over the member rows, grouped by department."""
     if not units:
-        return {}, {}
+        return {}
     unit_ids = {row.department_id for row in units}
-    on_time_day = min(day, campaign.deadline)
+    end = clock.day_end(day)  # the first moment after `day` on the ministry's calendar
+    on_time_end = clock.day_end(min(day, campaign.deadline))
+    member = CampaignMember
+    in_scope = [member.campaign_id == campaign.id, member.joined_at < end,
+                or_(member.left_at.is_(None), member.left_at >= end)]
+    scope = hr_scope(actor)
+    if isinstance(scope, Department):  # HR of a subtree: only its departments' members
+        in_scope.append(member.department_id.in_(
+            select(Department.id).where(Department.path.startswith(scope.path))))
+    cells = (
+        select(member.department_id.label("department_id"),
+               func.count().label("people"),
+               func.sum(case((member.completed_at < end, 1), else_=0)).label("completed"),
+               func.sum(case((member.completed_at < on_time_end, 1), else_=0))
+               .label("on_time"))
+        .where(and_(*in_scope))
+        .group_by(member.department_id)
+        .subquery())
     rows = db.session.execute(
-        select(Department.path, CompletionDay.day, CompletionDay.completed)
-        .join(Department, Department.id == CompletionDay.department_id)
-        .where(CompletionDay.campaign_id == campaign.id, CompletionDay.day <= day)).all()
-    done: dict[int, int] = {}
-    on_time: dict[int, int] = {}
-    for path, completed_day, count in rows:
+        select(Department.path, cells.c.people, cells.c.completed, cells.c.on_time)
+        .join(cells, cells.c.department_id == Department.id)).all()
+    sums: dict[int, list[int]] = {}
+    for path, people, completed, on_time in rows:
         unit = next((i for i in path_ids(path) if i in unit_ids), None)
-        if unit is None:
+        if unit is None:  # outside the ranked units (or above them)
             continue
-        done[unit] = done.get(unit, 0) + count
-        if completed_day <= on_time_day:
-            on_time[unit] = on_time.get(unit, 0) + count
-    return done, on_time
+        bucket = sums.setdefault(unit, [0, 0, 0])
+        bucket[0] += people
+        bucket[1] += completed or 0
+        bucket[2] += on_time or 0
+    return {unit: Standing(*figures) for unit, figures in sums.items()}
 
 
 def export_pdf(actor: User | None, ranking: Ranking, *, now) -> bytes:

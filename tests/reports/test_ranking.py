@@ -4,6 +4,8 @@ since a week earlier, on a page and as a signed PDF; HR sees its own scope only.
 from __future__ import annotations
 
 import io
+import re
+from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -11,11 +13,14 @@ from sqlalchemy import select
 
 from learning import clock
 from learning.accounts.models import AuditEvent
+from learning.campaigns import services as campaigns
+from learning.campaigns.models import CampaignMember
 from learning.campaigns.summaries import ministry_day
 from learning.db import db
 from learning.reports import ranking as rankings
 from tests.campaigns import steps
 from tests.campaigns.steps import at
+from tests.conftest import page_text
 from tests.mentoring import steps as mentoring_steps
 
 NOW = at("2026-06-20 03:00")
@@ -109,3 +114,158 @@ def test_hr_elsewhere_gets_404(db, scene, client, login_as):
     db.session.commit()
     assert client.get(f"/hr/campaigns/{campaign.id}/ranking").status_code == 404
     assert client.get("/hr/campaigns/999999/ranking").status_code == 404
+
+
+# --- a week earlier: who was in scope then, and what they had completed by then ---------------
+# NOW's ministry day is 2026-06-20, so a week earlier is 2026-06-13, whose end on the ministry's
+# calendar (Asia/Ho_Chi_Minh, UTC+7) is 2026-06-13 17:00 UTC.
+WEEK_BEFORE_END = at("2026-06-13 17:00")
+
+
+def finish_at(user, moment) -> None:
+    """Complete the scene's course with the final test handed in at `moment` exactly."""
+    steps.finish(user, now=moment - timedelta(minutes=5))  # quizzes are handed in 5 min on
+
+
+def place(user, department, *, now) -> None:
+    """Move an official to a department (in or out of the campaign's scope) at `now`."""
+    user.department = department
+    db.session.flush()
+    campaigns.place_officials([user.id], now=now)
+    db.session.commit()
+
+
+def unit(ranking, name: str) -> rankings.RankedUnit:
+    return next(u for u in ranking.units if u.row.name == name)
+
+
+def test_a_week_earlier_counts_who_was_in_scope_then(db, scene, count_queries):
+    campaign, ministry, people = scene
+    # Tâm joins Phòng Dữ liệu after the week-earlier day; Bình (done in April) leaves the
+    # scope since; Hải completes three days ago.
+    tam = steps.official("Đỗ Văn Tâm", department=ministry.root)
+    db.session.commit()
+    place(tam, ministry.data, now=at("2026-06-16 02:00"))
+    place(people["binh"], steps.department("Bộ Khác"), now=at("2026-06-17 02:00"))
+    steps.finish(people["hai"], now=at("2026-06-17 02:00"))
+
+    db.session.expire_all()
+    with count_queries() as statements:
+        rooms = rankings.campaign_ranking(None, campaign, today=ministry_day(NOW), depth=2)
+    # The week earlier is one grouped statement over the member rows, whatever the units.
+    assert len([s for s in statements if "campaign_members" in s]) == 1
+    data, infra = unit(rooms, "Phòng Dữ liệu"), unit(rooms, "Phòng Hạ tầng")
+    # Today: Hoa, Hải, Tâm in Phòng Dữ liệu (2 done); Cường alone in Phòng Hạ tầng.
+    assert (data.row.people, data.row.completed) == (3, 2)
+    assert (infra.row.people, infra.row.completed) == (1, 0)
+    # A week earlier: Hoa and Hải, neither done yet (Tâm had not joined); Bình and Cường,
+    # Bình done — he has left since, and counts in both the headcount and the completions.
+    assert data.people_before == 2
+    assert data.completion_rate_before == 0 and data.on_time_rate_before == 0
+    assert infra.people_before == 2
+    assert infra.completion_rate_before == pytest.approx(0.5)
+    assert infra.on_time_rate_before == pytest.approx(0.5)
+    assert data.completion_change == pytest.approx(2 / 3)
+    assert infra.completion_change == pytest.approx(-0.5)
+    assert (infra.rank_before, infra.rank) == (1, 2) and infra.rank_change == -1
+    assert (data.rank_before, data.rank) == (2, 1) and data.rank_change == 1
+    # Read for today, the member rows give today's figures (the same people, the same rule).
+    now = rankings.standings_on(None, campaign, [u.row for u in rooms.units], ministry_day(NOW))
+    assert {u.row.department_id: (u.row.people, u.row.completed + u.row.completed_late)
+            for u in rooms.units} == {
+        unit_id: (standing.people, standing.completed) for unit_id, standing in now.items()}
+    # One level up, the same people: Cục Chuyển đổi số had 4 a week earlier, 1 of them done.
+    top = rankings.campaign_ranking(None, campaign, today=ministry_day(NOW))
+    cds = unit(top, "Cục Chuyển đổi số")
+    assert (cds.row.people, cds.people_before) == (4, 4)
+    assert cds.completion_rate_before == pytest.approx(0.25)
+
+
+def test_the_week_earlier_day_ends_at_the_ministrys_midnight(db, scene):
+    campaign, ministry, people = scene
+    before_midnight = WEEK_BEFORE_END - timedelta(minutes=1)  # 23:59 in Hà Nội
+    newcomers = {name: steps.official(name, department=ministry.root)
+                 for name in ("Đỗ Văn Tâm", "Lý Thị Nga")}
+    db.session.commit()
+    place(newcomers["Đỗ Văn Tâm"], ministry.data, now=before_midnight)  # in scope then
+    place(newcomers["Lý Thị Nga"], ministry.data, now=WEEK_BEFORE_END)  # the next day
+    finish_at(people["hai"], before_midnight)  # done by then
+    finish_at(people["cuong"], WEEK_BEFORE_END)  # done the next day
+    # Leaving at the stroke of midnight: in scope the whole day; a minute before: not.
+    place(people["binh"], steps.department("Bộ Khác"), now=WEEK_BEFORE_END)
+    place(people["lan"], steps.department("Bộ Khác Nữa"), now=before_midnight)
+    member = db.session.scalar(select(CampaignMember).where(
+        CampaignMember.user_id == people["hai"].id))
+    assert member.completed_at == before_midnight
+
+    ranking = rankings.campaign_ranking(None, campaign, today=ministry_day(NOW), depth=2)
+    data, infra = unit(ranking, "Phòng Dữ liệu"), unit(ranking, "Phòng Hạ tầng")
+    assert data.people_before == 3  # Hoa, Hải, Tâm; not Nga
+    assert data.completion_rate_before == pytest.approx(1 / 3)  # Hải
+    assert infra.people_before == 2  # Bình (left at midnight) and Cường
+    assert infra.completion_rate_before == pytest.approx(0.5)  # Bình, not Cường
+    top = rankings.campaign_ranking(None, campaign, today=ministry_day(NOW))
+    tccb = unit(top, "Vụ Tổ chức cán bộ")
+    assert (tccb.row.people, tccb.people_before) == (1, 1)  # Lan had left before midnight
+
+
+def test_on_time_a_week_earlier_means_by_the_deadline(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    course = mentoring_steps.course(tmp_path)
+    ministry = steps.Ministry()
+    lan = steps.official("Vũ Thị Lan", department=ministry.tccb)
+    mai = steps.official("Hồ Thị Mai", department=ministry.tccb)
+    steps.official("Ngô Văn Hải", department=ministry.tccb)
+    db.session.commit()
+    deadline = date(2026, 6, 12)
+    campaign = steps.campaign(course, [ministry.root], deadline=deadline)
+    finish_at(lan, at("2026-06-12 16:59"))  # 23:59 on the deadline in Hà Nội: on time
+    finish_at(mai, at("2026-06-12 17:00"))  # 00:00 the day after: late, but by 2026-06-13
+
+    tccb = unit(rankings.campaign_ranking(None, campaign, today=ministry_day(NOW)),
+                "Vụ Tổ chức cán bộ")
+    assert tccb.people_before == 3
+    assert tccb.completion_rate_before == pytest.approx(2 / 3)
+    assert tccb.on_time_rate_before == pytest.approx(1 / 3)
+    assert (tccb.row.completed, tccb.row.completed_late) == (1, 1)
+
+
+def test_places_before_and_after_with_ties_and_a_new_unit(db, scene, client, login_as):
+    campaign, ministry, _ = scene
+    apps = steps.department("Phòng Ứng dụng", ministry.cds)
+    new = steps.department("Phòng Đổi mới", ministry.cds)
+    toan = steps.official("Trịnh Văn Toàn", department=ministry.root)
+    yen = steps.official("Đặng Thị Yến", department=ministry.root)
+    quan = steps.official("Mạc Văn Quân", department=ministry.root)
+    db.session.commit()
+    place(toan, apps, now=at("2026-03-05 02:00"))
+    place(yen, apps, now=at("2026-03-05 02:00"))
+    steps.finish(toan, now=at("2026-04-05 02:00"))
+    place(quan, new, now=at("2026-06-16 02:00"))  # a unit nobody was in a week earlier
+    steps.finish(quan, now=at("2026-06-18 02:00"))
+
+    rooms = rankings.campaign_ranking(None, campaign, today=ministry_day(NOW), depth=2)
+    got = {u.row.name: (u.rank_before, u.rank, u.rank_change) for u in rooms.units}
+    # A week earlier: Hạ tầng and Ứng dụng tied at 1/2, Dữ liệu 0/2; Đổi mới had nobody.
+    # Today: Đổi mới 1/1, then the three others tied at 1/2.
+    assert got == {
+        "Phòng Đổi mới": (None, 1, None),
+        "Phòng Dữ liệu": (3, 2, 1),
+        "Phòng Hạ tầng": (1, 2, -1),
+        "Phòng Ứng dụng": (1, 2, -1),
+    }
+    new_unit = unit(rooms, "Phòng Đổi mới")
+    assert new_unit.is_new and new_unit.people_before == 0
+    assert new_unit.completion_rate_before is None and new_unit.completion_change is None
+
+    login_as("admin")
+    response = client.get(f"/hr/campaigns/{campaign.id}/ranking?depth=2")
+    rows = {}  # the table's rows as text, by the room's name (the row shows its path)
+    for row in re.findall(r"<tr>(.*?)</tr>", response.get_data(as_text=True), flags=re.S):
+        cells = [" ".join(re.sub(r"<[^>]+>", " ", cell).split())
+                 for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, flags=re.S)]
+        rows[cells[1].rsplit("/", 1)[-1]] = cells
+    assert rows["Phòng Đổi mới"][0] == "1" and rows["Phòng Đổi mới"][-1] == "mới"
+    assert rows["Phòng Dữ liệu"][0] == "2" and rows["Phòng Dữ liệu"][-1].endswith("tăng 1 bậc")
+    assert rows["Phòng Hạ tầng"][0] == "2" and rows["Phòng Hạ tầng"][-1].endswith("giảm 1 bậc")
+    assert "vào cuối ngày 13 tháng 6 năm 2026 và" in page_text(response)  # the day compared
