@@ -58,6 +58,10 @@ MAX_LIMIT = 200
 MAX_QUERY = 200
 MAX_WORDS = 8
 SORTS = ("name", "department", "status", "completed", "score")
+# The days a completion filter may name (the page's date fields say the same): beyond them the
+# day before or after a bound is not a date Python can hold (0001-01-01, 9999-12-31).
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
 BATCH = 1000
 _SALT = "hocso.reports.people"
 _EPOCH = datetime(1900, 1, 1, tzinfo=timezone.utc)
@@ -171,11 +175,15 @@ def _course(course_id: int | None) -> Course | None:
 
 def check_filters(filters: PeopleFilter) -> None:
     """Raise RuleViolation (on the field, named as the page's query parameter) for values no
-    list can have: an unknown status or sort, a reversed date range, a search too long."""
+    list can have: an unknown status or sort, a day outside 2000..2100, a reversed date range,
+    a search too long."""
     if filters.status and filters.status not in STATES:
         raise RuleViolation(_l("Choose a status from the list."), field="status")
     if filters.sort not in SORTS:
         raise RuleViolation(_l("Choose a sort order from the list."), field="sort")
+    for name, day in (("from", filters.date_from), ("to", filters.date_to)):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise RuleViolation(_l("Enter a date between 2000 and 2100."), field=name)
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise RuleViolation(_l("The end date must not be before the start date."), field="to")
     if len(filters.q or "") > MAX_QUERY:

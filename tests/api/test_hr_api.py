@@ -365,6 +365,9 @@ def test_a_units_hr_lists_only_its_officials(client, hr):
 @pytest.mark.parametrize(("params", "status", "field"), [
     ({"status": "late"}, 400, "status"),
     ({"date_from": "2026-07-02", "date_to": "2026-07-01"}, 422, "date_to"),
+    # The day before or after these is no date at all: a 422, not a 500.
+    ({"date_from": "0001-01-01"}, 422, "date_from"),
+    ({"date_to": "9999-12-31"}, 422, "date_to"),
     ({"course": "khong-co"}, 422, "course"),
     ({"campaign": 99999}, 422, "campaign"),
     ({"campaign": 0}, 400, "campaign"),
