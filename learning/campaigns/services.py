@@ -17,6 +17,7 @@ from sqlalchemy import and_, literal, or_, select, text, update
 
 from courses import services as courses
 from courses.models import Course, Enrolment
+from learning import ratelimit
 from learning.accounts.audit import audit
 from learning.accounts.models import Department, User
 from learning.accounts.scope import hr_scope, is_admin
@@ -290,8 +291,15 @@ def create_campaign(actor: User | None, *, title: str, course_id: int | None,
     description = _clean_text(description, MAX_DESCRIPTION, "description")
     course = _course(course_id)
     departments = _departments(actor, department_ids)
+    deadline = _deadline(deadline)
+    # A double click or a resent form (parallel requests) must not start the campaign twice:
+    # creations for one course wait here for each other, then see what the first one made.
+    ratelimit.lock("campaign-create", str(course.id), now=now)
+    if _same_campaign(title, course.id, deadline, {d.id for d in departments}):
+        raise RuleViolation(_l("This campaign already exists: open it from the list of "
+                               "campaigns."), field="title")
     campaign = Campaign(title=title, description=description, course=course,
-                        deadline=_deadline(deadline), job_titles=_clean_job_titles(job_titles),
+                        deadline=deadline, job_titles=_clean_job_titles(job_titles),
                         created_by_id=actor.id if actor is not None else None,
                         created_at=now, updated_at=now)
     campaign.scopes = [CampaignDepartment(department=d) for d in departments]
@@ -302,6 +310,24 @@ def create_campaign(actor: User | None, *, title: str, course_id: int | None,
           deadline=campaign.deadline.isoformat(),
           departments=[d.name for d in departments], job_titles=campaign.job_title_list)
     return campaign
+
+
+def _same_campaign(title: str, course_id: int, deadline: date,
+                   department_ids: set[int]) -> bool:
+    """Tell whether a current campaign already has this title, course, deadline and
+    departments (the same campaign, sent twice)."""
+    found = db.session.scalars(select(Campaign).where(
+        Campaign.course_id == course_id, Campaign.deadline == deadline,
+        Campaign.archived_at.is_(None))).all()
+    return any(other.title.casefold() == title.casefold()
+               and {s.department_id for s in other.scopes} == department_ids
+               for other in found)
+
+
+def _lock(campaign: Campaign, *, now: datetime) -> None:
+    """Wait for parallel changes of the campaign to end, then read it as they left it."""
+    ratelimit.lock("campaign", str(campaign.id), now=now)
+    db.session.refresh(campaign)
 
 
 def update_campaign(actor: User | None, campaign: Campaign, *, title: str,
@@ -315,6 +341,7 @@ def update_campaign(actor: User | None, campaign: Campaign, *, title: str,
     title = _clean_text(title, MAX_TITLE, "title", _l("Enter the campaign's title."))
     description = _clean_text(description, MAX_DESCRIPTION, "description")
     departments = _departments(actor, department_ids)
+    _lock(campaign, now=now)  # "before" is what a parallel change left, not a stale read
     before = {"title": campaign.title, "deadline": campaign.deadline.isoformat(),
               "departments": sorted(s.department.name for s in campaign.scopes),
               "job_titles": campaign.job_title_list}
@@ -337,16 +364,22 @@ def update_campaign(actor: User | None, campaign: Campaign, *, title: str,
 
 
 def archive_campaign(actor: User | None, campaign: Campaign, *, archived: bool,
-                     now: datetime) -> None:
-    """Archive a finished campaign (its figures stay readable) or bring it back."""
+                     now: datetime) -> bool:
+    """Archive a finished campaign (its figures stay readable) or bring it back; return
+    whether it changed (archiving an archived campaign, e.g. a second click or a parallel
+    request, changes and records nothing)."""
     if not can_manage(actor, campaign):
         raise PermissionDenied(_l("You may not change this campaign."))
+    _lock(campaign, now=now)
+    if (campaign.archived_at is not None) == archived:
+        return False
     campaign.archived_at = now if archived else None
     campaign.updated_at = now
     if not archived:
         _refresh_members(campaign, now=now)
     audit(actor, "campaign.archive" if archived else "campaign.unarchive", campaign, now=now,
           title=campaign.title)
+    return True
 
 
 def on_course_content_changed(course, **_) -> None:

@@ -10,13 +10,16 @@ import pytest
 from sqlalchemy import func, select
 
 from learning import clock
+from learning.accounts.models import AuditEvent
 from learning.campaigns.models import Campaign
 from learning.campaigns import services as campaigns
 from learning.db import db
 from tests.campaigns import steps
 from tests.campaigns.steps import at
 from tests.conftest import page_text
+from tests.courses.steps import new_client
 from tests.mentoring import steps as mentoring_steps
+from tests.progress.test_concurrency import together
 from tests.reports.scene import Scene
 
 
@@ -264,3 +267,56 @@ def test_a_page_view_writes_nothing(client, login_as, scene, count_queries):
         writes = [s for s in statements if s.split()[0].upper() in (
             "INSERT", "UPDATE", "DELETE")]
         assert writes == [], path
+
+
+def campaign_events(action: str) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == action))
+
+
+def test_a_double_click_archives_once(app, client, login_as, scene):
+    login_as("hr")
+    url = f"/hr/campaigns/{scene.campaign.id}/archive"
+    assert client.post(url, data={"archived": "1"}).status_code == 302
+    db.session.expire_all()
+    first = db.session.get(Campaign, scene.campaign.id).archived_at
+    assert client.post(url, data={"archived": "1"}).status_code == 302  # a second click
+    assert campaign_events("campaign.archive") == 1
+    db.session.expire_all()
+    assert db.session.get(Campaign, scene.campaign.id).archived_at == first
+    # Two browsers bringing it back at the same moment: it comes back once, recorded once.
+    hr = steps.official("Nhân sự hai", department=scene.ministry.root, roles=("learner", "hr"))
+    db.session.commit()
+    browsers = [new_client(app, hr) for _ in range(2)]
+    statuses = together(browsers, lambda browser, _index: [
+        browser.post(url, data={"archived": "0"}).status_code])
+    assert statuses == [302, 302]
+    assert campaign_events("campaign.unarchive") == 1
+    steps.assert_agree()
+
+
+def test_a_campaign_sent_twice_is_created_once(app, client, login_as, scene):
+    m = scene.ministry
+    hr = steps.official("Nhân sự hai", department=m.root, roles=("learner", "hr"))
+    db.session.commit()
+    form = {"title": "An toàn thông tin 2026", "course_id": str(scene.course.id),
+            "departments": [str(m.cds.id)], "deadline": "2026-10-15"}
+    browsers = [new_client(app, hr) for _ in range(3)]
+    statuses = together(browsers, lambda browser, _index: [
+        browser.post("/hr/campaigns/new", data=form).status_code])
+    assert sorted(statuses) == [302, 400, 400]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Campaign).where(
+        Campaign.title == form["title"])) == 1
+    assert campaign_events("campaign.create") == 2  # the scene's, and this one
+    steps.assert_agree()
+    # Resent later (the back button): the form says so under the title.
+    login_as("hr", preferred_language="en")
+    response = client.post("/hr/campaigns/new", data={**form, "title": "an toàn thông tin 2026"})
+    assert response.status_code == 400
+    assert errors_of(response.get_data(as_text=True)) == {
+        "title": "This campaign already exists: open it from the list of campaigns."}
+    # Another department, deadline or title is another campaign.
+    for change in ({"departments": [str(m.tccb.id)]}, {"deadline": "2026-10-16"}):
+        assert client.post("/hr/campaigns/new", data={**form, **change}).status_code == 302
