@@ -18,6 +18,7 @@ from sqlalchemy import and_, literal, or_, select, text, update
 from courses import services as courses
 from courses.models import Course, Enrolment
 from learning import ratelimit
+from learning.clock import ministry_day
 from learning.accounts.audit import audit
 from learning.accounts.models import Department, User
 from learning.accounts.scope import hr_scope, is_admin
@@ -161,10 +162,14 @@ def _course(course_id: int | None) -> Course:
 
 
 def _deadline(value: date | None, *, today: date | None = None) -> date:
+    """Check a deadline; with `today` (a new or changed deadline), it must not have passed:
+    everyone would be overdue at once, and reminded so, for a mistyped year."""
     if value is None:
         raise RuleViolation(_l("Enter the deadline."), field="deadline")
     if not date(2000, 1, 1) <= value <= date(2100, 12, 31):
         raise RuleViolation(_l("Enter a deadline between 2000 and 2100."), field="deadline")
+    if today is not None and value < today:
+        raise RuleViolation(_l("Enter a deadline that is today or later."), field="deadline")
     return value
 
 
@@ -291,7 +296,7 @@ def create_campaign(actor: User | None, *, title: str, course_id: int | None,
     description = _clean_text(description, MAX_DESCRIPTION, "description")
     course = _course(course_id)
     departments = _departments(actor, department_ids)
-    deadline = _deadline(deadline)
+    deadline = _deadline(deadline, today=ministry_day(now))
     # A double click or a resent form (parallel requests) must not start the campaign twice:
     # creations for one course wait here for each other, then see what the first one made.
     ratelimit.lock("campaign-create", str(course.id), now=now)
@@ -346,7 +351,9 @@ def update_campaign(actor: User | None, campaign: Campaign, *, title: str,
               "departments": sorted(s.department.name for s in campaign.scopes),
               "job_titles": campaign.job_title_list}
     campaign.title, campaign.description = title, description
-    campaign.deadline = _deadline(deadline)
+    # An unchanged deadline may have passed (a title corrected after it).
+    campaign.deadline = _deadline(deadline, today=None if deadline == campaign.deadline
+                                  else ministry_day(now))
     campaign.job_titles = _clean_job_titles(job_titles)
     wanted = {d.id for d in departments}
     campaign.scopes = [s for s in campaign.scopes if s.department_id in wanted] + [

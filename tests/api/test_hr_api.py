@@ -294,6 +294,7 @@ def test_a_units_hr_sees_and_changes_only_its_part(client, hr):
     ({"deadline": "30/06/2027"}, 400, "deadline"),
     ({"deadline": 1782777600}, 400, "deadline"),
     ({"deadline": "1999-12-31"}, 422, "deadline"),
+    ({"deadline": "2026-07-01"}, 422, "deadline"),  # yesterday: everyone overdue at once
     ({"title": ""}, 400, "title"),
     ({"title": "   "}, 422, "title"),
     ({"title": "a\x00b"}, 400, "title"),

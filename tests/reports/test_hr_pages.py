@@ -4,6 +4,7 @@ the people, the chart) and the campaign list and form, seen through the client."
 from __future__ import annotations
 
 import re
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -201,6 +202,11 @@ def test_form_errors_are_per_field(client, login_as, scene):
     assert errors_of(response.get_data(as_text=True)) == {
         "deadline": "Not a valid date value."}
     response = client.post("/hr/campaigns/new", data={
+        "title": "Dữ liệu mở", "course_id": scene.course.id, "deadline": "2026-03-31",
+        "departments": [m.data.id]})  # the day before the ministry's today
+    assert errors_of(response.get_data(as_text=True)) == {
+        "deadline": "Enter a deadline that is today or later."}
+    response = client.post("/hr/campaigns/new", data={
         "title": "Dữ liệu mở", "course_id": "0", "deadline": "2026-09-30",
         "departments": [m.data.id]})
     assert errors_of(response.get_data(as_text=True)) == {
@@ -209,6 +215,22 @@ def test_form_errors_are_per_field(client, login_as, scene):
     # The form offers only the departments of the scope.
     page = client.get("/hr/campaigns/new").get_data(as_text=True)
     assert "Phòng Dữ liệu" in page and "Vụ Tổ chức cán bộ" not in page
+
+
+def test_a_deadline_may_not_be_moved_into_the_past(client, login_as, scene):
+    login_as("hr", preferred_language="en")
+    edit = f"/hr/campaigns/{scene.campaign.id}/edit"
+    data = {"title": "Kỹ năng số 2026", "deadline": "2026-03-31",
+            "departments": [scene.ministry.root.id]}
+    response = client.post(edit, data=data)
+    assert errors_of(response.get_data(as_text=True)) == {
+        "deadline": "Enter a deadline that is today or later."}
+    # Once the deadline has passed, the campaign's title can still be corrected.
+    scene.campaign.deadline = date(2026, 3, 15)
+    db.session.commit()
+    assert client.post(edit, data={**data, "deadline": "2026-03-15"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Campaign, scene.campaign.id).title == "Kỹ năng số 2026"
 
 
 def test_vietnamese_errors(client, login_as, scene):
