@@ -342,3 +342,27 @@ def test_a_campaign_sent_twice_is_created_once(app, client, login_as, scene):
     # Another department, deadline or title is another campaign.
     for change in ({"departments": [str(m.tccb.id)]}, {"deadline": "2026-10-16"}):
         assert client.post("/hr/campaigns/new", data={**form, **change}).status_code == 302
+
+
+def test_a_head_of_an_export_records_no_export(client, login_as, scene):
+    login_as("hr", "admin")
+    campaign, lan = scene.campaign.id, scene.people["lan"].id
+    exports = ["/hr/people.csv", "/hr/people.xlsx", f"/hr/departments.csv?campaign={campaign}",
+               f"/hr/campaigns/{campaign}/ranking.pdf", f"/hr/officials/{lan}/transcript.pdf",
+               "/admin/audit.csv", "/hr/officials?format=csv", "/hr/certificates?format=xlsx"]
+
+    def recorded() -> int:
+        db.session.expire_all()
+        return db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action.in_(("export", "transcript.export"))))
+
+    for url in exports:  # a link checker's HEAD: headers, no file, so nothing exported
+        before = recorded()
+        response = client.head(url)
+        assert response.status_code == 200, url
+        assert "attachment" in response.headers["Content-Disposition"], url
+        assert recorded() == before, url
+        response = client.get(url)  # the download itself is recorded once
+        assert response.status_code == 200, url
+        response.close()
+        assert recorded() == before + 1, url
