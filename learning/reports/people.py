@@ -411,9 +411,13 @@ def _row(values, query: _Query, paths: _Paths, titles: _Titles, certificates: di
 
 # --- keyset cursor ---------------------------------------------------------------------------
 
-def _serializer(query: _Query, sort: str) -> URLSafeSerializer:
-    # The list's shape and order are part of the salt: a cursor of one is refused by another.
-    return URLSafeSerializer(current_app.secret_key, salt=f"{_SALT}:{query.kind}:{sort}")
+def _serializer(actor: User | None, filters: PeopleFilter, query: _Query) -> URLSafeSerializer:
+    # The whole list is part of the salt: its shape, filters and order, and whose it is. A
+    # cursor of another list (another campaign, status, search or reader) is refused instead
+    # of silently starting this list after some other list's row.
+    reader = "system" if actor is None else actor.id
+    return URLSafeSerializer(current_app.secret_key,
+                             salt=f"{_SALT}:{query.kind}:{reader}:{filters!r}")
 
 
 def _encode_part(value, kind: str):
@@ -448,9 +452,10 @@ def _decode_part(value, kind: str):
 BAD_CURSOR = _l("This page link is no longer valid: start again from the first page.")
 
 
-def _decode_cursor(query: _Query, sort: str, cursor: str) -> list:
+def _decode_cursor(actor: User | None, filters: PeopleFilter, query: _Query,
+                   cursor: str) -> list:
     try:
-        value = _serializer(query, sort).loads(cursor)
+        value = _serializer(actor, filters, query).loads(cursor)
     except (BadData, ValueError, UnicodeError):
         raise BadCursor(BAD_CURSOR, field="cursor") from None
     if not isinstance(value, list) or len(value) != len(query.order):
@@ -550,7 +555,7 @@ def list_people(actor: User | None, filters: PeopleFilter, *, today: date,
     statement = _ordered(query)
     if cursor:
         statement = statement.where(_after(query.order,
-                                           _decode_cursor(query, filters.sort, cursor)))
+                                           _decode_cursor(actor, filters, query, cursor)))
     results = db.session.execute(statement.limit(limit + 1)).all()
     more = len(results) > limit
     results = results[:limit]
@@ -560,7 +565,7 @@ def list_people(actor: User | None, filters: PeopleFilter, *, today: date,
     rows = [_row(values, query, paths, titles, certificates) for values in results]
     next_cursor = None
     if more:
-        next_cursor = _serializer(query, filters.sort).dumps(
+        next_cursor = _serializer(actor, filters, query).dumps(
             _key_of(results[-1], query, filters.sort))
     total = _summary_total(query, filters)
     if total is None:
