@@ -284,6 +284,15 @@ def test_a_units_hr_sees_and_changes_only_its_part(client, hr):
     response = create(client, hr, "unit_hr", departments=[INFRA])
     assert response.status_code == 201
     assert response.get_json()["can_manage"] is True
+    # ... and cannot move its own campaign out of the subtree.
+    own = response.get_json()["id"]
+    for departments in ([TCCB], [INFRA, TCCB], [ROOT]):
+        response = hr.send(client, "unit_hr", "PATCH", f"/api/v1/campaigns/{own}",
+                           {"departments": departments})
+        assert response.status_code == 422, departments
+        assert error_of(response)["field"] == "departments"
+    assert hr.get(client, "unit_hr", f"/api/v1/campaigns/{own}").get_json()["departments"] == [
+        INFRA]
 
 
 @pytest.mark.parametrize(("body", "status", "field"), [

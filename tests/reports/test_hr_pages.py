@@ -212,6 +212,17 @@ def test_form_errors_are_per_field(client, login_as, scene):
     assert errors_of(response.get_data(as_text=True)) == {
         "course_id": "Choose a published course."}
     assert db.session.scalar(select(func.count()).select_from(Campaign)) == before
+    # Nor can its own campaign be moved out of the scope by the edit form.
+    own = campaigns.create_campaign(None, title="Hạ tầng", course_id=scene.course.id,
+                                    department_ids=[m.infra.id], deadline=date(2026, 9, 30),
+                                    now=clock.now())
+    db.session.commit()
+    response = client.post(f"/hr/campaigns/{own.id}/edit", data={
+        "title": "Hạ tầng", "deadline": "2026-09-30", "departments": [m.infra.id, m.tccb.id]})
+    assert errors_of(response.get_data(as_text=True)) == {
+        "departments": "Choose departments within your scope."}
+    db.session.expire_all()
+    assert [s.department_id for s in db.session.get(Campaign, own.id).scopes] == [m.infra.id]
     # The form offers only the departments of the scope.
     page = client.get("/hr/campaigns/new").get_data(as_text=True)
     assert "Phòng Dữ liệu" in page and "Vụ Tổ chức cán bộ" not in page
