@@ -21,6 +21,7 @@ from tests.conftest import page_text
 from tests.courses.steps import new_client
 from tests.mentoring import steps as mentoring_steps
 from tests.progress.test_concurrency import together
+from tests.reports import steps as report_steps
 from tests.reports.scene import Scene
 
 
@@ -377,3 +378,25 @@ def test_a_head_of_an_export_records_no_export(client, login_as, scene):
         assert response.status_code == 200, url
         response.close()
         assert recorded() == before + 1, url
+
+
+HOSTILE_TITLE = '"><svg onload=alert(1)><script>alert(2)</script> Đợt 1'
+HOSTILE_UNIT = '<img src=x onerror=alert(3)>'
+
+
+def test_markup_in_titles_and_names_stays_text(client, login_as, scene):
+    scene.campaign.title = HOSTILE_TITLE
+    scene.ministry.tccb.name = HOSTILE_UNIT
+    db.session.commit()
+    login_as("hr")
+    campaign = scene.campaign.id
+    for url in (f"/hr?campaign={campaign}", "/hr/campaigns", f"/hr/campaigns/{campaign}/edit",
+                f"/hr/campaigns/{campaign}/ranking", f"/hr/people?campaign={campaign}"):
+        html = client.get(url).get_data(as_text=True)
+        for markup in ("<svg onload", "<script>alert", "<img src=x"):
+            assert markup not in html, (url, markup)
+        assert "&lt;script&gt;alert(2)" in html, url
+    # The PDF shows them as text (WeasyPrint never sees them as elements).
+    text = report_steps.pdf_text(client.get(f"/hr/campaigns/{campaign}/ranking.pdf").data)
+    assert '"><svg onload=alert(1)><script>alert(2)</script> Đợt 1' in text
+    assert HOSTILE_UNIT in text
