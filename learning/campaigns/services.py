@@ -341,12 +341,13 @@ def update_campaign(actor: User | None, campaign: Campaign, *, title: str,
                     now: datetime) -> Campaign:
     """Change a campaign's title, scope, job titles or deadline, and recount it (the course
     is fixed once people are enrolled: start a new campaign for another course)."""
+    # Rights and "before" are judged on what a parallel change left, not on a stale read.
+    _lock(campaign, now=now)
     if not can_manage(actor, campaign):
         raise PermissionDenied(_l("You may not change this campaign."))
     title = _clean_text(title, MAX_TITLE, "title", _l("Enter the campaign's title."))
     description = _clean_text(description, MAX_DESCRIPTION, "description")
     departments = _departments(actor, department_ids)
-    _lock(campaign, now=now)  # "before" is what a parallel change left, not a stale read
     before = {"title": campaign.title, "deadline": campaign.deadline.isoformat(),
               "departments": sorted(s.department.name for s in campaign.scopes),
               "job_titles": campaign.job_title_list}
@@ -375,9 +376,9 @@ def archive_campaign(actor: User | None, campaign: Campaign, *, archived: bool,
     """Archive a finished campaign (its figures stay readable) or bring it back; return
     whether it changed (archiving an archived campaign, e.g. a second click or a parallel
     request, changes and records nothing)."""
+    _lock(campaign, now=now)
     if not can_manage(actor, campaign):
         raise PermissionDenied(_l("You may not change this campaign."))
-    _lock(campaign, now=now)
     if (campaign.archived_at is not None) == archived:
         return False
     campaign.archived_at = now if archived else None
