@@ -413,6 +413,16 @@ def test_certificates_list_filters_and_pages(client, hr):
     assert error_of(response)["field"] == "course"
     response = hr.get(client, "hr", "/api/v1/certificates", cursor="abc")
     assert response.status_code == 400
+    # A cursor belongs to its list: not to the same list with other filters (it would start
+    # after an item of that other list), nor to another official's.
+    cursor = hr.get(client, "hr", "/api/v1/certificates", limit=1).get_json()["next_cursor"]
+    assert hr.get(client, "hr", "/api/v1/certificates", limit=5,  # another page size is fine
+                  cursor=cursor).status_code == 200
+    for who, params in (("hr", {"status": "valid"}), ("hr", {"q": "an"}),
+                        ("unit_hr", {})):
+        response = hr.get(client, who, "/api/v1/certificates", cursor=cursor, **params)
+        assert response.status_code == 400, (who, params)
+        assert error_of(response)["field"] == "cursor"
 
 
 def test_certificate_details_by_code_or_serial(client, hr):
