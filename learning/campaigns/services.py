@@ -18,12 +18,12 @@ from sqlalchemy import and_, literal, or_, select, text, update
 from courses import services as courses
 from courses.models import Course, Enrolment
 from learning import ratelimit
-from learning.clock import ministry_day
 from learning.accounts.audit import audit
 from learning.accounts.models import Department, User
 from learning.accounts.scope import hr_scope, is_admin
 from learning.campaigns import summaries
 from learning.campaigns.models import Campaign, CampaignDepartment, CampaignMember
+from learning.clock import ministry_day
 from learning.db import db, insert_for
 from learning.errors import NotFound, PermissionDenied, RuleViolation
 from learning.params import has_unstorable
