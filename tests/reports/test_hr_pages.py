@@ -400,3 +400,26 @@ def test_markup_in_titles_and_names_stays_text(client, login_as, scene):
     text = report_steps.pdf_text(client.get(f"/hr/campaigns/{campaign}/ranking.pdf").data)
     assert '"><svg onload=alert(1)><script>alert(2)</script> Đợt 1' in text
     assert HOSTILE_UNIT in text
+
+
+def test_a_scope_taken_away_between_requests_shows_nothing_more(client, login_as, scene):
+    m, hoa = scene.ministry, scene.people["hoa"]
+    own = campaigns.create_campaign(None, title="Dữ liệu", course_id=scene.course.id,
+                                    department_ids=[m.data.id], deadline=date(2026, 9, 30),
+                                    now=clock.now())
+    hr = login_as("hr", hr_scope=m.cds, department=m.cds)
+    urls = (f"/hr?campaign={own.id}", f"/hr/campaigns/{own.id}/ranking",
+            f"/hr/campaigns/{own.id}/edit", f"/hr/officials/{hoa.id}/transcript",
+            f"/hr/departments.csv?campaign={own.id}")
+    assert [client.get(url).status_code for url in urls] == [200] * len(urls)
+    people = f"/hr/people.csv?campaign={own.id}&department={m.data.id}"
+    assert client.get(people).status_code == 200
+    # Between two requests the administrator moves the grant to another department.
+    hr.grant("hr").scope_department_id = m.tccb.id
+    db.session.commit()
+    assert [client.get(url).status_code for url in urls] == [404, 404, 404, 403, 404]
+    assert client.get(people).status_code == 302  # back to the list, which names the error
+    response = client.post(f"/hr/campaigns/{own.id}/archive", data={"archived": "1"})
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Campaign, own.id).archived_at is None
