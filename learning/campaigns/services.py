@@ -340,7 +340,8 @@ def update_campaign(actor: User | None, campaign: Campaign, *, title: str,
                     job_titles: list[str] | str | None = None, description: str = "",
                     now: datetime) -> Campaign:
     """Change a campaign's title, scope, job titles or deadline, and recount it (the course
-    is fixed once people are enrolled: start a new campaign for another course)."""
+    is fixed once people are enrolled: start a new campaign for another course). Values that
+    change nothing (a form sent twice) record nothing."""
     # Rights and "before" are judged on what a parallel change left, not on a stale read.
     _lock(campaign, now=now)
     if not can_manage(actor, campaign):
@@ -351,12 +352,17 @@ def update_campaign(actor: User | None, campaign: Campaign, *, title: str,
     before = {"title": campaign.title, "deadline": campaign.deadline.isoformat(),
               "departments": sorted(s.department.name for s in campaign.scopes),
               "job_titles": campaign.job_title_list}
-    campaign.title, campaign.description = title, description
     # An unchanged deadline may have passed (a title corrected after it).
-    campaign.deadline = _deadline(deadline, today=None if deadline == campaign.deadline
-                                  else ministry_day(now))
-    campaign.job_titles = _clean_job_titles(job_titles)
+    deadline = _deadline(deadline, today=None if deadline == campaign.deadline
+                         else ministry_day(now))
+    job_titles = _clean_job_titles(job_titles)
     wanted = {d.id for d in departments}
+    if (title, description, deadline, job_titles, wanted) == (
+            campaign.title, campaign.description or "", campaign.deadline, campaign.job_titles,
+            {s.department_id for s in campaign.scopes}):
+        return campaign  # sent again unchanged (a second click): nothing to record or recount
+    campaign.title, campaign.description = title, description
+    campaign.deadline, campaign.job_titles = deadline, job_titles
     campaign.scopes = [s for s in campaign.scopes if s.department_id in wanted] + [
         CampaignDepartment(department=d) for d in departments
         if d.id not in {s.department_id for s in campaign.scopes}]

@@ -330,6 +330,18 @@ def test_a_double_click_archives_once(app, client, login_as, scene):
     steps.assert_agree()
 
 
+def test_a_form_saved_twice_records_one_change(app, client, login_as, scene):
+    login_as("hr")
+    edit = f"/hr/campaigns/{scene.campaign.id}/edit"
+    data = {"title": "Kỹ năng số 2026", "deadline": "2026-06-30", "description": "Đợt 1",
+            "departments": [scene.ministry.root.id], "job_titles": ""}
+    for _click in range(2):
+        assert client.post(edit, data=data).status_code == 302
+    assert campaign_events("campaign.update") == 1
+    db.session.expire_all()
+    assert db.session.get(Campaign, scene.campaign.id).description == "Đợt 1"
+
+
 def test_a_campaign_sent_twice_is_created_once(app, client, login_as, scene):
     m = scene.ministry
     hr = steps.official("Nhân sự hai", department=m.root, roles=("learner", "hr"))
