@@ -28,7 +28,7 @@ from courses.models import Course
 from learning import clock, ratelimit
 from learning.accounts.services import can_use_hr_pages
 from learning.db import db
-from learning.downloads import download_response, export_format, local_day
+from learning.downloads import download_response, export_format, local_day, record_export
 from learning.errors import DomainError
 from learning.forms import ActionForm, attach_error, upload_limit
 from learning.params import db_int
@@ -170,7 +170,7 @@ def _export_hr_list(fmt: str, course_id: int | None, query: str):
     now = clock.now()
     _total, records = certificates.export_in_scope(current_user, course_id=course_id,
                                                    query=query, fmt=fmt, now=now)
-    db.session.commit()  # the audit record; the rows are read while the file streams
+    record_export()  # the audit record; the rows are read while the file streams
     columns = [
         Column("serial", _("Serial number"), width=18),
         Column("holder_name", _("Holder"), width=28),

@@ -19,9 +19,10 @@ from datetime import date, datetime
 from itertools import chain
 from urllib.parse import quote
 
-from flask import Response, stream_with_context
+from flask import Response, request, stream_with_context
 from flask_babel import to_user_timezone
 
+from learning.db import db
 from learning.spreadsheet import CSV_MIMETYPE, XLSX_MIMETYPE, Column, iter_csv, iter_xlsx
 
 FORMATS = ("csv", "xlsx")
@@ -57,6 +58,15 @@ def content_disposition(filename: str) -> str:
     filename = _CONTROL.sub("", filename)
     fallback = ascii_filename(filename)
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def record_export() -> None:
+    """Commit the export's audit record, unless the request is a HEAD: its answer carries no
+    file, so nothing was exported (link checkers and scanners send HEADs)."""
+    if request.method == "HEAD":
+        db.session.rollback()
+    else:
+        db.session.commit()
 
 
 def download_response(columns: Sequence[Column], rows: Iterable[Sequence], fmt: str,

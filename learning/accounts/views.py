@@ -40,7 +40,13 @@ from learning.accounts.forms import (
 )
 from learning.db import db
 from learning.accounts.models import User
-from learning.downloads import download_response, export_format, local_day, local_time
+from learning.downloads import (
+    download_response,
+    export_format,
+    local_day,
+    local_time,
+    record_export,
+)
 from learning.errors import DomainError, RuleViolation
 from learning.forms import ActionForm, attach_error
 from learning.params import db_int, page_number
@@ -546,7 +552,7 @@ def _export_officials(fmt: str):
     _total, records = accounts.export_officials(
         current_user, query=request.args.get("q", "").strip(),
         department_id=request.args.get("department", type=db_int) or None, fmt=fmt, now=now)
-    db.session.commit()  # the audit record; the rows are read while the file streams
+    record_export()  # the audit record; the rows are read while the file streams
     columns = [
         Column("staff_number", _("Staff number")),
         Column("full_name", _("Full name"), width=28),
@@ -727,7 +733,7 @@ def audit_log_csv():
     rows = auditing.count_events(current_user, filters, up_to=up_to)
     accounts.audit_export(current_user, "audit_log", now=now, rows=rows,
                           **filters.as_details())
-    db.session.commit()
+    record_export()
     zone = clock.ministry_zone()
     name = f"audit-{now.astimezone(zone).date().isoformat()}.csv"
     return Response(stream_with_context(_audit_csv(filters, up_to, zone)),

@@ -2,7 +2,7 @@
 `{"items": [...], "next_cursor": "..." | null}` out.
 
 A cursor is opaque to clients: the sort key of the last item sent, signed with the app's secret
-key and bound to the list it came from. A cursor that was changed, cut, or taken from another
+key and bound to the list it came from (endpoint, filters, reader). A cursor that was changed, cut, or taken from another
 list is refused with 400, never a 500. Keyset, not offset: a page starts after the last item
 seen, so items added or removed meanwhile shift nothing (no duplicates, no gaps).
 
@@ -15,10 +15,12 @@ Two ways to page, one cursor:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from flask import current_app, request
+from flask_login import current_user
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, URLSafeSerializer
 from pydantic import BaseModel, ConfigDict, Field
@@ -67,7 +69,14 @@ def _serializer(list_name: str) -> URLSafeSerializer:
 
 
 def _list_name() -> str:
-    return request.endpoint or ""
+    """Name the list being paged: the endpoint, its path and query arguments but the page's
+    own (cursor, limit), and whose list it is. A cursor of another campaign's, filter's or
+    official's list would otherwise start this one after a foreign item, skipping silently."""
+    filters = sorted((name, value) for name, value in request.args.items(multi=True)
+                     if name not in ("cursor", "limit"))
+    reader = getattr(current_user, "id", None)
+    return json.dumps([request.endpoint or "", sorted((request.view_args or {}).items()),
+                       filters, reader], default=str, ensure_ascii=False)
 
 
 def encode_cursor(key: Key) -> str:
@@ -80,12 +89,12 @@ def decode_cursor(cursor: str, arity: int | None = None) -> Key:
     try:
         value = _serializer(_list_name()).loads(cursor)
     except (BadData, ValueError, UnicodeError):
-        raise APIError(400, BAD_CURSOR) from None
+        raise APIError(400, BAD_CURSOR, field="cursor") from None
     if (not isinstance(value, list) or not value
             or (arity is not None and len(value) != arity)
             or not all(isinstance(part, str | int) and not isinstance(part, bool)
                        for part in value)):
-        raise APIError(400, BAD_CURSOR)
+        raise APIError(400, BAD_CURSOR, field="cursor")
     return tuple(value)
 
 
@@ -98,7 +107,7 @@ def paginate(items: Sequence[Item], *, key: Callable[[Item], Key],
         try:
             ordered = [item for item in ordered if key(item) > after]
         except TypeError:  # a key of another shape (e.g. from an older release)
-            raise APIError(400, BAD_CURSOR) from None
+            raise APIError(400, BAD_CURSOR, field="cursor") from None
     page = ordered[:query.limit]
     more = len(ordered) > query.limit
     return page, encode_cursor(key(page[-1])) if more else None
@@ -111,7 +120,7 @@ def after_condition(columns: Sequence, key: Key, *, descending: bool = False):
     Written out as (a > x) OR (a = x AND b > y) ... so that it works on every backend; the
     columns must be NOT NULL and together unique (end with the primary key)."""
     if len(columns) != len(key):
-        raise APIError(400, BAD_CURSOR)
+        raise APIError(400, BAD_CURSOR, field="cursor")
     # A text key compared with an integer column (or the reverse) would fail in PostgreSQL.
     for column, part in zip(columns, key, strict=True):
         try:
@@ -119,7 +128,7 @@ def after_condition(columns: Sequence, key: Key, *, descending: bool = False):
         except NotImplementedError:  # a type that does not say: the database will
             continue
         if python_type in (int, str) and not isinstance(part, python_type):
-            raise APIError(400, BAD_CURSOR)
+            raise APIError(400, BAD_CURSOR, field="cursor")
     clauses = []
     for position, column in enumerate(columns):
         equal_before = [columns[i] == key[i] for i in range(position)]

@@ -17,11 +17,13 @@ from sqlalchemy import and_, literal, or_, select, text, update
 
 from courses import services as courses
 from courses.models import Course, Enrolment
+from learning import ratelimit
 from learning.accounts.audit import audit
 from learning.accounts.models import Department, User
 from learning.accounts.scope import hr_scope, is_admin
 from learning.campaigns import summaries
 from learning.campaigns.models import Campaign, CampaignDepartment, CampaignMember
+from learning.clock import ministry_day
 from learning.db import db, insert_for
 from learning.errors import NotFound, PermissionDenied, RuleViolation
 from learning.params import has_unstorable
@@ -160,10 +162,14 @@ def _course(course_id: int | None) -> Course:
 
 
 def _deadline(value: date | None, *, today: date | None = None) -> date:
+    """Check a deadline; with `today` (a new or changed deadline), it must not have passed:
+    everyone would be overdue at once, and reminded so, for a mistyped year."""
     if value is None:
         raise RuleViolation(_l("Enter the deadline."), field="deadline")
     if not date(2000, 1, 1) <= value <= date(2100, 12, 31):
         raise RuleViolation(_l("Enter a deadline between 2000 and 2100."), field="deadline")
+    if today is not None and value < today:
+        raise RuleViolation(_l("Enter a deadline that is today or later."), field="deadline")
     return value
 
 
@@ -290,8 +296,15 @@ def create_campaign(actor: User | None, *, title: str, course_id: int | None,
     description = _clean_text(description, MAX_DESCRIPTION, "description")
     course = _course(course_id)
     departments = _departments(actor, department_ids)
+    deadline = _deadline(deadline, today=ministry_day(now))
+    # A double click or a resent form (parallel requests) must not start the campaign twice:
+    # creations for one course wait here for each other, then see what the first one made.
+    ratelimit.lock("campaign-create", str(course.id), now=now)
+    if _same_campaign(title, course.id, deadline, {d.id for d in departments}):
+        raise RuleViolation(_l("This campaign already exists: open it from the list of "
+                               "campaigns."), field="title")
     campaign = Campaign(title=title, description=description, course=course,
-                        deadline=_deadline(deadline), job_titles=_clean_job_titles(job_titles),
+                        deadline=deadline, job_titles=_clean_job_titles(job_titles),
                         created_by_id=actor.id if actor is not None else None,
                         created_at=now, updated_at=now)
     campaign.scopes = [CampaignDepartment(department=d) for d in departments]
@@ -304,12 +317,33 @@ def create_campaign(actor: User | None, *, title: str, course_id: int | None,
     return campaign
 
 
+def _same_campaign(title: str, course_id: int, deadline: date,
+                   department_ids: set[int]) -> bool:
+    """Tell whether a current campaign already has this title, course, deadline and
+    departments (the same campaign, sent twice)."""
+    found = db.session.scalars(select(Campaign).where(
+        Campaign.course_id == course_id, Campaign.deadline == deadline,
+        Campaign.archived_at.is_(None))).all()
+    return any(other.title.casefold() == title.casefold()
+               and {s.department_id for s in other.scopes} == department_ids
+               for other in found)
+
+
+def _lock(campaign: Campaign, *, now: datetime) -> None:
+    """Wait for parallel changes of the campaign to end, then read it as they left it."""
+    ratelimit.lock("campaign", str(campaign.id), now=now)
+    db.session.refresh(campaign)
+
+
 def update_campaign(actor: User | None, campaign: Campaign, *, title: str,
                     department_ids: list[int], deadline: date | None,
                     job_titles: list[str] | str | None = None, description: str = "",
                     now: datetime) -> Campaign:
     """Change a campaign's title, scope, job titles or deadline, and recount it (the course
-    is fixed once people are enrolled: start a new campaign for another course)."""
+    is fixed once people are enrolled: start a new campaign for another course). Values that
+    change nothing (a form sent twice) record nothing."""
+    # Rights and "before" are judged on what a parallel change left, not on a stale read.
+    _lock(campaign, now=now)
     if not can_manage(actor, campaign):
         raise PermissionDenied(_l("You may not change this campaign."))
     title = _clean_text(title, MAX_TITLE, "title", _l("Enter the campaign's title."))
@@ -318,10 +352,17 @@ def update_campaign(actor: User | None, campaign: Campaign, *, title: str,
     before = {"title": campaign.title, "deadline": campaign.deadline.isoformat(),
               "departments": sorted(s.department.name for s in campaign.scopes),
               "job_titles": campaign.job_title_list}
-    campaign.title, campaign.description = title, description
-    campaign.deadline = _deadline(deadline)
-    campaign.job_titles = _clean_job_titles(job_titles)
+    # An unchanged deadline may have passed (a title corrected after it).
+    deadline = _deadline(deadline, today=None if deadline == campaign.deadline
+                         else ministry_day(now))
+    job_titles = _clean_job_titles(job_titles)
     wanted = {d.id for d in departments}
+    if (title, description, deadline, job_titles, wanted) == (
+            campaign.title, campaign.description or "", campaign.deadline, campaign.job_titles,
+            {s.department_id for s in campaign.scopes}):
+        return campaign  # sent again unchanged (a second click): nothing to record or recount
+    campaign.title, campaign.description = title, description
+    campaign.deadline, campaign.job_titles = deadline, job_titles
     campaign.scopes = [s for s in campaign.scopes if s.department_id in wanted] + [
         CampaignDepartment(department=d) for d in departments
         if d.id not in {s.department_id for s in campaign.scopes}]
@@ -337,16 +378,22 @@ def update_campaign(actor: User | None, campaign: Campaign, *, title: str,
 
 
 def archive_campaign(actor: User | None, campaign: Campaign, *, archived: bool,
-                     now: datetime) -> None:
-    """Archive a finished campaign (its figures stay readable) or bring it back."""
+                     now: datetime) -> bool:
+    """Archive a finished campaign (its figures stay readable) or bring it back; return
+    whether it changed (archiving an archived campaign, e.g. a second click or a parallel
+    request, changes and records nothing)."""
+    _lock(campaign, now=now)
     if not can_manage(actor, campaign):
         raise PermissionDenied(_l("You may not change this campaign."))
+    if (campaign.archived_at is not None) == archived:
+        return False
     campaign.archived_at = now if archived else None
     campaign.updated_at = now
     if not archived:
         _refresh_members(campaign, now=now)
     audit(actor, "campaign.archive" if archived else "campaign.unarchive", campaign, now=now,
           title=campaign.title)
+    return True
 
 
 def on_course_content_changed(course, **_) -> None:

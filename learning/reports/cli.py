@@ -66,6 +66,8 @@ def export(campaign_id: int, department_path: str | None, status: str | None, ou
     fmt = out.suffix.lower()
     if fmt not in EXPORT_FORMATS:
         raise click.BadParameter("the file name must end with .csv or .xlsx", param_hint="OUT")
+    if not out.parent.is_dir():  # before any work (and before the export is recorded)
+        raise click.BadParameter(f"no folder {str(out.parent)!r}", param_hint="OUT")
     if db.session.get(Campaign, campaign_id) is None:
         raise click.BadParameter(f"no campaign {campaign_id}", param_hint="--campaign")
     department_id = None

@@ -3,17 +3,14 @@ the reader are set by the view)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from learning.forms import Form
+from learning.reports.people import FIRST_DAY, LAST_DAY
 
 ALL = 0  # the select value for "no narrowing"
-FIRST_DAY = date(2000, 1, 1)
-LAST_DAY = date(2100, 12, 31)
 
 
 def _int_or_all(value) -> int:

@@ -58,6 +58,10 @@ MAX_LIMIT = 200
 MAX_QUERY = 200
 MAX_WORDS = 8
 SORTS = ("name", "department", "status", "completed", "score")
+# The days a completion filter may name (the page's date fields say the same): beyond them the
+# day before or after a bound is not a date Python can hold (0001-01-01, 9999-12-31).
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
 BATCH = 1000
 _SALT = "hocso.reports.people"
 _EPOCH = datetime(1900, 1, 1, tzinfo=timezone.utc)
@@ -171,11 +175,15 @@ def _course(course_id: int | None) -> Course | None:
 
 def check_filters(filters: PeopleFilter) -> None:
     """Raise RuleViolation (on the field, named as the page's query parameter) for values no
-    list can have: an unknown status or sort, a reversed date range, a search too long."""
+    list can have: an unknown status or sort, a day outside 2000..2100, a reversed date range,
+    a search too long."""
     if filters.status and filters.status not in STATES:
         raise RuleViolation(_l("Choose a status from the list."), field="status")
     if filters.sort not in SORTS:
         raise RuleViolation(_l("Choose a sort order from the list."), field="sort")
+    for name, day in (("from", filters.date_from), ("to", filters.date_to)):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise RuleViolation(_l("Enter a date between 2000 and 2100."), field=name)
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise RuleViolation(_l("The end date must not be before the start date."), field="to")
     if len(filters.q or "") > MAX_QUERY:
@@ -403,9 +411,13 @@ def _row(values, query: _Query, paths: _Paths, titles: _Titles, certificates: di
 
 # --- keyset cursor ---------------------------------------------------------------------------
 
-def _serializer(query: _Query, sort: str) -> URLSafeSerializer:
-    # The list's shape and order are part of the salt: a cursor of one is refused by another.
-    return URLSafeSerializer(current_app.secret_key, salt=f"{_SALT}:{query.kind}:{sort}")
+def _serializer(actor: User | None, filters: PeopleFilter, query: _Query) -> URLSafeSerializer:
+    # The whole list is part of the salt: its shape, filters and order, and whose it is. A
+    # cursor of another list (another campaign, status, search or reader) is refused instead
+    # of silently starting this list after some other list's row.
+    reader = "system" if actor is None else actor.id
+    return URLSafeSerializer(current_app.secret_key,
+                             salt=f"{_SALT}:{query.kind}:{reader}:{filters!r}")
 
 
 def _encode_part(value, kind: str):
@@ -440,9 +452,10 @@ def _decode_part(value, kind: str):
 BAD_CURSOR = _l("This page link is no longer valid: start again from the first page.")
 
 
-def _decode_cursor(query: _Query, sort: str, cursor: str) -> list:
+def _decode_cursor(actor: User | None, filters: PeopleFilter, query: _Query,
+                   cursor: str) -> list:
     try:
-        value = _serializer(query, sort).loads(cursor)
+        value = _serializer(actor, filters, query).loads(cursor)
     except (BadData, ValueError, UnicodeError):
         raise BadCursor(BAD_CURSOR, field="cursor") from None
     if not isinstance(value, list) or len(value) != len(query.order):
@@ -542,7 +555,7 @@ def list_people(actor: User | None, filters: PeopleFilter, *, today: date,
     statement = _ordered(query)
     if cursor:
         statement = statement.where(_after(query.order,
-                                           _decode_cursor(query, filters.sort, cursor)))
+                                           _decode_cursor(actor, filters, query, cursor)))
     results = db.session.execute(statement.limit(limit + 1)).all()
     more = len(results) > limit
     results = results[:limit]
@@ -552,7 +565,7 @@ def list_people(actor: User | None, filters: PeopleFilter, *, today: date,
     rows = [_row(values, query, paths, titles, certificates) for values in results]
     next_cursor = None
     if more:
-        next_cursor = _serializer(query, filters.sort).dumps(
+        next_cursor = _serializer(actor, filters, query).dumps(
             _key_of(results[-1], query, filters.sort))
     total = _summary_total(query, filters)
     if total is None:

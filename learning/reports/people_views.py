@@ -32,7 +32,7 @@ from learning.campaigns.models import (
     OVERDUE,
 )
 from learning.db import db
-from learning.downloads import download_response
+from learning.downloads import download_response, record_export
 from learning.errors import NotFound, RuleViolation
 from learning.params import db_int
 from learning.reports import exports, people
@@ -172,7 +172,7 @@ def export(fmt: str):
                                             fmt=fmt)
     except RuleViolation:
         return redirect(url_for("people.list", **_args()))
-    db.session.commit()
+    record_export()
     stem = f"people-{clock.ministry_day(now).isoformat()}"
     return download_response(people.export_columns(), rows, fmt, stem)
 
@@ -195,6 +195,6 @@ def departments_export(fmt: str):
         abort(404)
     except RuleViolation:
         abort(400)
-    db.session.commit()
+    record_export()
     stem = f"departments-{name}-{clock.ministry_day(now).isoformat()}"
     return download_response(exports.department_columns(), rows, fmt, stem)

@@ -385,7 +385,8 @@ PDF_TEMPLATE = "reports/transcript_pdf.html"
 
 
 def pdf_filename(transcript: Transcript) -> str:
-    """Return the download's file name (ASCII: the username and the day)."""
+    """Return the download's file name: the username and the day (a username may hold any
+    character but spaces: send it with `learning.downloads.content_disposition`)."""
     day = transcript.generated_at.astimezone(certificates.zone()).strftime("%Y%m%d")
     return f"transcript-{transcript.username}-{day}.pdf"
 

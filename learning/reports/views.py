@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from learning import clock
 from learning.accounts import services as accounts
-from learning.db import db
+from learning.downloads import content_disposition, record_export
 from learning.reports import transcript as transcripts
 
 bp = Blueprint("reports", __name__)
@@ -36,10 +36,11 @@ def _pdf(official):
     export)."""
     transcript, data = transcripts.export_pdf(current_user._get_current_object(), official,
                                               now=clock.now())
-    db.session.commit()
+    record_export()
     return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition":
-            f'attachment; filename="{transcripts.pdf_filename(transcript)}"',
+        # Usernames may hold quotes, semicolons and Vietnamese letters: an ASCII name plus
+        # RFC 5987's filename*, never a raw name inside quotes (nor outside Latin-1).
+        "Content-Disposition": content_disposition(transcripts.pdf_filename(transcript)),
         "Cache-Control": "private, no-store"})
 
 

@@ -284,6 +284,15 @@ def test_a_units_hr_sees_and_changes_only_its_part(client, hr):
     response = create(client, hr, "unit_hr", departments=[INFRA])
     assert response.status_code == 201
     assert response.get_json()["can_manage"] is True
+    # ... and cannot move its own campaign out of the subtree.
+    own = response.get_json()["id"]
+    for departments in ([TCCB], [INFRA, TCCB], [ROOT]):
+        response = hr.send(client, "unit_hr", "PATCH", f"/api/v1/campaigns/{own}",
+                           {"departments": departments})
+        assert response.status_code == 422, departments
+        assert error_of(response)["field"] == "departments"
+    assert hr.get(client, "unit_hr", f"/api/v1/campaigns/{own}").get_json()["departments"] == [
+        INFRA]
 
 
 @pytest.mark.parametrize(("body", "status", "field"), [
@@ -294,6 +303,7 @@ def test_a_units_hr_sees_and_changes_only_its_part(client, hr):
     ({"deadline": "30/06/2027"}, 400, "deadline"),
     ({"deadline": 1782777600}, 400, "deadline"),
     ({"deadline": "1999-12-31"}, 422, "deadline"),
+    ({"deadline": "2026-07-01"}, 422, "deadline"),  # yesterday: everyone overdue at once
     ({"title": ""}, 400, "title"),
     ({"title": "   "}, 422, "title"),
     ({"title": "a\x00b"}, 400, "title"),
@@ -365,6 +375,9 @@ def test_a_units_hr_lists_only_its_officials(client, hr):
 @pytest.mark.parametrize(("params", "status", "field"), [
     ({"status": "late"}, 400, "status"),
     ({"date_from": "2026-07-02", "date_to": "2026-07-01"}, 422, "date_to"),
+    # The day before or after these is no date at all: a 422, not a 500.
+    ({"date_from": "0001-01-01"}, 422, "date_from"),
+    ({"date_to": "9999-12-31"}, 422, "date_to"),
     ({"course": "khong-co"}, 422, "course"),
     ({"campaign": 99999}, 422, "campaign"),
     ({"campaign": 0}, 400, "campaign"),
@@ -400,6 +413,16 @@ def test_certificates_list_filters_and_pages(client, hr):
     assert error_of(response)["field"] == "course"
     response = hr.get(client, "hr", "/api/v1/certificates", cursor="abc")
     assert response.status_code == 400
+    # A cursor belongs to its list: not to the same list with other filters (it would start
+    # after an item of that other list), nor to another official's.
+    cursor = hr.get(client, "hr", "/api/v1/certificates", limit=1).get_json()["next_cursor"]
+    assert hr.get(client, "hr", "/api/v1/certificates", limit=5,  # another page size is fine
+                  cursor=cursor).status_code == 200
+    for who, params in (("hr", {"status": "valid"}), ("hr", {"q": "an"}),
+                        ("unit_hr", {})):
+        response = hr.get(client, who, "/api/v1/certificates", cursor=cursor, **params)
+        assert response.status_code == 400, (who, params)
+        assert error_of(response)["field"] == "cursor"
 
 
 def test_certificate_details_by_code_or_serial(client, hr):

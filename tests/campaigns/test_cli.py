@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from learning import clock
 from learning.campaigns.models import Campaign, CampaignMember
 from learning.db import db
 from tests.campaigns import steps
@@ -16,9 +19,10 @@ def test_create_enrols_the_subtree_and_list_shows_it(app, db, tmp_path, runner):
     steps.official("Trần Thị Hoa", department=ministry.data)
     steps.official("Vũ Thị Lan", department=ministry.tccb)
     db.session.commit()
+    deadline = (clock.ministry_day(clock.now()) + timedelta(days=30)).isoformat()
     result = runner.invoke(args=[
         "campaigns", "create", "--title", "Kỹ năng số", "--course", course.slug,
-        "--department", " bộ thử nghiệm / Cục Chuyển đổi số ", "--deadline", "2026-06-30"])
+        "--department", " bộ thử nghiệm / Cục Chuyển đổi số ", "--deadline", deadline])
     assert result.exit_code == 0, result.output
     campaign_id = int(result.output.strip().splitlines()[-1])
     db.session.expire_all()
@@ -27,7 +31,7 @@ def test_create_enrols_the_subtree_and_list_shows_it(app, db, tmp_path, runner):
         CampaignMember.campaign_id == campaign_id)).all()
     assert len(members) == 1
     listed = runner.invoke(args=["campaigns", "list"])
-    assert "Kỹ năng số" in listed.output and "2026-06-30" in listed.output
+    assert "Kỹ năng số" in listed.output and deadline in listed.output
 
 
 def test_an_unknown_department_or_course_is_a_clear_error(app, db, tmp_path, runner):

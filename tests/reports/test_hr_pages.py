@@ -4,19 +4,24 @@ the people, the chart) and the campaign list and form, seen through the client."
 from __future__ import annotations
 
 import re
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import func, select
 
 from learning import clock
+from learning.accounts.models import AuditEvent
 from learning.campaigns.models import Campaign
 from learning.campaigns import services as campaigns
 from learning.db import db
 from tests.campaigns import steps
 from tests.campaigns.steps import at
 from tests.conftest import page_text
+from tests.courses.steps import new_client
 from tests.mentoring import steps as mentoring_steps
+from tests.progress.test_concurrency import together
+from tests.reports import steps as report_steps
 from tests.reports.scene import Scene
 
 
@@ -198,14 +203,46 @@ def test_form_errors_are_per_field(client, login_as, scene):
     assert errors_of(response.get_data(as_text=True)) == {
         "deadline": "Not a valid date value."}
     response = client.post("/hr/campaigns/new", data={
+        "title": "Dữ liệu mở", "course_id": scene.course.id, "deadline": "2026-03-31",
+        "departments": [m.data.id]})  # the day before the ministry's today
+    assert errors_of(response.get_data(as_text=True)) == {
+        "deadline": "Enter a deadline that is today or later."}
+    response = client.post("/hr/campaigns/new", data={
         "title": "Dữ liệu mở", "course_id": "0", "deadline": "2026-09-30",
         "departments": [m.data.id]})
     assert errors_of(response.get_data(as_text=True)) == {
         "course_id": "Choose a published course."}
     assert db.session.scalar(select(func.count()).select_from(Campaign)) == before
+    # Nor can its own campaign be moved out of the scope by the edit form.
+    own = campaigns.create_campaign(None, title="Hạ tầng", course_id=scene.course.id,
+                                    department_ids=[m.infra.id], deadline=date(2026, 9, 30),
+                                    now=clock.now())
+    db.session.commit()
+    response = client.post(f"/hr/campaigns/{own.id}/edit", data={
+        "title": "Hạ tầng", "deadline": "2026-09-30", "departments": [m.infra.id, m.tccb.id]})
+    assert errors_of(response.get_data(as_text=True)) == {
+        "departments": "Choose departments within your scope."}
+    db.session.expire_all()
+    assert [s.department_id for s in db.session.get(Campaign, own.id).scopes] == [m.infra.id]
     # The form offers only the departments of the scope.
     page = client.get("/hr/campaigns/new").get_data(as_text=True)
     assert "Phòng Dữ liệu" in page and "Vụ Tổ chức cán bộ" not in page
+
+
+def test_a_deadline_may_not_be_moved_into_the_past(client, login_as, scene):
+    login_as("hr", preferred_language="en")
+    edit = f"/hr/campaigns/{scene.campaign.id}/edit"
+    data = {"title": "Kỹ năng số 2026", "deadline": "2026-03-31",
+            "departments": [scene.ministry.root.id]}
+    response = client.post(edit, data=data)
+    assert errors_of(response.get_data(as_text=True)) == {
+        "deadline": "Enter a deadline that is today or later."}
+    # Once the deadline has passed, the campaign's title can still be corrected.
+    scene.campaign.deadline = date(2026, 3, 15)
+    db.session.commit()
+    assert client.post(edit, data={**data, "deadline": "2026-03-15"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Campaign, scene.campaign.id).title == "Kỹ năng số 2026"
 
 
 def test_vietnamese_errors(client, login_as, scene):
@@ -264,3 +301,137 @@ def test_a_page_view_writes_nothing(client, login_as, scene, count_queries):
         writes = [s for s in statements if s.split()[0].upper() in (
             "INSERT", "UPDATE", "DELETE")]
         assert writes == [], path
+
+
+def campaign_events(action: str) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == action))
+
+
+def test_a_double_click_archives_once(app, client, login_as, scene):
+    login_as("hr")
+    url = f"/hr/campaigns/{scene.campaign.id}/archive"
+    assert client.post(url, data={"archived": "1"}).status_code == 302
+    db.session.expire_all()
+    first = db.session.get(Campaign, scene.campaign.id).archived_at
+    assert client.post(url, data={"archived": "1"}).status_code == 302  # a second click
+    assert campaign_events("campaign.archive") == 1
+    db.session.expire_all()
+    assert db.session.get(Campaign, scene.campaign.id).archived_at == first
+    # Two browsers bringing it back at the same moment: it comes back once, recorded once.
+    hr = steps.official("Nhân sự hai", department=scene.ministry.root, roles=("learner", "hr"))
+    db.session.commit()
+    browsers = [new_client(app, hr) for _ in range(2)]
+    statuses = together(browsers, lambda browser, _index: [
+        browser.post(url, data={"archived": "0"}).status_code])
+    assert statuses == [302, 302]
+    assert campaign_events("campaign.unarchive") == 1
+    steps.assert_agree()
+
+
+def test_a_form_saved_twice_records_one_change(app, client, login_as, scene):
+    login_as("hr")
+    edit = f"/hr/campaigns/{scene.campaign.id}/edit"
+    data = {"title": "Kỹ năng số 2026", "deadline": "2026-06-30", "description": "Đợt 1",
+            "departments": [scene.ministry.root.id], "job_titles": ""}
+    for _click in range(2):
+        assert client.post(edit, data=data).status_code == 302
+    assert campaign_events("campaign.update") == 1
+    db.session.expire_all()
+    assert db.session.get(Campaign, scene.campaign.id).description == "Đợt 1"
+
+
+def test_a_campaign_sent_twice_is_created_once(app, client, login_as, scene):
+    m = scene.ministry
+    hr = steps.official("Nhân sự hai", department=m.root, roles=("learner", "hr"))
+    db.session.commit()
+    form = {"title": "An toàn thông tin 2026", "course_id": str(scene.course.id),
+            "departments": [str(m.cds.id)], "deadline": "2026-10-15"}
+    browsers = [new_client(app, hr) for _ in range(3)]
+    statuses = together(browsers, lambda browser, _index: [
+        browser.post("/hr/campaigns/new", data=form).status_code])
+    assert sorted(statuses) == [302, 400, 400]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Campaign).where(
+        Campaign.title == form["title"])) == 1
+    assert campaign_events("campaign.create") == 2  # the scene's, and this one
+    steps.assert_agree()
+    # Resent later (the back button): the form says so under the title.
+    login_as("hr", preferred_language="en")
+    response = client.post("/hr/campaigns/new", data={**form, "title": "an toàn thông tin 2026"})
+    assert response.status_code == 400
+    assert errors_of(response.get_data(as_text=True)) == {
+        "title": "This campaign already exists: open it from the list of campaigns."}
+    # Another department, deadline or title is another campaign.
+    for change in ({"departments": [str(m.tccb.id)]}, {"deadline": "2026-10-16"}):
+        assert client.post("/hr/campaigns/new", data={**form, **change}).status_code == 302
+
+
+def test_a_head_of_an_export_records_no_export(client, login_as, scene):
+    login_as("hr", "admin")
+    campaign, lan = scene.campaign.id, scene.people["lan"].id
+    exports = ["/hr/people.csv", "/hr/people.xlsx", f"/hr/departments.csv?campaign={campaign}",
+               f"/hr/campaigns/{campaign}/ranking.pdf", f"/hr/officials/{lan}/transcript.pdf",
+               "/admin/audit.csv", "/hr/officials?format=csv", "/hr/certificates?format=xlsx"]
+
+    def recorded() -> int:
+        db.session.expire_all()
+        return db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action.in_(("export", "transcript.export"))))
+
+    for url in exports:  # a link checker's HEAD: headers, no file, so nothing exported
+        before = recorded()
+        response = client.head(url)
+        assert response.status_code == 200, url
+        assert "attachment" in response.headers["Content-Disposition"], url
+        assert recorded() == before, url
+        response = client.get(url)  # the download itself is recorded once
+        assert response.status_code == 200, url
+        response.close()
+        assert recorded() == before + 1, url
+
+
+HOSTILE_TITLE = '"><svg onload=alert(1)><script>alert(2)</script> Đợt 1'
+HOSTILE_UNIT = '<img src=x onerror=alert(3)>'
+
+
+def test_markup_in_titles_and_names_stays_text(client, login_as, scene):
+    scene.campaign.title = HOSTILE_TITLE
+    scene.ministry.tccb.name = HOSTILE_UNIT
+    db.session.commit()
+    login_as("hr")
+    campaign = scene.campaign.id
+    for url in (f"/hr?campaign={campaign}", "/hr/campaigns", f"/hr/campaigns/{campaign}/edit",
+                f"/hr/campaigns/{campaign}/ranking", f"/hr/people?campaign={campaign}"):
+        html = client.get(url).get_data(as_text=True)
+        for markup in ("<svg onload", "<script>alert", "<img src=x"):
+            assert markup not in html, (url, markup)
+        assert "&lt;script&gt;alert(2)" in html, url
+    # The PDF shows them as text (WeasyPrint never sees them as elements).
+    text = report_steps.pdf_text(client.get(f"/hr/campaigns/{campaign}/ranking.pdf").data)
+    assert '"><svg onload=alert(1)><script>alert(2)</script> Đợt 1' in text
+    assert HOSTILE_UNIT in text
+
+
+def test_a_scope_taken_away_between_requests_shows_nothing_more(client, login_as, scene):
+    m, hoa = scene.ministry, scene.people["hoa"]
+    own = campaigns.create_campaign(None, title="Dữ liệu", course_id=scene.course.id,
+                                    department_ids=[m.data.id], deadline=date(2026, 9, 30),
+                                    now=clock.now())
+    hr = login_as("hr", hr_scope=m.cds, department=m.cds)
+    urls = (f"/hr?campaign={own.id}", f"/hr/campaigns/{own.id}/ranking",
+            f"/hr/campaigns/{own.id}/edit", f"/hr/officials/{hoa.id}/transcript",
+            f"/hr/departments.csv?campaign={own.id}")
+    assert [client.get(url).status_code for url in urls] == [200] * len(urls)
+    people = f"/hr/people.csv?campaign={own.id}&department={m.data.id}"
+    assert client.get(people).status_code == 200
+    # Between two requests the administrator moves the grant to another department.
+    hr.grant("hr").scope_department_id = m.tccb.id
+    db.session.commit()
+    assert [client.get(url).status_code for url in urls] == [404, 404, 404, 403, 404]
+    assert client.get(people).status_code == 302  # back to the list, which names the error
+    response = client.post(f"/hr/campaigns/{own.id}/archive", data={"archived": "1"})
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Campaign, own.id).archived_at is None

@@ -214,6 +214,17 @@ def test_a_cursor_from_elsewhere_is_refused(scene):
     with pytest.raises(BadCursor):  # another list's shape
         list_people(None, PeopleFilter(course_id=scene.course.id), today=AFTER,
                     cursor=page.next_cursor)
+    # The same shape and order with other filters: another list, whose rows after the
+    # cursor's name would skip everyone before it.
+    for other in (PeopleFilter(campaign_id=scene.campaign.id, status="completed"),
+                  PeopleFilter(campaign_id=scene.campaign.id, q="an"),
+                  PeopleFilter(campaign_id=scene.campaign.id,
+                               department_id=scene.ministry.root.id)):
+        with pytest.raises(BadCursor):
+            list_people(None, other, today=AFTER, cursor=page.next_cursor)
+    hr = factories.UserFactory(roles={"hr", "learner"})
+    with pytest.raises(BadCursor):  # another reader's link
+        list_people(hr, filters, today=AFTER, cursor=page.next_cursor)
 
 
 def test_a_page_is_a_fixed_number_of_statements(scene, count_queries):

@@ -142,6 +142,18 @@ def test_the_command_refuses_bad_arguments(scene, runner, tmp_path, arguments, m
     assert not list(folder.iterdir())
 
 
+def test_the_command_names_a_file_it_cannot_write(scene, runner, tmp_path):
+    (tmp_path / "thu-muc.csv").mkdir()
+    for out in (tmp_path / "khong-co" / "out.csv", tmp_path / "thu-muc.csv"):
+        result = runner.invoke(args=["reports", "export", "--campaign",
+                                     str(scene.campaign.id), str(out)])
+        assert result.exit_code == 2, result.output
+        assert "Invalid value" in result.output
+        assert isinstance(result.exception, SystemExit), result.exception  # no traceback
+    db.session.expire_all()
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export")) is None
+
+
 # --- the department summary export -----------------------------------------------------------
 
 def test_the_department_summary_exports_the_rollup_with_full_paths(scene, client, login_as):

@@ -205,6 +205,19 @@ def test_the_pdf_reads_back_signed_and_is_audited(app, record):
         hr.id, "user", record.official.id)
 
 
+def test_the_pdfs_file_name_is_safe_whatever_the_username(app, record):
+    # Usernames are any text without spaces: quotes, a semicolon, Vietnamese letters.
+    record.official.username = 'hương"nt;x=1'
+    db.session.commit()
+    hr = steps.hr(record.consular)
+    response = new_client(app, hr).get(f"/hr/officials/{record.official.id}/transcript.pdf")
+    assert response.status_code == 200
+    header = response.headers["Content-Disposition"]
+    header.encode("latin-1")  # what a WSGI server can send at all
+    assert header == ("attachment; filename=\"transcript-huong_nt_x_1-20261105.pdf\"; "
+                      "filename*=UTF-8''transcript-h%C6%B0%C6%A1ng%22nt%3Bx%3D1-20261105.pdf")
+
+
 def test_a_long_transcript_repeats_its_table_headers_on_every_page(app, record, tmp_path):
     official = record.official
     for n in range(40):
