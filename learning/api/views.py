@@ -599,16 +599,12 @@ def update_campaign(campaign_id: int, json: CampaignChange):
     campaign = campaigns.get_campaign(user, campaign_id)
     sent = json.model_fields_set
     now = clock.now()
-    if sent - {"archived"}:
-        campaigns.update_campaign(
-            user, campaign,
-            title=json.title if "title" in sent else campaign.title,
-            department_ids=_department_ids(user, json.departments) if "departments" in sent
-            else [scope.department_id for scope in campaign.scopes],
-            deadline=json.deadline if "deadline" in sent else campaign.deadline,
-            job_titles=json.job_titles if "job_titles" in sent else campaign.job_title_list,
-            description=json.description if "description" in sent
-            else campaign.description or "", now=now)
+    changes = {name: getattr(json, name) for name in
+               ("title", "deadline", "job_titles", "description") if name in sent}
+    if "departments" in sent:
+        changes["department_ids"] = _department_ids(user, json.departments)
+    if changes:
+        campaigns.update_campaign(user, campaign, **changes, now=now)
     if "archived" in sent and json.archived != (campaign.archived_at is not None):
         campaigns.archive_campaign(user, campaign, archived=json.archived, now=now)
     db.session.commit()

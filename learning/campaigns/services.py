@@ -10,6 +10,7 @@ with INSERT ... SELECT and the campaign's figures recounted (learning.campaigns.
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -335,17 +336,35 @@ def _lock(campaign: Campaign, *, now: datetime) -> None:
     db.session.refresh(campaign)
 
 
-def update_campaign(actor: User | None, campaign: Campaign, *, title: str,
-                    department_ids: list[int], deadline: date | None,
-                    job_titles: list[str] | str | None = None, description: str = "",
+class _Keep:
+    """The value of a field `update_campaign` is not asked to change."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Any = _Keep()
+
+
+def update_campaign(actor: User | None, campaign: Campaign, *, title: str = KEEP,
+                    department_ids: list[int] = KEEP, deadline: date | None = KEEP,
+                    job_titles: list[str] | str | None = KEEP, description: str = KEEP,
                     now: datetime) -> Campaign:
-    """Change a campaign's title, scope, job titles or deadline, and recount it (the course
-    is fixed once people are enrolled: start a new campaign for another course). Values that
+    """Change a campaign's title, scope, job titles, deadline or description, and recount it
+    (the course is fixed once people are enrolled: start a new campaign for another course).
+    A field left out keeps the value the campaign has once parallel changes are done (a
+    change of the title alone cannot undo a parallel change of the departments). Values that
     change nothing (a form sent twice) record nothing."""
     # Rights and "before" are judged on what a parallel change left, not on a stale read.
     _lock(campaign, now=now)
     if not can_manage(actor, campaign):
         raise PermissionDenied(_l("You may not change this campaign."))
+    title = campaign.title if title is KEEP else title
+    description = (campaign.description or "") if description is KEEP else description
+    department_ids = ([scope.department_id for scope in campaign.scopes]
+                      if department_ids is KEEP else department_ids)
+    deadline = campaign.deadline if deadline is KEEP else deadline
+    job_titles = campaign.job_title_list if job_titles is KEEP else job_titles
     title = _clean_text(title, MAX_TITLE, "title", _l("Enter the campaign's title."))
     description = _clean_text(description, MAX_DESCRIPTION, "description")
     departments = _departments(actor, department_ids)

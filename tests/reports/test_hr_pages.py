@@ -4,6 +4,7 @@ the people, the chart) and the campaign list and form, seen through the client."
 from __future__ import annotations
 
 import re
+import threading
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
@@ -327,6 +328,33 @@ def test_a_double_click_archives_once(app, client, login_as, scene):
         browser.post(url, data={"archived": "0"}).status_code])
     assert statuses == [302, 302]
     assert campaign_events("campaign.unarchive") == 1
+    steps.assert_agree()
+
+
+def test_a_change_of_one_field_keeps_what_a_parallel_change_made(app, scene):
+    """A change of the title alone (the API's PATCH) read the campaign before a parallel change
+    of its departments was committed: that change stays."""
+    m = scene.ministry
+    campaign = db.session.get(Campaign, scene.campaign.id)
+    assert {s.department_id for s in campaign.scopes} == {m.root.id}  # read, then...
+
+    def meanwhile() -> None:
+        with app.app_context():
+            other = db.session.get(Campaign, scene.campaign.id)
+            campaigns.update_campaign(None, other, department_ids=[m.cds.id],
+                                      now=at("2026-06-01 02:00"))
+            db.session.commit()
+
+    worker = threading.Thread(target=meanwhile)
+    worker.start()
+    worker.join()
+    campaigns.update_campaign(None, campaign, title="Kỹ năng số (tên mới)",
+                              now=at("2026-06-01 02:01"))
+    db.session.commit()
+    db.session.expire_all()
+    campaign = db.session.get(Campaign, scene.campaign.id)
+    assert campaign.title == "Kỹ năng số (tên mới)"
+    assert {s.department_id for s in campaign.scopes} == {m.cds.id}
     steps.assert_agree()
 
 
