@@ -119,10 +119,14 @@ def _clean_text(value: str, limit: int, field: str, empty_message=None) -> str:
 
 
 def _clean_job_titles(job_titles: list[str] | str | None) -> str:
+    """Return the job titles as stored (folded, one per line). A semicolon or a line break
+    separates titles in a list's items as in the form's text, so what is stored reads back
+    the same way whichever way it came (the API's ["a; b"] is the form's "a; b")."""
     if isinstance(job_titles, str):
-        job_titles = job_titles.replace(";", "\n").splitlines()
+        job_titles = [job_titles]
+    parts = [part for item in job_titles or [] for part in item.replace(";", "\n").splitlines()]
     folded = []
-    for title in job_titles or []:
+    for title in parts:
         title = fold(title)
         if title and title not in folded:
             folded.append(title)

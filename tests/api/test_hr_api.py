@@ -247,6 +247,10 @@ def test_patch_changes_only_what_is_sent_and_archives(client, hr):
     body = response.get_json()
     assert (body["title"], body["departments"]) == ("Mới", [DATA])
     assert body["figures"]["people"] == 4
+    # A semicolon separates job titles in the API's items as in the form's text.
+    response = hr.send(client, "hr", "PATCH", url, {"job_titles": ["Chuyên viên; Kế toán"]})
+    assert response.get_json()["job_titles"] == ["chuyen vien", "ke toan"]
+    assert response.get_json()["title"] == "Mới"
     response = hr.send(client, "hr", "PATCH", url, {"archived": True})
     assert response.get_json()["archived"] is True
     ids = [item["id"] for item in hr.get(client, "hr", "/api/v1/campaigns").get_json()["items"]]
