@@ -134,6 +134,9 @@ def _bound_upload():
 def _render_error(code: int, message=None, error: Exception | None = None):
     if is_api_request():  # never an HTML page under /api/v1
         return json_error(code, message, error)
+    # An exception's Retry-After (429, 503) tells the browser when to come back.
+    headers = [(name, value) for name, value in error.get_headers()
+               if name == "Retry-After"] if isinstance(error, HTTPException) else []
     return (
         render_template(
             "errors/error.html",
@@ -142,6 +145,7 @@ def _render_error(code: int, message=None, error: Exception | None = None):
             hint=message or ERROR_HINTS.get(code, ERROR_HINTS[500]),
         ),
         code,
+        headers,
     )
 
 

@@ -182,6 +182,9 @@ def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
         "CERT_PLACE": env.get("HOCSO_CERT_PLACE", "Hà Nội"),
         "CERT_REMIND_DAYS": int(env.get("HOCSO_CERT_REMIND_DAYS", "30")),
         "VERIFY_LIMIT": int(env.get("HOCSO_VERIFY_LIMIT", "60")),
+        # Rankings and transcripts rendered as PDF on demand, per user and window.
+        "PDF_LIMIT": _positive_int(env, "HOCSO_PDF_LIMIT", 30),
+        "PDF_WINDOW": timedelta(minutes=10),
         # An uploaded PDF larger than this is refused unread (a certificate is ~30-100 KB).
         "VERIFY_MAX_BYTES": int(env.get("HOCSO_VERIFY_MAX_KB", "512")) * 1024,
         "VERIFY_WINDOW": timedelta(minutes=10),

@@ -19,9 +19,12 @@ from datetime import date, datetime
 from itertools import chain
 from urllib.parse import quote
 
-from flask import Response, request, stream_with_context
+from flask import Response, current_app, request, stream_with_context
 from flask_babel import to_user_timezone
+from flask_login import current_user
+from werkzeug.exceptions import TooManyRequests
 
+from learning import clock, ratelimit
 from learning.db import db
 from learning.spreadsheet import CSV_MIMETYPE, XLSX_MIMETYPE, Column, iter_csv, iter_xlsx
 
@@ -58,6 +61,22 @@ def content_disposition(filename: str) -> str:
     filename = _CONTROL.sub("", filename)
     fallback = ascii_filename(filename)
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def spend_pdf_budget() -> None:
+    """Count a PDF rendered on demand for the signed-in user (a ranking, a transcript): each
+    costs a few hundred milliseconds of a core, so a user gets PDF_LIMIT of them per
+    PDF_WINDOW (counted in the database, so across workers); past it, 429 with Retry-After.
+    The count is committed at once: a HEAD, whose export is not recorded, still counts."""
+    config, now = current_app.config, clock.now()
+    key = str(current_user.id)
+    allowed = ratelimit.hit("pdf", key, limit=config["PDF_LIMIT"], window=config["PDF_WINDOW"],
+                            now=now)
+    wait = None if allowed else ratelimit.retry_after("pdf", key, window=config["PDF_WINDOW"],
+                                                      now=now)
+    db.session.commit()
+    if wait is not None:
+        raise TooManyRequests(retry_after=wait)
 
 
 def record_export() -> None:

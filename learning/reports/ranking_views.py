@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from learning import clock
 from learning.campaigns import services as campaigns
-from learning.downloads import record_export
+from learning.downloads import record_export, spend_pdf_budget
 from learning.errors import PermissionDenied
 from learning.params import db_int
 from learning.reports import ranking as rankings
@@ -39,6 +39,7 @@ def page(campaign_id: int):
 def pdf(campaign_id: int):
     """Download the ranking as a signed PDF (the export is recorded in the audit log)."""
     ranking = _ranking()
+    spend_pdf_budget()
     data = rankings.export_pdf(current_user, ranking, now=clock.now())
     record_export()
     filename = f"xep-hang-thi-dua-{ranking.campaign.id}-{ranking.today.isoformat()}.pdf"

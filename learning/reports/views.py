@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from learning import clock
 from learning.accounts import services as accounts
-from learning.downloads import content_disposition, record_export
+from learning.downloads import content_disposition, record_export, spend_pdf_budget
 from learning.reports import transcript as transcripts
 
 bp = Blueprint("reports", __name__)
@@ -34,6 +34,7 @@ def _page(official, *, back_url: str, back_label: str, pdf_url: str):
 def _pdf(official):
     """Sign and send the transcript; its audit record is committed first (a download is an
     export)."""
+    spend_pdf_budget()
     transcript, data = transcripts.export_pdf(current_user._get_current_object(), official,
                                               now=clock.now())
     record_export()

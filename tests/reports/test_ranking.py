@@ -97,6 +97,16 @@ def test_the_pdf_is_signed_readable_and_audited(db, scene, client, login_as):
     assert event is not None and event.action == "export"
 
 
+def test_the_pdf_counts_against_the_users_pdf_budget(app, db, scene, client, login_as,
+                                                     monkeypatch):
+    campaign, _, _ = scene
+    monkeypatch.setitem(app.config, "PDF_LIMIT", 1)
+    login_as("admin")
+    assert client.get(f"/hr/campaigns/{campaign.id}/ranking.pdf").status_code == 200
+    response = client.get(f"/hr/campaigns/{campaign.id}/ranking.pdf")
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
+
+
 @pytest.mark.parametrize("role", ["learner", "mentor"])
 def test_officials_without_hr_rights_get_403(db, scene, client, login_as, role):
     campaign, _, _ = scene

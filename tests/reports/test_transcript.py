@@ -264,3 +264,21 @@ def test_a_korean_viewer_gets_korean_labels_in_a_korean_font(app, record):
     fonts = {name.split("+", 1)[-1] for name, _files in certificate_steps.page_fonts(data)}
     assert any(name.startswith("Noto-Sans-KR") for name in fonts), fonts
     assert certificate_steps.reader(data).trailer["/Root"]["/Lang"] == "ko"
+
+
+def test_pdfs_rendered_on_demand_are_limited_per_user(app, record, monkeypatch):
+    """Each transcript or ranking PDF costs a core a few hundred milliseconds: a user gets
+    PDF_LIMIT per window (a HEAD counts too), then a 429 page saying when to come back."""
+    monkeypatch.setitem(app.config, "PDF_LIMIT", 2)
+    hr = steps.hr(record.consular)
+    browser = new_client(app, hr)
+    url = f"/hr/officials/{record.official.id}/transcript.pdf"
+    assert browser.head(url).status_code == 200
+    assert browser.get(url).status_code == 200
+    response = browser.get(url)
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "600"  # the window, all at the same moment
+    assert translated("vi", "Please wait a few minutes and try again.") in visible_text(response)
+    assert len(audit_events()) == 1  # the GET that sent a file
+    # Another user, here the official with their own transcript, has their own budget.
+    assert new_client(app, record.official).get("/me/transcript.pdf").status_code == 200
