@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
+from learning.accounts.models import User
+from learning.accounts.signals import officials_placed
 from learning.db import db
 from tests.campaigns import steps as campaign_steps
 from tests.campaigns.steps import at
@@ -45,3 +49,11 @@ def build(tmp_path) -> Scene:
     mentoring_steps.open_lesson(people["binh"], "a", now=at("2026-03-05 02:00"))
     db.session.commit()
     return Scene(course, ministry, people, campaign)
+
+
+def join_everyone() -> None:
+    """Officials the factories made after the campaign began join it, as those the accounts
+    service creates do (its `officials_placed` signal)."""
+    officials_placed.send("accounts", user_ids=list(db.session.scalars(select(User.id))),
+                          now=at("2026-03-03 02:00"))
+    db.session.commit()

@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 
-from learning.campaigns import services as campaigns
 from learning.db import db
 from learning.errors import PermissionDenied, RuleViolation
 from learning.reports import people
@@ -164,14 +163,6 @@ def test_bad_filters_are_errors_on_their_field(scene, field, filters):
     assert people.without(filters, field) != filters
 
 
-def join_everyone(scene):
-    """Officials added after the campaign join it (as a scope change would make them)."""
-    campaigns.update_campaign(None, scene.campaign, title=scene.campaign.title,
-                              department_ids=[scene.ministry.root.id], deadline=DEADLINE,
-                              now=steps.at("2026-03-03 02:00"))
-    db.session.commit()
-
-
 def test_pages_follow_the_vietnamese_order(app, db, tmp_path):
     scene = steps.build(tmp_path)
     more = ["Đặng Văn Anh", "Bùi Thị Ánh", "Hồ Văn Ân", "Phạm Thị Ơn", "Đỗ Văn Ôn",
@@ -179,7 +170,7 @@ def test_pages_follow_the_vietnamese_order(app, db, tmp_path):
     for name in more:
         steps.campaign_steps.official(name, department=scene.ministry.data)
     db.session.commit()
-    join_everyone(scene)
+    steps.join_everyone()
     filters = PeopleFilter(course_id=scene.course.id)
     everyone = [row.full_name for row in iter_people(None, filters, today=AFTER)]
     expected = sorted(everyone, key=name_sort_key)
@@ -235,7 +226,7 @@ def test_a_page_is_a_fixed_number_of_statements(scene, count_queries):
     for index in range(30):
         steps.campaign_steps.official(f"Phan Văn Thêm {index}", department=scene.ministry.data)
     db.session.commit()
-    join_everyone(scene)
+    steps.join_everyone()
     db.session.expire_all()
     with count_queries() as many:
         page = list_people(None, filters, today=AFTER, limit=50)
