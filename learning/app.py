@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from learning import i18n, params, schema
 from learning.api.errors import is_api_request, json_error
 from learning.config import PROJECT_ROOT, load_config
-from learning.db import db, end_read_only_request
+from learning.db import db
 from learning.errors import NotFound, PermissionDenied
 from learning.extensions import babel, csrf, login_manager, migrate
 
@@ -66,8 +66,6 @@ def create_app(**overrides) -> Flask:
     # Before CSRF protection reads the form: a view may accept smaller uploads than the site.
     app.before_request(_bound_upload)
     db.init_app(app)
-    # Request teardowns run before the application context's, where the session is removed.
-    app.teardown_request(end_read_only_request)
     migrate.init_app(app, db, directory=str(schema.MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(

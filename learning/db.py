@@ -1,13 +1,12 @@
 """The declarative base, the shared `db` handle and database connection settings.
 
 Owns: naming conventions for constraints, SQLite pragmas (WAL, foreign keys, busy timeout),
-the pool's check of PostgreSQL connections, the end of a web request's transaction,
+the pool's check of PostgreSQL connections, when a PostgreSQL transaction begins,
 schema-version checks. Must not import any feature package.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import select
 from datetime import datetime, timezone
@@ -17,8 +16,6 @@ from sqlalchemy import DateTime, MetaData, TypeDecorator, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.pool import Pool
-
-logger = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -102,42 +99,51 @@ def _check_postgresql_connection(dbapi_connection, connection_record, connection
         raise exc.DisconnectionError("the server closed the connection")
 
 
-# --- the end of a web request's transaction ---------------------------------------------------
-# A request's session is removed at teardown, which rolls its transaction back. For a request
-# that only read, COMMIT ends the transaction to the same effect, and psycopg keeps its prepared
-# statements (it forgets them all on every ROLLBACK, so PostgreSQL would parse and plan each
-# statement of every page afresh). A transaction that ran anything but SELECT still rolls back.
+# --- PostgreSQL: a transaction begins at the first statement that needs one -------------------
+# In READ COMMITTED (PostgreSQL's default, which HọcSố uses) each statement reads its own
+# snapshot whether or not it runs in a transaction, so plain SELECTs run outside one: a page
+# that only reads sends its statements and nothing else (psycopg would send BEGIN before the
+# first and ROLLBACK after the last, and forget its prepared statements at every ROLLBACK, so
+# PostgreSQL would parse and plan each statement of each page anew). The first statement that
+# writes or locks (anything but a plain SELECT; SELECT ... FOR UPDATE/SHARE), or streams its
+# rows through a server-side cursor, begins the transaction, which holds every later statement until commit or rollback, as before.
+# SQLite's driver begins its transactions the same way. A connection given an isolation level
+# of its own (REPEATABLE READ, AUTOCOMMIT, ...) is left as asked.
 
-_WROTE = "hocso.wrote"
-_READ = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+_LAZY_BEGIN = "hocso.lazy_begin"
+_PLAIN_SELECT = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+_LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.IGNORECASE)
 
 
-@event.listens_for(Engine, "begin")
-def _transaction_begins(connection) -> None:
-    connection.info[_WROTE] = False
+def needs_transaction(statement: str) -> bool:
+    """Tell whether a statement must run inside the transaction (it writes or locks)."""
+    return not _PLAIN_SELECT.match(statement) or bool(_LOCKING.search(statement))
+
+
+@event.listens_for(Pool, "checkout")
+def _read_outside_transactions(dbapi_connection, connection_record, connection_proxy):
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None or dbapi_connection.autocommit:
+        return
+    if pgconn.transaction_status == 0 and dbapi_connection.isolation_level is None:  # IDLE
+        dbapi_connection.autocommit = True
+        connection_record.info[_LAZY_BEGIN] = True
 
 
 @event.listens_for(Engine, "before_cursor_execute")
-def _note_writes(connection, cursor, statement, parameters, context, executemany) -> None:
-    if not _READ.match(statement):
-        connection.info[_WROTE] = True
-
-
-def end_read_only_request(error: BaseException | None) -> None:
-    """Commit the request's transaction when it only read (see above); otherwise leave it to
-    the session's removal, which rolls it back."""
-    if error is not None or not db.session.registry.has():
+def _begin_when_needed(connection, cursor, statement, parameters, context, executemany):
+    record_info = connection.connection.info  # the pooled connection's, kept across checkouts
+    if not record_info.get(_LAZY_BEGIN):
         return
-    session = db.session()
-    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+    dbapi_connection = connection.connection.dbapi_connection
+    if "isolation_level" in connection.get_execution_options():
+        # Asked for a level of its own: SQLAlchemy has set the driver up for it.
+        record_info[_LAZY_BEGIN] = False
         return
-    if session.connection().info.get(_WROTE, True):
-        return
-    try:
-        session.commit()
-    except exc.SQLAlchemyError:  # e.g. a failed statement the view caught: nothing to keep
-        logger.warning("ending a read-only request's transaction failed", exc_info=True)
-        session.rollback()
+    # A streamed result reads through a server-side cursor, which lives in a transaction.
+    if needs_transaction(statement) or getattr(cursor, "name", None):
+        dbapi_connection.autocommit = False  # psycopg sends BEGIN before this statement
+        record_info[_LAZY_BEGIN] = False
 
 
 def is_sqlite(engine) -> bool:
