@@ -75,30 +75,6 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.close()
 
 
-@event.listens_for(Pool, "checkout")
-def _check_postgresql_connection(dbapi_connection, connection_record, connection_proxy):
-    """Refuse a pooled PostgreSQL connection the server has closed, without a round trip.
-
-    A server that restarts, or ends a backend, sends an error and closes the socket; nothing
-    else arrives unasked on an idle connection of ours (no LISTEN), so one with something to
-    read is given up. The pool then opens a new connection (SQLAlchemy retries a checkout
-    refused this way). This replaces `pool_pre_ping`, which sent a query at every checkout:
-    a round trip per request.
-    """
-    pgconn = getattr(dbapi_connection, "pgconn", None)
-    if pgconn is None:  # SQLite: nothing to lose
-        return
-    try:
-        usable = (not dbapi_connection.closed and not dbapi_connection.broken
-                  and pgconn.status == 0  # CONNECTION_OK
-                  and not select.select([pgconn.socket], [], [], 0)[0])
-    except Exception as error:  # a socket already gone, or the driver's own error about it
-        raise exc.DisconnectionError(str(error)) from error
-    if not usable:
-        dbapi_connection.close()  # the pool forgets it; psycopg warns of one left open
-        raise exc.DisconnectionError("the server closed the connection")
-
-
 # --- PostgreSQL: a transaction begins at the first statement that needs one -------------------
 # In READ COMMITTED (PostgreSQL's default, which HọcSố uses) each statement reads its own
 # snapshot whether or not it runs in a transaction, so plain SELECTs run outside one: a page
@@ -106,7 +82,8 @@ def _check_postgresql_connection(dbapi_connection, connection_record, connection
 # first and ROLLBACK after the last, and forget its prepared statements at every ROLLBACK, so
 # PostgreSQL would parse and plan each statement of each page anew). The first statement that
 # writes or locks (anything but a plain SELECT; SELECT ... FOR UPDATE/SHARE), or streams its
-# rows through a server-side cursor, begins the transaction, which holds every later statement until commit or rollback, as before.
+# rows through a server-side cursor, begins the transaction, which holds every later statement
+# until commit or rollback, as before.
 # SQLite's driver begins its transactions the same way. A connection given an isolation level
 # of its own (REPEATABLE READ, AUTOCOMMIT, ...) is left as asked.
 
@@ -121,13 +98,37 @@ def needs_transaction(statement: str) -> bool:
 
 
 @event.listens_for(Pool, "checkout")
-def _read_outside_transactions(dbapi_connection, connection_record, connection_proxy):
+def _checkout_postgresql(dbapi_connection, connection_record, connection_proxy):
+    """Check a pooled PostgreSQL connection (below), then let it read outside a transaction."""
     pgconn = getattr(dbapi_connection, "pgconn", None)
-    if pgconn is None or dbapi_connection.autocommit:
+    if pgconn is None:  # SQLite
+        return
+    _refuse_if_closed(dbapi_connection, pgconn)
+    if dbapi_connection.autocommit:  # already reading outside, or asked for AUTOCOMMIT
         return
     if pgconn.transaction_status == 0 and dbapi_connection.isolation_level is None:  # IDLE
         dbapi_connection.autocommit = True
         connection_record.info[_LAZY_BEGIN] = True
+
+
+def _refuse_if_closed(dbapi_connection, pgconn) -> None:
+    """Refuse a pooled PostgreSQL connection the server has closed, without a round trip.
+
+    A server that restarts, or ends a backend, sends an error and closes the socket; nothing
+    else arrives unasked on an idle connection of ours (no LISTEN), so one with something to
+    read is given up. The pool then opens a new connection (SQLAlchemy retries a checkout
+    refused this way). This replaces `pool_pre_ping`, which sent a query at every checkout:
+    a round trip per request.
+    """
+    try:
+        usable = (not dbapi_connection.closed and not dbapi_connection.broken
+                  and pgconn.status == 0  # CONNECTION_OK
+                  and not select.select([pgconn.socket], [], [], 0)[0])
+    except Exception as error:  # a socket already gone, or the driver's own error about it
+        raise exc.DisconnectionError(str(error)) from error
+    if not usable:
+        dbapi_connection.close()  # the pool forgets it; psycopg warns of one left open
+        raise exc.DisconnectionError("the server closed the connection")
 
 
 @event.listens_for(Engine, "before_cursor_execute")
