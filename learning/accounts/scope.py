@@ -34,6 +34,12 @@ def hr_scope(actor: User | None) -> Department | None | bool:
     return grant.scope_department
 
 
+def in_scope_department_condition(scope: Department, department_column):
+    """Return a SQL condition: `department_column` names a department of `scope`'s subtree."""
+    return department_column.in_(
+        select(Department.id).where(Department.path.startswith(scope.path)))
+
+
 def officials_in_scope_condition(actor: User | None):
     """Return a SQL condition selecting the users whose records the actor may see as HR."""
     scope = hr_scope(actor)
@@ -41,9 +47,7 @@ def officials_in_scope_condition(actor: User | None):
         return User.id == actor.id
     if scope is None:
         return True
-    return User.department_id.in_(
-        select(Department.id).where(Department.path.startswith(scope.path))
-    )
+    return in_scope_department_condition(scope, User.department_id)
 
 
 def can_view_official(actor: User | None, official: User) -> bool:

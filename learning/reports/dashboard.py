@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from courses.models import Course
 from learning.accounts.models import Department, User, path_ids
-from learning.accounts.scope import hr_scope
+from learning.accounts.scope import hr_scope, in_scope_department_condition
 from learning.accounts.services import short_department_path
 from learning.campaigns.models import Campaign, CompletionDay, DepartmentSummary
 from learning.clock import ministry_day
@@ -60,8 +60,7 @@ def _scope_filter(query, actor: User | None, department_column):
     scope = hr_scope(actor)
     if scope is None:
         return query
-    return query.where(department_column.in_(
-        select(Department.id).where(Department.path.startswith(scope.path))))
+    return query.where(in_scope_department_condition(scope, department_column))
 
 
 @dataclass(frozen=True)

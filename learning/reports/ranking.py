@@ -31,7 +31,7 @@ from certificates import services as certificates
 from learning import clock
 from learning.accounts.audit import audit
 from learning.accounts.models import Department, User, path_ids
-from learning.accounts.scope import hr_scope
+from learning.accounts.scope import hr_scope, in_scope_department_condition
 from learning.campaigns.models import Campaign, CampaignMember
 from learning.db import db
 from learning.i18n import current_language
@@ -167,8 +167,7 @@ def standings_on(actor: User | None, campaign: Campaign, units: list[RollupRow],
                 or_(member.left_at.is_(None), member.left_at >= end)]
     scope = hr_scope(actor)
     if isinstance(scope, Department):  # HR of a subtree: only its departments' members
-        in_scope.append(member.department_id.in_(
-            select(Department.id).where(Department.path.startswith(scope.path))))
+        in_scope.append(in_scope_department_condition(scope, member.department_id))
     cells = (
         select(member.department_id.label("department_id"),
                func.count().label("people"),
