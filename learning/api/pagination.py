@@ -2,8 +2,8 @@
 `{"items": [...], "next_cursor": "..." | null}` out.
 
 A cursor is opaque to clients: the sort key of the last item sent, signed with the app's secret
-key and bound to the list it came from (endpoint, filters, reader). A cursor that was changed, cut, or taken from another
-list is refused with 400, never a 500. Keyset, not offset: a page starts after the last item
+key and bound to the list it came from (endpoint, filters, reader). A cursor that was changed,
+cut, or taken from another list is refused with 400, never a 500. Keyset, not offset: a page starts after the last item
 seen, so items added or removed meanwhile shift nothing (no duplicates, no gaps).
 
 Two ways to page, one cursor:

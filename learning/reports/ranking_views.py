@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from learning import clock
 from learning.campaigns import services as campaigns
-from learning.downloads import record_export, spend_pdf_budget
+from learning.downloads import content_disposition, record_export, spend_pdf_budget
 from learning.errors import PermissionDenied
 from learning.params import db_int
 from learning.reports import ranking as rankings
@@ -44,5 +44,5 @@ def pdf(campaign_id: int):
     record_export()
     filename = f"xep-hang-thi-dua-{ranking.campaign.id}-{ranking.today.isoformat()}.pdf"
     return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Content-Disposition": content_disposition(filename),
         "Cache-Control": "private, no-store"})
