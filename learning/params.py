@@ -25,6 +25,7 @@ from werkzeug.utils import cached_property
 DB_INT_MIN = -(2**31)
 DB_INT_MAX = 2**31 - 1
 _DB_INT_DIGITS = len(str(DB_INT_MAX))
+_ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 # NUL cannot be stored in PostgreSQL text; the other C0 controls (tab, LF and CR excepted) and
 # the noncharacters U+FFFE/U+FFFF are storable but break XML (XLSX exports, PDF metadata) and
@@ -49,6 +50,8 @@ def db_int(value) -> int:
     are refused before int() so that Python's 4,300-digit limit is never reached either.
     """
     text = str(value).strip()
+    if not _ASCII_INTEGER.fullmatch(text):  # int() also takes "1_000" and full-width digits
+        raise ValueError("not an integer")
     if len(text.lstrip("+-").lstrip("0")) > _DB_INT_DIGITS:
         raise ValueError("integer out of range")
     number = int(text)

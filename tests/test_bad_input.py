@@ -47,10 +47,16 @@ def test_page_numbers_keep_the_offset_within_the_database():
     assert (page_number(MultiDict({"page": str(DB_INT_MAX)}), 50) - 1) * 50 <= DB_INT_MAX
 
 
-@pytest.mark.parametrize("value", ["2147483648", "-2147483649", "9" * 5000, "", "1.5", "x"])
+@pytest.mark.parametrize("value", ["2147483648", "-2147483649", "9" * 5000, "", "1.5", "x",
+                                   "１２", "1_000", "٣", "+-1", "1\n2"])
 def test_db_int_refuses_what_no_column_holds(value):
     with pytest.raises(ValueError):
         db_int(value)
+
+
+def test_db_int_reads_plain_decimal_integers():
+    assert [db_int(text) for text in ("42", " 7 ", "+3", "-5", "007", str(DB_INT_MAX))] == \
+        [42, 7, 3, -5, 7, DB_INT_MAX]
 
 
 def test_a_nul_in_a_path_is_not_found(client, login_as):
