@@ -113,9 +113,7 @@ class CampaignMember(db.Model):
         # an index with left_at before sort_name cannot give the order (it sorted 1 M rows).
         Index("ix_campaign_members_current", "campaign_id", "sort_name", "user_id",
               postgresql_where=text("left_at IS NULL"), sqlite_where=text("left_at IS NULL")),
-        # The ranking's figures a week earlier read the dates off this index (PostgreSQL).
-        Index("ix_campaign_members_department", "campaign_id", "department_id", "state",
-              postgresql_include=["joined_at", "left_at", "completed_at"]),
+        Index("ix_campaign_members_department", "campaign_id", "department_id", "state"),
         Index("ix_campaign_members_user_id", "user_id"),
     )
 
