@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from learning import clock
-from learning.accounts.models import AuditEvent
+from learning.accounts.models import AuditEvent, Department, path_ids
 from learning.campaigns import services as campaigns
 from learning.campaigns.models import CampaignMember
 from learning.campaigns.summaries import ministry_day
@@ -145,6 +145,28 @@ def place(user, department, *, now) -> None:
     db.session.commit()
 
 
+def standings_from_every_row(campaign, units, day: date) -> dict[int, rankings.Standing]:
+    """The figures on `day` counted one member row at a time, as the ranking's rule says."""
+    end = clock.day_end(day)
+    on_time_end = clock.day_end(min(day, campaign.deadline))
+    unit_ids = {row.department_id for row in units}
+    figures: dict[int, list[int]] = {}
+    for member in db.session.scalars(select(CampaignMember).where(
+            CampaignMember.campaign_id == campaign.id)):
+        if not (member.joined_at < end and (member.left_at is None or member.left_at >= end)):
+            continue
+        department = db.session.get(Department, member.department_id)
+        unit_id = next((i for i in path_ids(department.path) if i in unit_ids), None)
+        if unit_id is None:
+            continue
+        done = member.completed_at is not None
+        counts = figures.setdefault(unit_id, [0, 0, 0])
+        counts[0] += 1
+        counts[1] += done and member.completed_at < end
+        counts[2] += done and member.completed_at < on_time_end
+    return {unit_id: rankings.Standing(*counts) for unit_id, counts in figures.items()}
+
+
 def unit(ranking, name: str) -> rankings.RankedUnit:
     return next(u for u in ranking.units if u.row.name == name)
 
@@ -162,8 +184,9 @@ def test_a_week_earlier_counts_who_was_in_scope_then(db, scene, count_queries):
     db.session.expire_all()
     with count_queries() as statements:
         rooms = rankings.campaign_ranking(None, campaign, today=ministry_day(NOW), depth=2)
-    # The week earlier is one grouped statement over the member rows, whatever the units.
-    assert len([s for s in statements if "campaign_members" in s]) == 1
+    # The week earlier: whether anyone was in the campaign then, and one grouped statement
+    # over the member rows changed since, whatever the units.
+    assert len([s for s in statements if "campaign_members" in s]) == 2
     data, infra = unit(rooms, "Phòng Dữ liệu"), unit(rooms, "Phòng Hạ tầng")
     # Today: Hoa, Hải, Tâm in Phòng Dữ liệu (2 done); Cường alone in Phòng Hạ tầng.
     assert (data.row.people, data.row.completed) == (3, 2)
@@ -179,11 +202,13 @@ def test_a_week_earlier_counts_who_was_in_scope_then(db, scene, count_queries):
     assert infra.completion_change == pytest.approx(-0.5)
     assert (infra.rank_before, infra.rank) == (1, 2) and infra.rank_change == -1
     assert (data.rank_before, data.rank) == (2, 1) and data.rank_change == 1
-    # Read for today, the member rows give today's figures (the same people, the same rule).
-    now = rankings.standings_on(None, campaign, [u.row for u in rooms.units], ministry_day(NOW))
-    assert {u.row.department_id: (u.row.people, u.row.completed + u.row.completed_late)
-            for u in rooms.units} == {
-        unit_id: (standing.people, standing.completed) for unit_id, standing in now.items()}
+    # Any day, the figures are those counted from every member row (as the rule says).
+    units = [u.row for u in rooms.units]
+    for day in (date(2026, 3, 1), date(2026, 4, 1), date(2026, 4, 2), date(2026, 6, 13),
+                date(2026, 6, 16), date(2026, 6, 17), ministry_day(NOW),
+                steps.DEADLINE, steps.DEADLINE + timedelta(days=1)):
+        assert rankings.standings_on(None, campaign, units, day) == \
+            standings_from_every_row(campaign, units, day), day
     # One level up, the same people: Cục Chuyển đổi số had 4 a week earlier, 1 of them done.
     top = rankings.campaign_ranking(None, campaign, today=ministry_day(NOW))
     cds = unit(top, "Cục Chuyển đổi số")
@@ -238,6 +263,10 @@ def test_on_time_a_week_earlier_means_by_the_deadline(db, tmp_path, monkeypatch)
     assert tccb.completion_rate_before == pytest.approx(2 / 3)
     assert tccb.on_time_rate_before == pytest.approx(1 / 3)
     assert (tccb.row.completed, tccb.row.completed_late) == (1, 1)
+    units = [tccb.row]
+    for day in (date(2026, 6, 11), deadline, date(2026, 6, 13), ministry_day(NOW)):
+        assert rankings.standings_on(None, campaign, units, day) == \
+            standings_from_every_row(campaign, units, day), day
 
 
 def test_places_before_and_after_with_ties_and_a_new_unit(db, scene, client, login_as):
