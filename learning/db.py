@@ -75,6 +75,29 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.close()
 
 
+# --- PostgreSQL: plans made for the values given ----------------------------------------------
+# psycopg prepares a statement the fifth time a connection runs it, and after five runs
+# PostgreSQL may switch a prepared statement to a generic plan, made blind to the values. On
+# skewed data that plan can be ruinous: `completed_at >= $1` is taken to match a third of the
+# rows whatever the day, and a people list filtered by completion date at a million members
+# went from 190 ms (custom plans) to 1-2 s (the generic plan) once prepared. Every statement is
+# planned for its values (the parse is still saved by preparing); planning a statement of ours
+# costs well under a millisecond.
+
+PLAN_CACHE_MODE = "force_custom_plan"
+
+
+@event.listens_for(Engine, "connect")
+def _configure_postgresql(dbapi_connection, connection_record):
+    """Have every PostgreSQL connection plan each statement for its values."""
+    if getattr(dbapi_connection, "pgconn", None) is None:  # SQLite
+        return
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET plan_cache_mode = {PLAN_CACHE_MODE}")
+    if not dbapi_connection.autocommit:
+        dbapi_connection.commit()
+
+
 # --- PostgreSQL: a transaction begins at the first statement that needs one -------------------
 # In READ COMMITTED (PostgreSQL's default, which HọcSố uses) each statement reads its own
 # snapshot whether or not it runs in a transaction, so plain SELECTs run outside one: a page

@@ -177,3 +177,21 @@ def test_a_connection_the_server_closed_is_replaced_without_an_error(db, probe):
     response = client.get("/_probe/backend")
     assert response.status_code == 200
     assert int(response.text) != first
+
+
+def test_prepared_statements_are_planned_for_their_values(db):
+    """psycopg prepares a statement run five times; PostgreSQL must not then plan it blind to
+    its values (a generic plan guessed a third of the rows for `>= $1` and read whole tables)."""
+    postgresql_only(db)
+    factories.UserFactory()
+    db.session.commit()
+    assert db.session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+    since = select(func.count()).select_from(User).where(User.created_at >= text(":since"))
+    for _ in range(12):
+        db.session.scalar(since, {"since": "2000-01-01"})
+    plans = db.session.execute(text(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+        "WHERE statement LIKE 'SELECT count(*) AS count_1 %users.created_at >= %'")).all()
+    assert len(plans) == 1, plans
+    generic, custom = plans[0]
+    assert generic == 0 and custom >= 6, plans[0]
