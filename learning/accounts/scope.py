@@ -6,7 +6,7 @@ Pure rules over the loaded grants; must not change state.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from learning.accounts.models import Department, User
 from learning.errors import PermissionDenied
@@ -34,15 +34,10 @@ def hr_scope(actor: User | None) -> Department | None | bool:
     return grant.scope_department
 
 
-def in_scope_department_condition(scope: Department, department_column, *,
-                                  written_in: bool = False):
-    """Return a SQL condition: `department_column` names a department of `scope`'s subtree.
-
-    `written_in` puts the path into the statement's text rather than a parameter (for a
-    statement whose plan must see it: see learning.reports.ranking.standings_on)."""
-    path = bindparam(None, scope.path, literal_execute=True) if written_in else scope.path
+def in_scope_department_condition(scope: Department, department_column):
+    """Return a SQL condition: `department_column` names a department of `scope`'s subtree."""
     return department_column.in_(
-        select(Department.id).where(Department.path.startswith(path)))
+        select(Department.id).where(Department.path.startswith(scope.path)))
 
 
 def officials_in_scope_condition(actor: User | None):
