@@ -11,16 +11,18 @@ immutable data, never ORM objects, so nothing is shared between requests or sess
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask import current_app, get_template_attribute, render_template, request
+from markupsafe import Markup
 from sqlalchemy import select
 
 from courses.models import Course, CourseFile, Lesson, Module
 from courses.packages import render_lesson_html
 from learning.db import db
+from learning.fragments import BoundedCache, Hole, Stencil, stencil_cache
+from learning.i18n import current_language
 from learning.markdown import RENDERER_VERSION
 
 
@@ -77,47 +79,6 @@ class Outline:
                 self.lessons[index + 1] if index + 1 < len(self.lessons) else None)
 
 
-class BoundedCache:
-    """A thread-safe least-recently-used map, bounded by entry count and by a total size."""
-
-    def __init__(self, max_entries: int, max_size: int | None = None,
-                 size_of: Callable[[object], int] = lambda value: 1) -> None:
-        self._entries: OrderedDict[Hashable, object] = OrderedDict()
-        self._lock = threading.Lock()
-        self._max_entries, self._max_size, self._size_of = max_entries, max_size, size_of
-        self._size = 0
-
-    def get_or_load(self, key: Hashable, load: Callable[[], object]):
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                return self._entries[key]
-        value = load()  # outside the lock: a slow load never blocks other keys' readers
-        with self._lock:
-            if key not in self._entries:
-                self._entries[key] = value
-                self._size += self._size_of(value)
-                while self._entries and (
-                        len(self._entries) > self._max_entries
-                        or (self._max_size is not None and self._size > self._max_size)):
-                    _key, evicted = self._entries.popitem(last=False)
-                    self._size -= self._size_of(evicted)
-        return value
-
-    def get(self, key: Hashable, default=None):
-        """Return the value cached under `key` (marking it recently used), else `default`."""
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                return self._entries[key]
-        return default
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._size = 0
-
-
 _outlines = BoundedCache(max_entries=512)
 # Lesson HTML is bounded by size too (characters): a ministry's whole catalog fits many times.
 _bodies = BoundedCache(max_entries=20_000, max_size=64 * 1024 * 1024, size_of=len)
@@ -149,6 +110,50 @@ def outline_of(course: Course) -> Outline:
     """Return the outline of the course's current version (no query once cached)."""
     return _outlines.get_or_load((course.id, course.content_version),
                                  lambda: _load_outline(course.id))
+
+
+PLAYER_OUTLINE = "courses/_player_outline.html"
+DONE_MARK = "courses/_done_mark.html"
+
+
+@dataclass(frozen=True)
+class _PlayerOutline:
+    stencil: Stencil
+    done_mark: Markup  # the ✓ and its words for screen readers, in the page's language
+
+    def __len__(self) -> int:  # the stencil cache is bounded by size
+        return len(self.stencil) + len(self.done_mark)
+
+
+def _render_player_outline(course: Course, language: str) -> _PlayerOutline:
+    context = {"outline": outline_of(course), "course_slug": course.slug,
+               "course_language": course.language, "hole": Hole}
+    done_mark = get_template_attribute(DONE_MARK, "done_mark")
+    return _PlayerOutline(Stencil(render_template(PLAYER_OUTLINE, **context)),
+                          Markup(done_mark(language)))
+
+
+def player_outline(course: Course, lesson_id: int, done_ids: set[int] | frozenset[int],
+                   quizzes_of: Callable[[int | None], str]) -> Markup:
+    """Return the lesson player's outline (a template global): the modules and lessons of the
+    course's current version, each lesson done marked, `lesson_id` the current one, and under
+    each module the quiz lines `quizzes_of(module_id)` returns (HTML; None: the course's own
+    quizzes). The outline's HTML is a stencil per course version and page language."""
+    language = current_language()
+    key = (course.id, course.content_version, course.slug, course.language, language,
+           request.script_root)
+    cached = stencil_cache(current_app, "player-outline", max_entries=1024).get_or_load(
+        key, lambda: _render_player_outline(course, language))
+    values: dict[str, str] = {"quizzes-course": quizzes_of(None)}
+    contents = outline_of(course)
+    for module in contents.modules:
+        values[f"quizzes-{module.id}"] = quizzes_of(module.id)
+    for item in contents.lessons:
+        done = item.id in done_ids
+        values[f"lesson-class-{item.id}"] = "is-done" if done else ""
+        values[f"lesson-mark-{item.id}"] = cached.done_mark if done else ""
+        values[f"lesson-current-{item.id}"] = ' aria-current="page"' if item.id == lesson_id else ""
+    return cached.stencil.fill(values)
 
 
 def _render(lesson: Lesson) -> str:

@@ -213,11 +213,13 @@ _COURSE_FOR = (
     .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id,
                                Enrolment.user_id == bindparam("user_id")))
     .where(Course.slug == bindparam("slug")))
-_DONE_IDS = select(LessonProgress.lesson_id).where(
-    LessonProgress.user_id == bindparam("user_id"),
-    LessonProgress.course_id == bindparam("course_id"),
-    LessonProgress.completed_at.is_not(None))
-_DONE_IDS_IN_CYCLE = _DONE_IDS.where(LessonProgress.completed_at >= bindparam("since"))
+# On the table's columns, not the entity's: a plain Core statement skips the ORM's handling of
+# the result (half of its cost), and ids are all it returns.
+_progress = LessonProgress.__table__.c
+_DONE_IDS = select(_progress.lesson_id).where(
+    _progress.user_id == bindparam("user_id"), _progress.course_id == bindparam("course_id"),
+    _progress.completed_at.is_not(None))
+_DONE_IDS_IN_CYCLE = _DONE_IDS.where(_progress.completed_at >= bindparam("since"))
 
 
 def course_for(user: User, slug: str) -> tuple[Course, Enrolment | None]:

@@ -109,8 +109,7 @@ def lesson(slug: str, lesson_slug: str):
     previous, following = contents.neighbours(lesson.id)
     return render_template(
         "courses/lesson.html", course=course, lesson=lesson, html=html, previous=previous,
-        following=following, modules=contents.pairs, enrolment=enrolment,
-        form=ActionForm(),
+        following=following, enrolment=enrolment,
     )
 
 

@@ -12,6 +12,7 @@ from certificates import cli as certificates_cli
 from certificates import services as certificate_services
 from certificates import views as certificates_views
 from courses import cli as courses_cli
+from courses import outline as course_outline
 from courses import signals as course_signals
 from courses import views as courses_views
 from courses.services import get_enrolment
@@ -39,11 +40,13 @@ from learning.reports import people_views
 from learning.reports import ranking_views
 from learning.reports import views as reports_views
 from learning.site import cli as site_cli
+from learning.site import header as site_header
 from learning.site import views as site_views
 from learning.tasks import services as task_services
 from learning.tasks import signals as task_signals
 from learning.tasks import views as tasks_views
 from quizzes import cli as quizzes_cli
+from quizzes import status_line as quiz_status_line
 from quizzes import services as quiz_services
 from quizzes import signals as quiz_signals
 from quizzes import views as quizzes_views
@@ -108,6 +111,9 @@ def register(app: Flask) -> None:
     login_manager.request_loader(api_auth.load_user_from_request)
     # No cookie authenticates an API request, so there is no session for a CSRF token to guard.
     csrf.exempt(api_views.bp)
+    app.add_template_global(site_header.site_header, "site_header")
+    app.add_template_global(course_outline.player_outline, "player_outline")
+    app.add_template_global(quiz_status_line.quiz_line, "quiz_line")
     app.add_template_filter(i18n.format_duration, "duration")
     app.add_template_filter(i18n.format_estimate, "estimate")
     app.add_template_filter(i18n.format_iso_date, "localdate")

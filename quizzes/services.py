@@ -20,12 +20,12 @@ from sqlalchemy.exc import IntegrityError
 
 from courses.models import Course, Enrolment, Lesson, LessonProgress, Module
 from courses.packages import CourseSpec, PackageError, Problem
-from courses.outline import BoundedCache
 from courses.services import get_enrolment, modules_by_folder, new_content_version
 from learning.accounts.models import User
 from learning.accounts.services import audit, require_admin
 from learning.db import db, insert_for
 from learning.errors import NotFound, PermissionDenied, RuleViolation
+from learning.fragments import BoundedCache
 from quizzes import gift, grading
 from quizzes.models import AttemptAnswer, Quiz, QuizAttempt, QuizQuestion
 from quizzes.package import (

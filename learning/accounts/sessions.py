@@ -45,16 +45,20 @@ def start_session(user: User, *, now: datetime, ip: str = "", user_agent: str = 
     return token
 
 
-def is_live(row: UserSession, *, now: datetime, idle: timedelta, lifetime: timedelta) -> bool:
-    """Tell whether a session still works: not ended, not idle too long, not too old."""
+def is_live(row, *, now: datetime, idle: timedelta, lifetime: timedelta) -> bool:
+    """Tell whether a session still works: not ended, not idle too long, not too old (`row`: a
+    UserSession, or a row with its `ended_at`, `last_seen_at` and `created_at`)."""
     return (row.ended_at is None and now < row.last_seen_at + idle
             and now < row.created_at + lifetime)
 
 
 # One statement for the session, the account, its department and its role grants; built once,
-# as every signed-in request runs it.
+# as every signed-in request runs it. The session's times come as plain columns: an entity
+# would cost the ORM a second object to build, track and expire on every request.
 _SESSION_USER = (
-    select(UserSession, User).join(User, User.id == UserSession.user_id)
+    select(User, UserSession.id.label("session_id"), UserSession.ended_at,
+           UserSession.last_seen_at, UserSession.created_at)
+    .select_from(UserSession).join(User, User.id == UserSession.user_id)
     .where(UserSession.token_hash == bindparam("token_hash")).options(joinedload(User.grants)))
 
 
@@ -72,11 +76,11 @@ def load_session_user(
     found = db.session.execute(_SESSION_USER, {"token_hash": _digest(token)}).unique().first()
     if found is None:
         return None
-    row, user = found
-    if not is_live(row, now=now, idle=idle, lifetime=lifetime) or not user.is_active:
+    user = found[0]
+    if not is_live(found, now=now, idle=idle, lifetime=lifetime) or not user.is_active:
         return None
-    if row.last_seen_at <= now - touch_every:
-        _touch(row.id, now=now, touch_every=touch_every)
+    if found.last_seen_at <= now - touch_every:
+        _touch(found.session_id, now=now, touch_every=touch_every)
     user.session_token = token
     return user
 

@@ -13,13 +13,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from courses.outline import BoundedCache
 from courses.models import Course, Enrolment, Module
 from courses.packages import CourseSpec, PackageError, Problem
 from courses.services import get_enrolment, may_open_lessons, modules_by_folder
 from learning.accounts.models import User
 from learning.db import db
 from learning.errors import NotFound, PermissionDenied, RuleViolation
+from learning.fragments import BoundedCache
 from learning.tasks import images
 from learning.tasks.models import PracticalTask, TaskSubmission
 from learning.tasks.package import parse_tasks

@@ -1,0 +1,146 @@
+"""Stencils (learning.fragments): parts of pages rendered once with holes and filled on every
+request. What is filled must be exactly what a fresh render gives, for every official, and no
+text from a user or a package can open a hole."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import render_template
+from flask_login import login_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+from learning.fragments import BoundedCache, Hole, Stencil
+from learning.site import header
+from tests import factories
+from tests.conftest import page_text
+from tests.courses import steps
+from tests.quizzes import steps as quiz_steps
+
+
+def test_a_stencil_fills_its_holes_in_order():
+    stencil = Stencil(f"<p>{Hole('a')}, {Hole('b')} and {Hole('a')}</p>")
+    assert stencil.names == ("a", "b", "a")
+    filled = stencil.fill({"a": "1", "b": Markup("<b>2</b>")})
+    assert filled == "<p>1, <b>2</b> and 1</p>" and isinstance(filled, Markup)
+    with pytest.raises(KeyError):
+        stencil.fill({"a": "1"})  # a hole left empty is a mistake, never silent
+
+
+def test_a_marker_without_this_process_nonce_is_plain_text():
+    forged = "\ue000" + "0" * 16 + ":a\ue001"
+    stencil = Stencil(f"<p>{forged}{Hole('b')}</p>")
+    assert stencil.names == ("b",)
+    assert stencil.fill({"b": "x"}) == f"<p>{forged}x</p>"
+    with pytest.raises(ValueError):
+        Hole("a\ue001b")
+
+
+def test_a_bounded_cache_keeps_the_most_recent_entries():
+    cache = BoundedCache(max_entries=3, max_size=10, size_of=len)
+    for key in "abcd":
+        cache.get_or_load(key, lambda key=key: key * 2)
+    assert cache.get("a") is None and cache.get("d") == "dd"
+    cache.get_or_load("e", lambda: "e" * 9)  # 9 characters: the others must go
+    assert cache.get("b") is None and cache.get("c") is None and cache.get("d") is None
+    assert cache.get("e") == "e" * 9
+
+
+@pytest.mark.parametrize("roles", [("learner",), ("mentor",), ("hr",), ("admin",),
+                                   ("learner", "mentor", "hr", "admin")])
+@pytest.mark.parametrize("path", ["/", "/courses", "/hr/people", "/admin/users?q=%3Cb%3E",
+                                  "/no/such/page"])
+def test_the_header_is_what_a_fresh_render_gives(app, db, roles, path):
+    name = 'Nguyễn <b>"Thị"</b> & Hoà ' + str(Hole("csrf"))  # as if a name could open a hole
+    user = factories.UserFactory(roles=set(roles), full_name=name)
+    db.session.commit()
+    for language in ("vi", "en", "ko"):
+        user.preferred_language = language
+        for _ in range(2):  # rendered, then filled from the stencil
+            with app.test_request_context(path, headers={"Accept-Language": language}):
+                user.session_token = "t"
+                login_user(user)
+                fresh = render_template(header.TEMPLATE, **header.header_inputs(),
+                                        user_name=name, csrf=generate_csrf(),
+                                        next_path=path.split("?")[0] + ("?" + path.split("?")[1]
+                                                                         if "?" in path else ""))
+                assert header.site_header() == fresh
+    assert "&lt;b&gt;&#34;Thị&#34;&lt;/b&gt; &amp; Hoà" in fresh
+
+
+def test_the_signed_out_header_is_what_a_fresh_render_gives(app):
+    for _ in range(2):
+        with app.test_request_context("/login?next=%2Fcourses"):
+            fresh = render_template(header.TEMPLATE, **header.header_inputs(), user_name="",
+                                    csrf=generate_csrf(), next_path="/login?next=%2Fcourses")
+            assert header.site_header() == fresh
+            assert "Đăng nhập" not in fresh  # the sign-in page does not offer itself
+
+
+SLUG = "khoa-khuon"
+
+
+def _course(tmp_path, lesson_title="Bài A"):
+    return quiz_steps.quiz_course(
+        tmp_path / "p", SLUG, module_quiz=quiz_steps.true_false_quiz("kiem-tra-mot", 2, max_attempts=2),
+        lessons=({"slug": "a", "title": lesson_title, "body": "Nội dung A.\n"}, "b", "c"))
+
+
+def _sidebar(response) -> str:
+    assert response.status_code == 200
+    return re.search(r'<nav class="player-sidebar".*?</nav>', response.data.decode(),
+                     re.S).group(0)
+
+
+def test_each_official_sees_their_own_marks_in_the_shared_outline(app, client, login_as,
+                                                                   tmp_path):
+    _course(tmp_path, lesson_title="Bài <i>A</i> " + str(Hole("lesson-current-1")))
+    first = login_as("learner")
+    steps.enrol(client, SLUG)
+    steps.mark_done(client, SLUG, "a")
+    other_user = steps.official()
+    other = steps.new_client(app, other_user)
+    steps.enrol(other, SLUG)
+    steps.mark_done(other, SLUG, "b")
+    steps.mark_done(other, SLUG, "c")
+
+    mine = _sidebar(client.get(f"/courses/{SLUG}/lessons/b"))
+    theirs = _sidebar(other.get(f"/courses/{SLUG}/lessons/b"))
+    assert [("is-done" in steps.lesson_item_class(mine, SLUG, lesson)) for lesson in "abc"] \
+        == [True, False, False]
+    assert [("is-done" in steps.lesson_item_class(theirs, SLUG, lesson)) for lesson in "abc"] \
+        == [False, True, True]
+    assert mine.count('class="done-mark"') == 1 and theirs.count('class="done-mark"') == 2
+    for sidebar in (mine, theirs):
+        assert len(re.findall(r'aria-current="page"', sidebar)) == 1
+        assert re.search(rf'<a href="/courses/{SLUG}/lessons/b"\s+aria-current="page"', sidebar)
+        assert "Bài &lt;i&gt;A&lt;/i&gt;" in sidebar  # a title is text, not a hole or markup
+    assert first.id != other_user.id
+
+
+def test_a_quiz_line_follows_the_official_own_standing(app, client, login_as, tmp_path):
+    _course(tmp_path)
+    login_as("learner", preferred_language="en")
+    steps.enrol(client, SLUG)
+    other = steps.new_client(app, steps.official(preferred_language="en"))
+    steps.enrol(other, SLUG)
+    attempt = quiz_steps.start(other, SLUG, "kiem-tra-mot")  # one of two attempts, failed
+    quiz_steps.submit(other, attempt, quiz_steps.answer_fields(
+        quiz_steps.get_attempt(attempt).layout, right=0))
+
+    assert "2 attempts left" in page_text(client.get(f"/courses/{SLUG}/lessons/a"))
+    theirs = page_text(other.get(f"/courses/{SLUG}/lessons/a"))
+    assert "1 attempt left" in theirs and "best score 0%" in theirs
+    assert "2 attempts left" in page_text(client.get(f"/courses/{SLUG}/lessons/a"))
+
+
+def test_the_stencils_templates_read_only_their_inputs(app):
+    """A stencil's template must not read the official or the request: what it reads besides
+    its holes is its cache key."""
+    for name in (header.TEMPLATE, "courses/_player_outline.html", "quizzes/_status_line.html"):
+        source = app.jinja_loader.get_source(app.jinja_env, name)[0]
+        code = re.sub(r"\{#.*?#\}", "", source, flags=re.S)  # comments may name them
+        assert not re.search(r"\b(current_user|request|session|g)\.", code), name
+        assert "csrf_token()" not in code, name
