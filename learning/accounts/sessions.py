@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
-from learning.accounts.models import User, UserSession
+from learning.accounts.models import RoleGrant, User, UserSession
 from learning.db import db
 
 log = logging.getLogger(__name__)
@@ -52,14 +52,17 @@ def is_live(row, *, now: datetime, idle: timedelta, lifetime: timedelta) -> bool
             and now < row.created_at + lifetime)
 
 
-# One statement for the session, the account, its department and its role grants; built once,
-# as every signed-in request runs it. The session's times come as plain columns: an entity
-# would cost the ORM a second object to build, track and expire on every request.
+# One statement for the session, the account and its role grants; built once, as every
+# signed-in request runs it. The session's times come as plain columns (an entity would cost
+# the ORM a second object to build and track on every request), and the departments (the
+# official's, an HR grant's scope) load when a page reads them: most pages never do.
 _SESSION_USER = (
     select(User, UserSession.id.label("session_id"), UserSession.ended_at,
            UserSession.last_seen_at, UserSession.created_at)
     .select_from(UserSession).join(User, User.id == UserSession.user_id)
-    .where(UserSession.token_hash == bindparam("token_hash")).options(joinedload(User.grants)))
+    .where(UserSession.token_hash == bindparam("token_hash"))
+    .options(joinedload(User.grants).lazyload(RoleGrant.scope_department),
+             lazyload(User.department)))
 
 
 def load_session_user(
