@@ -48,7 +48,7 @@ from learning.campaigns.models import (
 )
 from learning.accounts.audit import audit
 from learning.clock import day_end, ministry_day, ministry_zone
-from learning.db import db
+from learning.db import db, plan_for_values
 from learning.errors import NotFound, PermissionDenied, RuleViolation
 from learning.spreadsheet import Column
 from learning.text import fold
@@ -276,6 +276,7 @@ def _order(sort: str, *, sort_name, department_path, state, completed_at, score,
 def _build(actor: User | None, filters: PeopleFilter, today: date) -> _Query:
     scope = _require_hr(actor)
     check_filters(filters)
+    plan_for_values(db.session)  # date ranges over a million members (learning.db)
     department = _department(scope, filters.department_id)
     campaign = _campaign(actor, filters.campaign_id)
     course = _course(filters.course_id)

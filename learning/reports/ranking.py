@@ -34,7 +34,7 @@ from learning.accounts.audit import audit
 from learning.accounts.models import Department, User, path_ids
 from learning.accounts.scope import hr_scope, in_scope_department_condition
 from learning.campaigns.models import Campaign, CampaignMember
-from learning.db import db
+from learning.db import db, plan_for_values
 from learning.i18n import current_language
 from learning.reports.rollup import RollupRow, department_rollup
 from learning.text import text_sort_key
@@ -169,6 +169,7 @@ def standings_on(actor: User | None, campaign: Campaign, units: list[RollupRow],
         return {}
     member = CampaignMember
     end = clock.day_end(day)  # the first moment after `day` on the ministry's calendar
+    plan_for_values(db.session)  # ranges of join, leave and completion times (learning.db)
     first_joined = db.session.execute(
         select(func.min(member.joined_at)).where(member.campaign_id == campaign.id)).scalar()
     if first_joined is None or first_joined >= end:  # nobody was in the campaign then
