@@ -110,6 +110,7 @@ def _places(keys: list[tuple]) -> list[int]:
 def campaign_ranking(actor: User | None, campaign: Campaign, *, today: date,
                      depth: int | None = None) -> Ranking:
     """Rank the units of the actor's scope on a campaign (see the module docstring)."""
+    plan_for_values(db.session)  # ranges of join, leave and completion times (learning.db)
     rows = department_rollup(actor, campaign=campaign, today=today, only_counted=True)
     depths = sorted({row.depth for row in rows})
     if depth is None or depth not in depths:
@@ -169,7 +170,6 @@ def standings_on(actor: User | None, campaign: Campaign, units: list[RollupRow],
         return {}
     member = CampaignMember
     end = clock.day_end(day)  # the first moment after `day` on the ministry's calendar
-    plan_for_values(db.session)  # ranges of join, leave and completion times (learning.db)
     first_joined = db.session.execute(
         select(func.min(member.joined_at)).where(member.campaign_id == campaign.id)).scalar()
     if first_joined is None or first_joined >= end:  # nobody was in the campaign then
