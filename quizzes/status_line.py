@@ -8,6 +8,7 @@ from flask import current_app, get_template_attribute, request
 from markupsafe import Markup
 
 from learning.fragments import stencil_cache
+from learning.i18n import current_language
 from quizzes.services import QuizStatus
 
 TEMPLATE = "quizzes/_status_line.html"
@@ -22,7 +23,7 @@ def quiz_line(status: QuizStatus, course, enrolment, language: str) -> Markup:
            status.is_locked, status.best_percent, status.attempts_left,
            len(missing.lessons) if missing else 0,
            tuple((quiz.slug, quiz.title) for quiz in missing.quizzes) if missing else (),
-           language, request.script_root)
+           language, current_language(), request.script_root)  # the words: the page's
     return stencil_cache(current_app, "quiz-lines", max_entries=8192).get_or_load(
         key, lambda: Markup(get_template_attribute(TEMPLATE, "quiz_line")(
             status, course, enrolment, language)))

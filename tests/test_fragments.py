@@ -70,6 +70,13 @@ def test_the_header_is_what_a_fresh_render_gives(app, db, roles, path):
     assert "&lt;b&gt;&#34;Thị&#34;&lt;/b&gt; &amp; Hoà" in fresh
 
 
+def test_the_header_follows_the_ministry_name(app, monkeypatch):
+    for name in ("Bộ Thử nghiệm", "Bộ Ngoại giao"):
+        monkeypatch.setitem(app.config, "MINISTRY_NAME", name)
+        with app.test_request_context("/"):
+            assert f'<span class="brand-ministry">{name}</span>' in header.site_header()
+
+
 def test_the_signed_out_header_is_what_a_fresh_render_gives(app):
     for _ in range(2):
         with app.test_request_context("/login?next=%2Fcourses"):

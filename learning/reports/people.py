@@ -276,7 +276,6 @@ def _order(sort: str, *, sort_name, department_path, state, completed_at, score,
 def _build(actor: User | None, filters: PeopleFilter, today: date) -> _Query:
     scope = _require_hr(actor)
     check_filters(filters)
-    plan_for_values(db.session)  # date ranges over a million members (learning.db)
     department = _department(scope, filters.department_id)
     campaign = _campaign(actor, filters.campaign_id)
     course = _course(filters.course_id)
@@ -541,6 +540,7 @@ def _summary_total(query: _Query, filters: PeopleFilter) -> int | None:
 def count_people(actor: User | None, filters: PeopleFilter, *, today: date) -> int:
     """Return how many rows the people list with these filters has (counted in the list's
     own rows: exports record the exact number they write)."""
+    plan_for_values(db.session)  # date ranges over a million members (learning.db)
     return _count(_build(actor, filters, today))
 
 
@@ -551,6 +551,10 @@ def list_people(actor: User | None, filters: PeopleFilter, *, today: date,
 
     Raises PermissionDenied for non-HR, RuleViolation (field = the page's parameter name) for
     a filter no list has, BadCursor for a cursor that is not one of this list's."""
+    # Date ranges over a million members (learning.db). Not for exports (iter_people): their
+    # statement runs once through a server-side cursor, never prepared, so planned for its
+    # values anyway.
+    plan_for_values(db.session)
     query = _build(actor, filters, today)
     limit = max(1, min(limit, MAX_LIMIT))
     statement = _ordered(query)

@@ -37,7 +37,8 @@ def header_inputs() -> dict:
 def site_header() -> Markup:
     """Return the header's HTML for this request (a template global: `{{ site_header() }}`)."""
     inputs = header_inputs()
-    key = (i18n.current_language(), request.script_root, *inputs.values())
+    key = (i18n.current_language(), request.script_root, current_app.config["MINISTRY_NAME"],
+           *inputs.values())
     stencil = stencil_cache(current_app, "header", max_entries=4096).get_or_load(
         key, lambda: Stencil(render_template(TEMPLATE, **inputs, **_HOLES)))
     return stencil.fill({
