@@ -11,18 +11,14 @@ immutable data, never ORM objects, so nothing is shared between requests or sess
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import current_app, get_template_attribute, render_template, request
-from markupsafe import Markup
 from sqlalchemy import select
 
 from courses.models import Course, CourseFile, Lesson, Module
 from courses.packages import render_lesson_html
 from learning.db import db
-from learning.fragments import BoundedCache, Hole, Stencil, stencil_cache
-from learning.i18n import current_language
+from learning.fragments import BoundedCache
 from learning.markdown import RENDERER_VERSION
 
 
@@ -62,11 +58,6 @@ class Outline:
     def __post_init__(self) -> None:
         object.__setattr__(self, "lessons",
                            tuple(lesson for module in self.modules for lesson in module.lessons))
-
-    @property
-    def pairs(self) -> list[tuple[OutlineModule, tuple[OutlineLesson, ...]]]:
-        """(module, lessons) pairs, as the course and lesson templates iterate them."""
-        return [(module, module.lessons) for module in self.modules]
 
     def lesson(self, slug: str) -> OutlineLesson | None:
         """Return the current lesson with this slug, if any."""
@@ -110,50 +101,6 @@ def outline_of(course: Course) -> Outline:
     """Return the outline of the course's current version (no query once cached)."""
     return _outlines.get_or_load((course.id, course.content_version),
                                  lambda: _load_outline(course.id))
-
-
-PLAYER_OUTLINE = "courses/_player_outline.html"
-DONE_MARK = "courses/_done_mark.html"
-
-
-@dataclass(frozen=True)
-class _PlayerOutline:
-    stencil: Stencil
-    done_mark: Markup  # the ✓ and its words for screen readers, in the page's language
-
-    def __len__(self) -> int:  # the stencil cache is bounded by size
-        return len(self.stencil) + len(self.done_mark)
-
-
-def _render_player_outline(course: Course, language: str) -> _PlayerOutline:
-    context = {"outline": outline_of(course), "course_slug": course.slug,
-               "course_language": course.language, "hole": Hole}
-    done_mark = get_template_attribute(DONE_MARK, "done_mark")
-    return _PlayerOutline(Stencil(render_template(PLAYER_OUTLINE, **context)),
-                          Markup(done_mark(language)))
-
-
-def player_outline(course: Course, lesson_id: int, done_ids: set[int] | frozenset[int],
-                   quizzes_of: Callable[[int | None], str]) -> Markup:
-    """Return the lesson player's outline (a template global): the modules and lessons of the
-    course's current version, each lesson done marked, `lesson_id` the current one, and under
-    each module the quiz lines `quizzes_of(module_id)` returns (HTML; None: the course's own
-    quizzes). The outline's HTML is a stencil per course version and page language."""
-    language = current_language()
-    key = (course.id, course.content_version, course.slug, course.language, language,
-           request.script_root)
-    cached = stencil_cache(current_app, "player-outline", max_entries=1024).get_or_load(
-        key, lambda: _render_player_outline(course, language))
-    values: dict[str, str] = {"quizzes-course": quizzes_of(None)}
-    contents = outline_of(course)
-    for module in contents.modules:
-        values[f"quizzes-{module.id}"] = quizzes_of(module.id)
-    for item in contents.lessons:
-        done = item.id in done_ids
-        values[f"lesson-class-{item.id}"] = "is-done" if done else ""
-        values[f"lesson-mark-{item.id}"] = cached.done_mark if done else ""
-        values[f"lesson-current-{item.id}"] = ' aria-current="page"' if item.id == lesson_id else ""
-    return cached.stencil.fill(values)
 
 
 def _render(lesson: Lesson) -> str:

@@ -12,7 +12,7 @@ from certificates import cli as certificates_cli
 from certificates import services as certificate_services
 from certificates import views as certificates_views
 from courses import cli as courses_cli
-from courses import outline as course_outline
+from courses import player as course_player
 from courses import signals as course_signals
 from courses import views as courses_views
 from courses.services import get_enrolment
@@ -112,7 +112,7 @@ def register(app: Flask) -> None:
     # No cookie authenticates an API request, so there is no session for a CSRF token to guard.
     csrf.exempt(api_views.bp)
     app.add_template_global(site_header.site_header, "site_header")
-    app.add_template_global(course_outline.player_outline, "player_outline")
+    app.add_template_global(course_player.player_outline, "player_outline")
     app.add_template_global(quiz_status_line.quiz_line, "quiz_line")
     app.add_template_filter(i18n.format_duration, "duration")
     app.add_template_filter(i18n.format_estimate, "estimate")
