@@ -540,7 +540,10 @@ def _summary_total(query: _Query, filters: PeopleFilter) -> int | None:
 def count_people(actor: User | None, filters: PeopleFilter, *, today: date) -> int:
     """Return how many rows the people list with these filters has (counted in the list's
     own rows: exports record the exact number they write)."""
-    plan_for_values(db.session)  # date ranges over a million members (learning.db)
+    # Date ranges over a million members (learning.db). An export counts first, so its
+    # streamed rows are read in the same transaction, under the same setting: harmless, as a
+    # server-side cursor's statement is never prepared and always planned for its values.
+    plan_for_values(db.session)
     return _count(_build(actor, filters, today))
 
 
@@ -551,10 +554,7 @@ def list_people(actor: User | None, filters: PeopleFilter, *, today: date,
 
     Raises PermissionDenied for non-HR, RuleViolation (field = the page's parameter name) for
     a filter no list has, BadCursor for a cursor that is not one of this list's."""
-    # Date ranges over a million members (learning.db). Not for exports (iter_people): their
-    # statement runs once through a server-side cursor, never prepared, so planned for its
-    # values anyway.
-    plan_for_values(db.session)
+    plan_for_values(db.session)  # date ranges over a million members (learning.db)
     query = _build(actor, filters, today)
     limit = max(1, min(limit, MAX_LIMIT))
     statement = _ordered(query)
