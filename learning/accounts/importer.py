@@ -35,7 +35,7 @@ from learning.accounts.services import (
     require_admin,
     split_path,
 )
-from learning.db import db
+from learning.db import db, note_bulk_write
 from learning.params import has_unstorable
 from learning.text import fold
 
@@ -551,6 +551,8 @@ def import_officials(
         ])
     session.flush()
     session.expire_all()
+    note_bulk_write(session, (User.__tablename__, RoleGrant.__tablename__),
+                    len(inserts) + len(updates))
     placed = [values["id"] for values in updates]
     for start in range(0, len(inserts), BATCH):
         placed.extend(session.scalars(select(User.id).where(User.staff_number.in_(

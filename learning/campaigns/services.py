@@ -25,7 +25,7 @@ from learning.accounts.scope import hr_scope, is_admin
 from learning.campaigns import summaries
 from learning.campaigns.models import Campaign, CampaignDepartment, CampaignMember
 from learning.clock import ministry_day
-from learning.db import db, insert_for
+from learning.db import COUNT_ROWS, db, insert_for, note_bulk_write
 from learning.errors import NotFound, PermissionDenied, RuleViolation
 from learning.params import has_unstorable
 from learning.text import fold
@@ -209,8 +209,9 @@ def _enrol_all(campaign: Campaign, users, *, now: datetime) -> None:
         select(users.c.id, literal(campaign.course_id), literal("hr"), literal(now),
                literal(0), literal(0), literal(0), literal(1))
         .where(text("true")))  # SQLite: a WHERE keeps ON CONFLICT from reading as a join's
-    db.session.execute(statement.on_conflict_do_nothing(index_elements=["user_id",
-                                                                         "course_id"]))
+    enrolled = db.session.execute(statement.on_conflict_do_nothing(
+        index_elements=["user_id", "course_id"]), execution_options=COUNT_ROWS).rowcount
+    note_bulk_write(db.session, (Enrolment.__tablename__,), enrolled)
 
 
 def _join_all(campaign: Campaign, *, now: datetime, user_ids: list[int] | None = None) -> None:
@@ -223,11 +224,13 @@ def _join_all(campaign: Campaign, *, now: datetime, user_ids: list[int] | None =
     db.session.execute(update(CampaignMember).where(
         CampaignMember.campaign_id == campaign.id, CampaignMember.left_at.is_not(None),
         CampaignMember.user_id.in_(select(users.c.id))).values(left_at=None, joined_at=now))
-    db.session.execute(insert_for(db.session, CampaignMember).from_select(
+    joined = db.session.execute(insert_for(db.session, CampaignMember).from_select(
         ["campaign_id", "user_id", "department_id", "state", "sort_name", "joined_at"],
         select(literal(campaign.id), users.c.id, literal(0), literal("not_started"),
                users.c.sort_name, literal(now)).where(text("true")),
-    ).on_conflict_do_nothing(index_elements=["campaign_id", "user_id"]))
+    ).on_conflict_do_nothing(index_elements=["campaign_id", "user_id"]),
+        execution_options=COUNT_ROWS).rowcount
+    note_bulk_write(db.session, (CampaignMember.__tablename__,), joined)
 
 
 def _leave_outside(campaign: Campaign, *, now: datetime, user_ids: list[int] | None = None):

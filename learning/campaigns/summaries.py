@@ -41,7 +41,7 @@ from learning.campaigns.models import (
     EnrolmentSummary,
 )
 from learning.clock import day_end, ministry_day, ministry_zone
-from learning.db import db, insert_for
+from learning.db import COUNT_ROWS, db, insert_for, note_bulk_write
 
 COUNTED = ("people", "not_started", "in_progress", "completed", "completed_late",
            "score_sum", "score_count")
@@ -391,7 +391,7 @@ def rebuild_course(course_id: int) -> None:
     db.session.execute(delete(EnrolmentSummary).where(EnrolmentSummary.course_id == course_id))
     db.session.execute(delete(DepartmentSummary).where(
         DepartmentSummary.kind == "course", DepartmentSummary.ref_id == course_id))
-    db.session.execute(EnrolmentSummary.__table__.insert().from_select(
+    counted = db.session.execute(EnrolmentSummary.__table__.insert().from_select(
         ["enrolment_id", "user_id", "course_id", "department_id", "state", "completed_at",
          "score"],
         select(Enrolment.id, Enrolment.user_id, Enrolment.course_id,
@@ -399,7 +399,8 @@ def rebuild_course(course_id: int) -> None:
                Enrolment.completed_at,
                case((Enrolment.completed_at.is_not(None), _score_sql()), else_=None))
         .join(User, User.id == Enrolment.user_id)
-        .where(Enrolment.course_id == course_id)))
+        .where(Enrolment.course_id == course_id)), execution_options=COUNT_ROWS).rowcount
+    note_bulk_write(db.session, (EnrolmentSummary.__tablename__,), counted)
     db.session.execute(DepartmentSummary.__table__.insert().from_select(
         ["kind", "ref_id", "department_id", *COUNTED],
         select(literal("course"), literal(course_id), EnrolmentSummary.department_id,
