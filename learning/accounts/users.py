@@ -18,6 +18,7 @@ from learning.accounts.passwords import set_password, validate_new_password
 from learning.accounts.scope import (
     SYSTEM,
     can_use_hr_pages,
+    can_view_official,
     officials_in_scope_condition,
     require_admin,
 )
@@ -235,6 +236,19 @@ def get_user(user_id: int) -> User:
     if user is None:
         raise NotFound(_l("No such account."))
     return user
+
+
+def get_official(actor: User | None, user_id: int) -> User:
+    """Return the official `user_id` names for HR's pages, if the actor may see their records
+    (HR within scope, administrators). Someone without HR rights is refused before any look-up
+    (PermissionDenied); an unknown official and one outside the actor's scope are NotFound
+    alike, so HR cannot probe which accounts exist elsewhere."""
+    if not can_use_hr_pages(actor):
+        raise PermissionDenied(_l("Only HR and administrators may see this."))
+    official = db.session.get(User, user_id)
+    if official is None or not can_view_official(actor, official):
+        raise NotFound(_l("No such official."))
+    return official
 
 
 def _officials_conditions(actor: User | None, query: str, department: Department | None):

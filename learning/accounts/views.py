@@ -580,10 +580,7 @@ def _export_officials(fmt: str):
 @login_required
 def hr_official(user_id: int):
     """Show one official within the HR official's scope."""
-    if not accounts.can_use_hr_pages(current_user):  # before the lookup: no probing for ids
-        abort(403)
-    user = accounts.get_user(user_id)
-    accounts.require_view_official(current_user, user)
+    user = accounts.get_official(current_user._get_current_object(), user_id)
     return render_template("accounts/hr_official.html", user=user,
                            department_path=_department_path(user.department),
                            role_labels=ROLE_LABELS)

@@ -4,7 +4,7 @@ administrators (/hr/officials/<id>/transcript). The rules live in the services."
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, url_for
+from flask import Blueprint, Response, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -17,10 +17,9 @@ bp = Blueprint("reports", __name__)
 
 
 def _official(user_id: int):
-    """The official of an HR URL: HR rights first (no probing for ids), then the look-up."""
-    if not accounts.can_use_hr_pages(current_user):
-        abort(403)
-    return accounts.get_user(user_id)
+    """The official of an HR URL: HR rights first, then the look-up, which finds nobody
+    outside the reader's scope (as the API's transcript does)."""
+    return accounts.get_official(current_user._get_current_object(), user_id)
 
 
 def _page(official, *, back_url: str, back_label: str, pdf_url: str):

@@ -49,10 +49,12 @@ def test_scoped_hr_opens_officials_in_scope_only(client, login_as, ministry):
     assert inside.status_code == 200
     assert "Dương Thị Bích Ngọc" in visible_text(inside)
     assert "Bộ Ngoại giao/Cục Lãnh sự/Phòng Hộ chiếu" in visible_text(inside)
+    # Outside the scope: not found, as an id nobody has (no probing for who exists).
     outside = client.get(f"/hr/officials/{ministry['thang'].id}")
-    assert outside.status_code == 403
+    assert outside.status_code == 404
     assert "Hoàng Văn Thắng" not in visible_text(outside)
-    assert client.get(f"/hr/officials/{ministry['dinh'].id}").status_code == 403
+    assert client.get(f"/hr/officials/{ministry['dinh'].id}").status_code == 404
+    assert client.get("/hr/officials/999999").status_code == 404
 
 
 def test_scoped_hr_search_cannot_reach_outside_the_scope(client, login_as, ministry):

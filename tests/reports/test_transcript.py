@@ -161,7 +161,9 @@ def test_scope_on_the_pages_and_the_pdf(app, record):
     db.session.commit()
     for path in (f"/hr/officials/{official.id}/transcript",
                  f"/hr/officials/{official.id}/transcript.pdf"):
-        for user in (outside, other, mentor):
+        # HR outside the scope finds nobody (as for an unknown id); without HR rights, refused
+        assert new_client(app, outside).get(path).status_code == 404, path
+        for user in (other, mentor):
             assert new_client(app, user).get(path).status_code == 403, (user, path)
         anonymous = new_client(app).get(path)
         assert anonymous.status_code == 302 and location_path(anonymous).startswith("/login")
