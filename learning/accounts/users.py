@@ -238,14 +238,19 @@ def get_user(user_id: int) -> User:
     return user
 
 
-def get_official(actor: User | None, user_id: int) -> User:
-    """Return the official `user_id` names for HR's pages, if the actor may see their records
-    (HR within scope, administrators). Someone without HR rights is refused before any look-up
-    (PermissionDenied); an unknown official and one outside the actor's scope are NotFound
-    alike, so HR cannot probe which accounts exist elsewhere."""
+def get_official(actor: User | None, user_id: int | None = None, *,
+                 username: str | None = None) -> User:
+    """Return the official `user_id` (or the normalised `username`) names, for HR: if the actor
+    may see their records (HR within scope, administrators). Someone without HR rights is
+    refused before any look-up (PermissionDenied); an unknown official and one outside the
+    actor's scope are NotFound alike, so HR cannot probe which accounts exist elsewhere."""
     if not can_use_hr_pages(actor):
         raise PermissionDenied(_l("Only HR and administrators may see this."))
-    official = db.session.get(User, user_id)
+    if username is not None:
+        official = db.session.scalar(select(User).where(User.username == username)) \
+            if username else None
+    else:
+        official = db.session.get(User, user_id)
     if official is None or not can_view_official(actor, official):
         raise NotFound(_l("No such official."))
     return official
