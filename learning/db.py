@@ -178,7 +178,8 @@ def _begin_when_needed(connection, cursor, statement, parameters, context, execu
 # campaign enrolling everyone in scope, a rebuild of the summaries) notes the tables it
 # filled, and they are analysed as soon as its transaction commits, on a connection of their
 # own (ANALYZE reads a sample, ~30,000 rows, and blocks no reader or writer). A rollback
-# forgets the note; a savepoint's release or rollback leaves it to the transaction's end. SQLite keeps no statistics unless asked, and HọcSố never asks.
+# forgets the note; a savepoint's release or rollback leaves it to the transaction's end.
+# SQLite keeps no statistics unless asked, and HọcSố never asks.
 
 ANALYZE_AFTER_ROWS = 1_000
 # What an INSERT ... SELECT must be executed with for its result's rowcount to be the number
