@@ -65,6 +65,14 @@ LAST_DAY = date(2100, 12, 31)
 BATCH = 1000
 _SALT = "hocso.reports.people"
 _EPOCH = datetime(1900, 1, 1, tzinfo=timezone.utc)
+# Each status in words: the people list's badges and filter, and the exports' last column.
+STATUS_LABELS = {
+    COMPLETED: _l("Completed"),
+    COMPLETED_LATE: _l("Completed late"),
+    IN_PROGRESS: _l("In progress"),
+    NOT_STARTED: _l("Not started"),
+    OVERDUE: _l("Overdue"),
+}
 _STATE_RANK = {COMPLETED: 0, COMPLETED_LATE: 1, IN_PROGRESS: 2, NOT_STARTED: 3}
 
 
@@ -641,18 +649,22 @@ def export_columns() -> list[Column]:
         Column("score", _l("Score"), kind="decimal"),
         Column("hours", _l("Hours of study"), kind="decimal"),
         Column("certificate_serial", _l("Certificate serial"), width=20),
+        # last, so the columns an HR database reads by position keep their places
+        Column("status_label", _l("Status in words"), width=20),
     ]
 
 
 def export_values(rows: Iterable[PersonRow]) -> Iterator[tuple]:
     """Yield each row as an export's cells: the completion as the ministry's calendar day, the
-    status by its name (completed, completed_late, in_progress, not_started, overdue)."""
+    status by its name (completed, completed_late, in_progress, not_started, overdue), for
+    databases, and in the reader's language in the last column, for people."""
     zone = ministry_zone()
+    labels = {status: str(label) for status, label in STATUS_LABELS.items()}  # once an export
     for row in rows:
         yield (row.staff_number, row.full_name, row.department_path, row.job_title,
                row.course_title, row.campaign_title, row.status,
                ministry_day(row.completed_at, zone) if row.completed_at else None,
-               row.score, row.hours, row.certificate_serial or "")
+               row.score, row.hours, row.certificate_serial or "", labels[row.status])
 
 
 def audit_details(filters: PeopleFilter) -> dict:

@@ -31,23 +31,15 @@ from learning.campaigns.models import (
     NOT_STARTED,
     OVERDUE,
 )
-from learning.db import db
 from learning.downloads import download_response, record_export
 from learning.errors import NotFound, RuleViolation
 from learning.params import db_int
 from learning.reports import exports, people
 from learning.reports.forms import ALL, PeopleFilterForm
-from learning.reports.people import BadCursor, PeopleFilter
+from learning.reports.people import STATUS_LABELS, BadCursor, PeopleFilter
 
 bp = Blueprint("people", __name__)
 
-STATUS_LABELS = {
-    COMPLETED: _l("Completed"),
-    COMPLETED_LATE: _l("Completed late"),
-    IN_PROGRESS: _l("In progress"),
-    NOT_STARTED: _l("Not started"),
-    OVERDUE: _l("Overdue"),
-}
 STATUS_BADGES = {COMPLETED: "badge-ok", COMPLETED_LATE: "badge-muted", IN_PROGRESS: "badge-muted",
                  NOT_STARTED: "badge-muted", OVERDUE: "badge-bad"}
 SORT_LABELS = {

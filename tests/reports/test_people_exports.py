@@ -19,7 +19,8 @@ from tests.reports.people_steps import at
 
 NEXT_DAY = at("2026-07-01 02:00")
 HEADER = ["Mã cán bộ", "Họ và tên", "Đơn vị", "Chức vụ", "Khóa học", "Chiến dịch",
-          "Trạng thái", "Ngày hoàn thành", "Điểm", "Số giờ học", "Số hiệu giấy chứng nhận"]
+          "Trạng thái", "Ngày hoàn thành", "Điểm", "Số giờ học", "Số hiệu giấy chứng nhận",
+          "Trạng thái (diễn giải)"]
 
 
 @pytest.fixture
@@ -51,6 +52,7 @@ def test_the_csv_keeps_the_filters_vietnamese_and_neutralises_formulas(scene, cl
     binh = body["Lê Thị Bình"]
     assert binh[2] == "Bộ Thử nghiệm/Cục Chuyển đổi số"  # the full path
     assert binh[6] == "overdue"
+    assert binh[11] == "Quá hạn"  # the status in words, in the reader's language
     assert binh[5] == scene.campaign.title
 
 
@@ -61,7 +63,7 @@ def test_the_xlsx_has_real_dates_and_numbers_a_frozen_header_and_a_filter(scene,
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:K2"
+    assert sheet.auto_filter.ref == "A1:L2"
     values = list(sheet.iter_rows(values_only=True))
     assert list(values[0]) == HEADER
     (row,) = values[1:]
@@ -70,6 +72,7 @@ def test_the_xlsx_has_real_dates_and_numbers_a_frozen_header_and_a_filter(scene,
     assert isinstance(row[8], int | float) and row[8] > 0
     assert isinstance(row[9], int | float)
     assert row[10].startswith("HS-")
+    assert row[6] == "completed" and row[11] == "Đã hoàn thành"
 
 
 def test_exports_keep_to_hr_scope_and_are_audited(scene, client, login_as):
@@ -110,6 +113,7 @@ def test_the_command_writes_a_campaign_to_csv_and_xlsx(scene, runner, tmp_path):
     assert text.startswith("\ufeff")
     lines = list(csv.reader(io.StringIO(text[1:])))
     assert [line[1] for line in lines[1:]] == ["Lê Thị Bình"]
+    assert lines[1][6] == "overdue" and lines[1][11] == "Quá hạn"  # the ministry's language
     out = tmp_path / "tat-ca.xlsx"
     result = runner.invoke(args=["reports", "export", "--campaign", str(scene.campaign.id),
                                  str(out)])
