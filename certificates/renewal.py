@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from certificates.issue import current_certificate
 from certificates.models import Certificate
@@ -79,12 +79,18 @@ def retake(user: User, enrolment: Enrolment, *, now: datetime, days: int) -> Non
     if not can_retake(user, enrolment, now=now, days=days):
         raise RuleViolation(_l("This course can be re-taken when its certificate expires "
                                "(or is about to)."))
-    enrolment.cycle += 1
-    enrolment.cycle_started_at = now
-    enrolment.completed_at = None
-    enrolment.percent_complete = 0
-    enrolment.lessons_done = 0
-    enrolment.last_lesson_id = None
+    # Conditional on the cycle read above: of two retakes sent at once (a double click), one
+    # starts the next cycle, and the other finds it started and does nothing more (no second
+    # audit event, no second change announced to HR's figures).
+    started = db.session.execute(
+        update(Enrolment)
+        .where(Enrolment.id == enrolment.id, Enrolment.cycle == enrolment.cycle)
+        .values(cycle=Enrolment.cycle + 1, cycle_started_at=now, completed_at=None,
+                percent_complete=0, lessons_done=0, last_lesson_id=None)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(enrolment)
+    if not started:
+        return
     audit(user, "course.retake", enrolment, now=now, cycle=enrolment.cycle)
     db.session.flush()
     enrolment_changed.send(enrolment, now=now)

@@ -30,6 +30,7 @@ from courses.signals import (
     package_applied,
     package_checking,
 )
+from learning import ratelimit
 from learning.accounts.models import User
 from learning.accounts.services import audit, is_admin, require_admin
 from learning.db import db, insert_for
@@ -83,6 +84,10 @@ def import_package(actor: User | None, files: dict[str, bytes], *, now: datetime
     if problems:
         raise PackageError(problems)
     digest = package_digest(files)
+    # One import of a course at a time: the same package sent twice at once (a double click,
+    # two admins) must create the course once and apply a version once, the second import
+    # reading what the first committed.
+    ratelimit.lock("course-import", spec.slug, now=now)
     course = db.session.scalar(select(Course).where(Course.slug == spec.slug))
     created = course is None
     if course is not None and course.package_digest == digest:

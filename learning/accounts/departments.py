@@ -8,6 +8,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from learning import ratelimit
 from learning.accounts.audit import audit
 from learning.accounts.models import Department, RoleGrant, User
 from learning.accounts.scope import require_admin
@@ -68,6 +69,16 @@ def department_paths() -> dict[str, Department]:
     return {department_path(d, by_id).casefold(): d for d in departments}
 
 
+def lock_directory(*, now: datetime) -> None:
+    """Hold the directory's lock until the transaction ends: the writers of accounts and
+    departments (create, rename, move, import) each check that a name, username, email or
+    staff number is free, then write, and two at once would both find it free (the second
+    then failing on a unique index, or, where no index can tell, as for two root departments
+    or names differing only in case, writing a duplicate). Rare admin actions: one lock for
+    all. Call it before the checks' first read."""
+    ratelimit.lock("directory", "accounts", now=now)
+
+
 def _sibling_exists(name: str, parent: Department | None, exclude_id: int | None = None) -> bool:
     condition = (
         Department.parent_id == parent.id if parent is not None else Department.parent_id.is_(None)
@@ -94,6 +105,7 @@ def create_department(
     name = clean_name(name)
     if not name:
         raise RuleViolation(_l("Enter a name."), field="name")
+    lock_directory(now=now)
     if _sibling_exists(name, parent):
         raise RuleViolation(_l("A department with this name already exists here."), field="name")
     department = _new_department(name, parent)
@@ -123,6 +135,7 @@ def update_department(
 ) -> None:
     """Rename and/or move a department with its whole subtree, and name its head."""
     require_admin(actor)
+    lock_directory(now=now)
     head_user = head_from(head)
     if (head_user.id if head_user else None) != department.head_id:
         department.head_id = head_user.id if head_user else None

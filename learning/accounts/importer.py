@@ -31,6 +31,7 @@ from learning.accounts.services import (
     department_paths,
     ensure_department_path,
     hash_password,
+    lock_directory,
     normalize_username,
     require_admin,
     split_path,
@@ -409,6 +410,7 @@ def import_officials(
 ) -> ImportReport:
     """Create or update the officials in `records`; write nothing if any row is bad."""
     require_admin(actor)
+    lock_directory(now=now)  # before check_rows reads who exists: one import at a time
     report = ImportReport(rows=max(len(records) - 1, 0))
     rows, errors = check_rows(records, create_departments=create_departments, progress=progress)
     if errors:

@@ -12,7 +12,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from learning.accounts.audit import audit, role_change, whole_ministry_path
-from learning.accounts.departments import clean_name, department_path, get_department
+from learning.accounts.departments import (
+    clean_name,
+    department_path,
+    get_department,
+    lock_directory,
+)
 from learning.accounts.models import ROLES, Department, RoleGrant, User
 from learning.accounts.passwords import set_password, validate_new_password
 from learning.accounts.scope import (
@@ -130,6 +135,7 @@ def create_user(
 ) -> User:
     """Create an account; with a password it can sign in (and must change it if told so)."""
     require_admin(actor)
+    lock_directory(now=now)
     clean = _clean_user_data(data, None)
     user = User(
         username=clean.username,
@@ -176,6 +182,7 @@ AUDITED_FIELDS = ("username", "full_name", "email", "staff_number", "job_title",
 def update_user(actor: User | None, user: User, data: UserData, *, now: datetime) -> None:
     """Change an account's details and roles."""
     require_admin(actor)
+    lock_directory(now=now)
     clean = _clean_user_data(data, user)
     placed_before = (user.department_id, user.job_title)
     if actor is not SYSTEM and actor.id == user.id and "admin" not in clean.roles:

@@ -276,14 +276,22 @@ def _insert_members(actor: User | None, group: MentoringGroup, users: list[User]
     present = set(db.session.scalars(select(GroupMember.user_id).where(
         GroupMember.group_id == group.id, GroupMember.user_id.in_(ids))))
     new = [user for user in users if user.id not in present]
-    result.already = [user for user in users if user.id in present]
     if new:
         added_by = actor.id if actor is not None else None
-        db.session.execute(
-            insert_for(db.session, GroupMember).on_conflict_do_nothing(
-                index_elements=["group_id", "user_id"]),
+        # Added is what this insert wrote: a parallel request may add the same officials
+        # between the read above and here, and only one of the two may say so (and audit it).
+        # (on the table: a Core executemany, which SQLAlchemy sends in batches of rows)
+        members = GroupMember.__table__
+        written = set(db.session.scalars(
+            insert_for(db.session, members)
+            .on_conflict_do_nothing(index_elements=["group_id", "user_id"])
+            .returning(members.c.user_id),
             [{"group_id": group.id, "user_id": user.id, "added_by_id": added_by,
-              "added_at": now} for user in new])
+              "added_at": now} for user in new]))
+        new = [user for user in new if user.id in written]
+    added_ids = {user.id for user in new}
+    result.already = [user for user in users if user.id not in added_ids]
+    if new:
         source = enrolment_source(actor, group)
         for course in _whole_group_courses(group):
             for user in new:  # the group's assignments apply to newcomers too

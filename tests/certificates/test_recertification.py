@@ -5,6 +5,7 @@ holders and HR in scope are reminded once before it; the course can be re-taken 
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from certificates import services as certificates
 from learning import clock
+from learning.accounts.models import AuditEvent
 from learning.db import db as _db
 from learning.notifications import Notification
 from tests import factories
@@ -20,8 +22,10 @@ from tests.certificates.steps import NAMES, NOW, SLUG, TITLE
 from tests.conftest import location_path, translated, visible_text
 from tests.courses import steps as course_steps
 from tests.courses.steps import new_client
+from tests.parallel import all_at_once
 
 REMIND_DAYS = 30  # the test configuration's HOCSO_CERT_REMIND_DAYS
+PARALLEL = 6
 
 
 def notifications(user=None) -> list[Notification]:
@@ -227,3 +231,17 @@ def test_a_retake_in_the_window_leads_to_a_linked_cycle_2_certificate(app, db, t
     assert course_steps.enrolment_of(holder, SLUG).cycle == 2
     # each cycle's certificate is issued once, whatever runs afterwards
     assert certificates.issue_pending(now=clock.now()) == 0
+
+
+def test_a_retake_sent_several_times_at_once_starts_one_cycle(app, db, tmp_path):
+    steps.course(tmp_path, validity=24)
+    holder = steps.official()
+    steps.complete(holder, now=steps.completed_so_it_expires_in(10, months=24,
+                                                                now=clock.now()))
+    browsers = [new_client(app, holder) for _ in range(PARALLEL)]
+    statuses = all_at_once(browsers, f"/courses/{SLUG}/retake", lambda: {})
+    assert statuses == Counter({302: PARALLEL})
+    assert course_steps.enrolment_of(holder, SLUG).cycle == 2
+    retakes = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "course.retake")).all()
+    assert len(retakes) == 1
