@@ -66,7 +66,9 @@ _ESCAPES = {"~": "~", "=": "=", "#": "#", "{": "{", "}": "}", ":": ":", "\\": "\
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _NUMBERISH = re.compile(r"[\d\s.,+-]*")
 _FORMAT_TAG = re.compile(r"\[([A-Za-z]+)\]")
-_META = re.compile(r"\[(id|tag):((?:\\.|[^\]\\])*)\]")
+# A tag's value stops at an unescaped "[" too (write "\[" for one): else a line of "[id:"
+# without their "]" is read again from each one, in time growing with the square of its length.
+_META = re.compile(r"\[(id|tag):((?:\\.|[^\]\\\[])*)\]")
 _TRUE, _FALSE = ("T", "TRUE"), ("F", "FALSE")
 # Text that reads the same in every format: no line breaks, no markup, no list or heading start.
 _MARKUP = re.compile(r"[\n<>&*_`\\\[\]~]|^\s*(?:#|[-+>]\s|\d+[.)]\s)")
@@ -163,11 +165,16 @@ def _read_block(block: list[tuple[int, str]], category: str, result: GiftResult)
     return category
 
 
+def _meta_value(value: str) -> str:
+    """Return an id or tag as written inside [id:…] or [tag:…] (see _META)."""
+    return value.replace("[", "\\[").replace("]", "\\]")
+
+
 def _read_meta(comments: list[tuple[int, str]]) -> tuple[str | None, list[str]]:
     ident, ident_line, tags = None, 0, []
     for number, row in comments:
         for match in _META.finditer(row):
-            value = match.group(2).replace("\\]", "]").strip(_WS)
+            value = match.group(2).replace("\\]", "]").replace("\\[", "[").strip(_WS)
             if not value:
                 raise _Invalid(number, f"[{match.group(1)}:] is empty")
             if match.group(1) == "tag":
@@ -616,8 +623,8 @@ def _write_question(question: Question, notes: list[str]) -> str:
     lines = []
     meta = []
     if question.ident:
-        meta.append("[id:" + question.ident.replace("]", "\\]") + "]")
-    meta.extend("[tag:" + tag.replace("]", "\\]") + "]" for tag in question.tags)
+        meta.append("[id:" + _meta_value(question.ident) + "]")
+    meta.extend("[tag:" + _meta_value(tag) + "]" for tag in question.tags)
     if meta:
         if any("\n" in m or "\r" in m for m in meta):
             raise _Invalid(0, "its id or a tag has a line break")

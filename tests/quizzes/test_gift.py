@@ -626,3 +626,15 @@ def test_export_ignores_the_fields_of_other_types():
 def test_export_of_nothing_is_empty():
     assert export_gift([]).text == ""
     assert export_gift([]).problems == []
+
+
+def test_a_bracket_in_an_id_or_tag_is_escaped_and_unclosed_openers_are_read_in_one_pass():
+    q = one("// [id:a\\[1\\]] [tag:x[y] [tag:ok]\nEssay?{}")
+    assert q.ident == "a[1]"
+    assert q.tags == ["ok"]  # "[tag:x[y]" is no tag: its value stops at the "["
+    again = one(export_gift([q]).text)  # written back escaped, read back the same
+    assert (again.ident, again.tags) == ("a[1]", ["ok"])
+    # a comment line of 100,000 "[id:" with no "]" is text, read in linear time (it took
+    # minutes when each opener read the rest of the line again)
+    q = one("// " + "[id:" * 100_000 + "\nEssay?{}")
+    assert q.ident is None and q.tags == []
