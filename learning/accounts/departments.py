@@ -17,6 +17,10 @@ from learning.db import db
 from learning.errors import NotFound, RuleViolation
 
 PATH_SEPARATOR = "/"
+# A ministry's tree is a few levels deep (Bộ/Tổng cục/Cục/Phòng/Tổ); the limit keeps every
+# path (its ids in `path`, its names in every list of departments) short.
+MAX_DEPTH = 10
+MAX_NAME = 200  # Department.name's column
 
 def clean_name(value: str) -> str:
     """Return a name with NFC normalisation and collapsed white space."""
@@ -26,6 +30,21 @@ def clean_name(value: str) -> str:
 def split_path(path: str) -> list[str]:
     """Split a department path such as 'Bộ/Cục/Phòng' into clean segment names."""
     return [clean_name(part) for part in (path or "").split(PATH_SEPARATOR) if clean_name(part)]
+
+
+def path_problem(names: list[str]):
+    """Return what keeps a department path of `names` from being made (too many levels, a
+    name too long), or None."""
+    if len(names) > MAX_DEPTH:
+        return _l("A department path has at most %(levels)d levels.", levels=MAX_DEPTH)
+    if any(len(name) > MAX_NAME for name in names):
+        return _l("A department's name has at most %(length)d characters.", length=MAX_NAME)
+    return None
+
+
+def _depth(department: Department | None) -> int:
+    """Return a department's level (1 for a root), 0 for none; from its materialised path."""
+    return department.path.count(PATH_SEPARATOR) - 1 if department is not None else 0
 
 
 def department_path(department: Department, by_id: dict[int, Department] | None = None) -> str:
@@ -105,6 +124,10 @@ def create_department(
     name = clean_name(name)
     if not name:
         raise RuleViolation(_l("Enter a name."), field="name")
+    if len(name) > MAX_NAME:
+        raise RuleViolation(path_problem([name]), field="name")
+    if _depth(parent) >= MAX_DEPTH:
+        raise RuleViolation(path_problem([""] * (MAX_DEPTH + 1)), field="parent_id")
     lock_directory(now=now)
     if _sibling_exists(name, parent):
         raise RuleViolation(_l("A department with this name already exists here."), field="name")
@@ -148,6 +171,13 @@ def update_department(
         raise RuleViolation(
             _l("A department cannot be moved below itself."), field="parent_id"
         )
+    if len(name) > MAX_NAME:
+        raise RuleViolation(path_problem([name]), field="name")
+    if department.parent_id != (parent.id if parent else None):
+        below = max(path.count(PATH_SEPARATOR) for path in db.session.scalars(
+            select(Department.path).where(Department.path.startswith(department.path))))
+        if _depth(parent) + below - _depth(department) > MAX_DEPTH:  # the subtree's deepest
+            raise RuleViolation(path_problem([""] * (MAX_DEPTH + 1)), field="parent_id")
     if _sibling_exists(name, parent, exclude_id=department.id):
         raise RuleViolation(_l("A department with this name already exists here."), field="name")
     old_path = department.path
@@ -197,7 +227,10 @@ def ensure_department_path(path: str, existing: dict[str, Department] | None = N
     existing = department_paths() if existing is None else existing
     parent = None
     walked: list[str] = []
-    for name in split_path(path):
+    names = split_path(path)
+    if PATH_SEPARATOR.join(names).casefold() not in existing and path_problem(names):
+        raise RuleViolation(path_problem(names), field="department")
+    for name in names:
         walked.append(name)
         key = PATH_SEPARATOR.join(walked).casefold()
         node = existing.get(key)

@@ -12,11 +12,13 @@ import io
 import json
 import re
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select, update
 
@@ -33,6 +35,7 @@ from learning.accounts.services import (
     hash_password,
     lock_directory,
     normalize_username,
+    path_problem,
     require_admin,
     split_path,
 )
@@ -54,6 +57,11 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "language": ("language", "preferred_language", "ngon ngu"),
 }
 REQUIRED_COLUMNS = ("staff_number", "full_name", "department")
+# What one file may hold (officials, group members, tasks' hand-ins lists): a whole ministry
+# fits many times over; past it, a file is split. Cells past MAX_COLUMNS are not read.
+MAX_ROWS = 200_000
+MAX_COLUMNS = 100
+MAX_XLSX_UNZIPPED = 256 * 1024 * 1024  # 200,000 officials unzip to well under 100 MB
 ROLE_ALIASES = {
     "learner": "learner", "hoc vien": "learner", "can bo": "learner", "학습자": "learner",
     "mentor": "mentor", "nguoi huong dan": "mentor", "huong dan vien": "mentor", "멘토": "mentor",
@@ -154,7 +162,9 @@ def read_csv_text(text: str) -> list[tuple[int, list[str]]]:
     line = 1
     try:
         for cells in reader:
-            records.append((line, cells))
+            if len(records) == MAX_ROWS:
+                raise _too_many_rows()
+            records.append((line, cells[:MAX_COLUMNS]))
             line = reader.line_num + 1
     except csv.Error as exc:
         raise ImportFileError(_l("Line %(line)d: the CSV cannot be read (%(reason)s).",
@@ -172,20 +182,43 @@ def _cell_text(value) -> str:
     return " ".join(str(value).split()) if "\n" in str(value) else str(value)
 
 
+def _too_many_rows() -> ImportFileError:
+    return ImportFileError(_l("The file has more than %(rows)s rows: split it into several "
+                              "files.", rows=format_number(MAX_ROWS)))
+
+
+def _workbook_size(data: bytes) -> int:
+    """Return what a workbook's parts take once unzipped, as its zip declares (reading an entry
+    stops at its declared size, so a lying header cannot unzip more)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(entry.file_size for entry in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ImportFileError(_l("The file is not a readable Excel workbook (.xlsx).")) from None
+
+
 def read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
-    """Return (sheet row number, cells) for each row of the first worksheet."""
+    """Return (sheet row number, cells) for each row of the first worksheet: the cells it
+    holds, not the size it declares (a 5 KB file may declare 16,384 columns by a million
+    rows), the first MAX_COLUMNS of a row, at most MAX_ROWS rows."""
     from openpyxl import load_workbook
 
+    if _workbook_size(data) > MAX_XLSX_UNZIPPED:
+        raise ImportFileError(_l("The workbook is too large once unzipped: save it as CSV, or "
+                                 "split it into several files."))
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
         raise ImportFileError(_l("The file is not a readable Excel workbook (.xlsx).")) from None
     try:
         sheet = workbook.worksheets[0]
-        return [
-            (number, [_cell_text(v) for v in row])
-            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
+        sheet.reset_dimensions()  # no padding of rows to the declared size
+        records = []
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if number > MAX_ROWS:
+                raise _too_many_rows()
+            records.append((number, [_cell_text(v) for v in row[:MAX_COLUMNS]]))
+        return records
     finally:
         workbook.close()
 
@@ -358,6 +391,8 @@ def check_rows(
         elif not create_departments and dept.casefold() not in known_paths:
             row_errors.append(RowError(line, _l("Unknown department “%(path)s”.", path=dept),
                                        "department"))
+        elif dept.casefold() not in known_paths and path_problem(split_path(dept)):
+            row_errors.append(RowError(line, path_problem(split_path(dept)), "department"))
 
         roles = scope = None
         if roles_raw:
@@ -365,6 +400,9 @@ def check_rows(
             if scope and not create_departments and scope.casefold() not in known_paths:
                 row_errors.append(RowError(line, _l("Unknown department “%(path)s”.", path=scope),
                                            "roles"))
+            elif (scope and scope.casefold() not in known_paths
+                  and path_problem(split_path(scope))):
+                row_errors.append(RowError(line, path_problem(split_path(scope)), "roles"))
 
         username = None
         staff_reported = any(e.column == "staff_number" for e in row_errors)

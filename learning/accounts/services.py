@@ -20,6 +20,7 @@ from learning.accounts.departments import (
     find_department,
     get_department,
     lock_directory,
+    path_problem,
     short_department_path,
     split_path,
     update_department,
@@ -103,7 +104,7 @@ __all__ = [
     "generate_temporary_password", "get_department", "get_official", "get_user",
     "hash_password", "hr_scope",
     "is_admin", "list_officials", "load_session_user", "lock_directory", "normalize_email", "normalize_username",
-    "officials_in_scope_condition", "require_admin", "require_view_official", "reset_password",
+    "officials_in_scope_condition", "path_problem", "require_admin", "require_view_official", "reset_password",
     "set_active", "set_language", "set_password", "set_roles", "split_path",
     "update_department", "update_user", "validate_new_password",
     # API tokens
