@@ -21,7 +21,12 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from learning.markdown import fit_under_title, markdown_to_html, sanitize_html
+from learning.markdown import (
+    bracket_problem,
+    fit_under_title,
+    markdown_to_html,
+    sanitize_html,
+)
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGES = ("vi", "en", "ko")
@@ -37,6 +42,8 @@ MEDIA_TYPES = {
     ".gift": "text/plain; charset=utf-8", ".txt": "text/plain; charset=utf-8",
     ".html": "text/html; charset=utf-8",
 }
+# A package's sources, never served as its files (and so never a lesson's link or image).
+SOURCE_SUFFIXES = (".md", ".toml", ".gift", ".html")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
 MAX_FILES = 5000
 # Longest text the database keeps for each field (courses/models.py), and for a topic.
@@ -406,7 +413,8 @@ def render_lesson_html(
         resolved = posixpath.normpath(posixpath.join(folder, target)) if target else ""
         if tag == "a" and resolved in lesson_slug_by_path:
             return f"../lessons/{lesson_slug_by_path[resolved]}" + (f"#{anchor}" if anchor else "")
-        if resolved and resolved in file_paths and not resolved.endswith((".md", ".toml")):
+        if (resolved and resolved in file_paths
+                and not resolved.lower().endswith(SOURCE_SUFFIXES)):
             return f"../files/{resolved}"
         if missing is not None:
             missing.append(value)
@@ -423,6 +431,9 @@ def _check_references(spec: CourseSpec, problems: list[Problem]) -> None:
         lesson.html = render_lesson_html(lesson.markdown, lesson.source_path, spec.files, slugs,
                                          missing, title=lesson.title)
         offset = _front_lines(spec, lesson)
+        too_many = bracket_problem(lesson.markdown)
+        if too_many:
+            problems.append(Problem(lesson.source_path, None, too_many))
         for value in missing:
             line = _line_of(lesson.markdown, value)
             problems.append(Problem(lesson.source_path, line + offset if line else None,

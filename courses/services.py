@@ -18,6 +18,7 @@ from courses import storage
 from courses.models import Course, CourseFile, Enrolment, Lesson, LessonProgress, Module
 from courses.packages import (
     MEDIA_TYPES,
+    SOURCE_SUFFIXES,
     CourseSpec,
     PackageError,
     parse_package,
@@ -276,7 +277,7 @@ def get_course_file(actor: User, course: Course, path: str) -> CourseFile:
     NotFound for package sources and unknown paths, PermissionDenied for everyone else."""
     record = db.session.scalar(select(CourseFile).where(
         CourseFile.course_id == course.id, CourseFile.path == path))
-    if record is None or path.lower().endswith((".md", ".toml", ".gift", ".html")):  # sources: never
+    if record is None or path.lower().endswith(SOURCE_SUFFIXES):  # sources: never
         raise NotFound(_l("No such file."))
     if not can_open_lessons(actor, course):
         raise PermissionDenied(_l("Enrol in the course to open its lessons."))

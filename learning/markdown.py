@@ -9,6 +9,7 @@ platform's own file URL. Must not import feature packages.
 from __future__ import annotations
 
 import functools
+import html
 import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -70,12 +71,32 @@ def is_remote(url: str) -> bool:
     return bool(parts.scheme or parts.netloc) or url.startswith("//")
 
 
+# Python-Markdown reads the rest of a paragraph again from every "[" it cannot close into a
+# link (a link's text and address are looked for up to the paragraph's end), in time growing
+# with the square of their number: 1,000 take 0.25-0.4 s, 4,000 three to six seconds, 20,000
+# a minute and a half. No lesson or question needs that many: a text with more than
+# MAX_BRACKETS "[" is refused by the package checks, and shown as plain text if met anyway.
+MAX_BRACKETS = 1000
+
+
+def bracket_problem(text: str) -> str | None:
+    """Return why a package's text cannot be shown as Markdown (for its import's problems)."""
+    count = (text or "").count("[")
+    if count > MAX_BRACKETS:
+        return f"{count} “[” in one text, at most {MAX_BRACKETS}"
+    return None
+
+
 @functools.lru_cache(maxsize=4096)
 def markdown_to_html(text: str) -> str:
-    """Convert Markdown to (unsanitised) HTML with the lesson extensions.
+    """Convert Markdown to (unsanitised) HTML with the lesson extensions; a text with more
+    than MAX_BRACKETS "[" is shown as plain text (see MAX_BRACKETS).
 
     Remembered per text: a quiz page converts every question, option and feedback text on
     each view, and building a converter costs more than the conversion itself."""
+    if (text or "").count("[") > MAX_BRACKETS:
+        return "".join(f"<p>{html.escape(block).replace(chr(10), '<br>' + chr(10))}</p>\n"
+                       for block in re.split(r"\n\s*\n", text.strip()))
     converter = md.Markdown(
         extensions=EXTENSIONS,
         extension_configs={"toc": {"slugify": _slugify, "permalink": False},

@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 
 from courses.packages import SLUG, Problem
+from learning.markdown import bracket_problem
 from quizzes.gift import parse_gift
 from quizzes.questions import (
     TYPES,
@@ -225,6 +226,29 @@ def _settings(meta: dict, spec: QuizSpec, path: str, problems: list[Problem]) ->
         spec.review_policy = review
 
 
+def _texts(question: Question):
+    """Yield every text of a question that is shown as Markdown."""
+    yield from (question.text, question.general_feedback, question.feedback_true,
+                question.feedback_false, *question.order)
+    for choice in question.choices:
+        yield from (choice.text, choice.feedback)
+    yield from (answer.feedback for answer in question.short_answers)
+    yield from (answer.feedback for answer in question.numeric_answers)
+    for pair in question.pairs:
+        yield from (pair.left, pair.right)
+
+
+def _check_texts(question: Question, path: str, where: str | None,
+                 problems: list[Problem]) -> None:
+    """Report a text that Markdown could not show in reasonable time (learning.markdown)."""
+    for text in _texts(question):
+        problem = bracket_problem(text)
+        if problem:
+            problems.append(Problem(path, question.line, f"{where}: {problem}" if where
+                                    else problem))
+            return
+
+
 def parse_quizzes(files: dict[str, bytes], *, language: str = "vi",
                   module_titles: dict[str, str] | None = None) -> tuple[list[QuizSpec],
                                                                          list[Problem]]:
@@ -272,6 +296,7 @@ def parse_quizzes(files: dict[str, bytes], *, language: str = "vi",
             question = question_from_toml(raw if isinstance(raw, dict) else {}, toml_path,
                                           f"question {index}", problems)
             if question is not None:
+                _check_texts(question, toml_path, f"question {index}", problems)
                 spec.questions.append((question_key(question, taken), question))
         if gift_path in files:
             try:
@@ -282,6 +307,7 @@ def parse_quizzes(files: dict[str, bytes], *, language: str = "vi",
             result = parse_gift(text, source=gift_path)
             problems.extend(Problem(gift_path, p.line, p.message) for p in result.problems)
             for question in result.questions:
+                _check_texts(question, gift_path, None, problems)
                 spec.questions.append((question_key(question, taken), question))
         if not any(q.is_graded for _, q in spec.questions):
             problems.append(Problem(path, None, "the quiz has no auto-graded question"))
