@@ -166,7 +166,9 @@ def course_file(slug: str, path: str):
     those who may open its lessons."""
     course = courses.get_course(slug, include_unpublished=current_user.has_role("admin"))
     record = courses.get_course_file(current_user, course, path)
-    response = send_file(storage.blob_path(record.digest), mimetype=record.media_type,
+    # the type without its charset: send_file adds "; charset=utf-8" to a text type itself
+    response = send_file(storage.blob_path(record.digest),
+                         mimetype=record.media_type.split(";", 1)[0],
                          conditional=True, etag=record.digest, max_age=3600,
                          download_name=path.rsplit("/", 1)[-1])
     # A package file is never allowed to run script, even an SVG opened on its own.

@@ -55,6 +55,8 @@ def test_media_is_served_with_its_content_type(client, reader, course, path, dat
     response = steps.fetch(client, url(course, path))
     assert response.status_code == 200
     assert response.mimetype == content_type
+    assert response.headers["Content-Type"].count("charset") == (
+        1 if content_type.startswith("text/") else 0)
     assert response.data == data
     assert response.headers["Accept-Ranges"] == "bytes"
 
