@@ -135,7 +135,10 @@ def endpoint(*, operation_id: str, ok, query=None, json=None,
         def with_json_body(*args, **kwargs):
             if not request.is_json:
                 raise APIError(415)
-            body = request.get_json(silent=True)
+            try:
+                body = request.get_json(silent=True)
+            except RecursionError:  # nested deeper than the parser's stack (silent: ValueError)
+                body = None
             if body is None:
                 raise APIError(400, BAD_JSON)
             if not isinstance(body, dict):  # SpecTree would read a falsy one (0, "") as {}

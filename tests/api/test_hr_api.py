@@ -326,9 +326,11 @@ def test_a_campaign_body_must_be_json(client, hr):
     response = client.post("/api/v1/campaigns", data={"title": "x"},
                            headers=bearer(hr.tokens["hr"]))
     assert response.status_code == 415
-    response = client.post("/api/v1/campaigns", data="{", content_type="application/json",
-                           headers=bearer(hr.tokens["hr"]))
-    assert response.status_code == 400
+    for text in ("{", "[" * 100_000 + "]" * 100_000):  # broken; nested past the parser's stack
+        response = client.post("/api/v1/campaigns", data=text, content_type="application/json",
+                               headers=bearer(hr.tokens["hr"]))
+        assert response.status_code == 400
+        assert error_of(response)
     made = create(client, hr).get_json()
     response = hr.send(client, "hr", "PATCH", f"/api/v1/campaigns/{made['id']}",
                        {"title": None})
