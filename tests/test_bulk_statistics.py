@@ -13,11 +13,13 @@ from learning import clock
 from learning.accounts import importer
 from learning.campaigns import services as campaigns
 from learning.db import ANALYZE_AFTER_ROWS
+from learning.mentoring import services as mentoring
 from tests import factories
 from tests.campaigns import steps
 
 HEADER = "staff_number,full_name,email,department,job_title,roles"
-TABLES = ("users", "role_grants", "campaign_members", "enrolments", "enrolment_summaries")
+TABLES = ("users", "role_grants", "campaign_members", "enrolments", "enrolment_summaries",
+          "mentoring_group_members")
 
 
 def officials_csv(count: int, prefix: str = "TK") -> str:
@@ -100,3 +102,20 @@ def test_a_campaign_enrolling_everyone_in_scope_is_analysed(db, tmp_path):
     for table in ("campaign_members", "enrolments", "enrolment_summaries"):
         assert after[table] == before[table] + 1, table
     assert after["users"] == before["users"]  # the import's tables were not written again
+
+
+def test_a_group_filled_with_a_department_is_analysed(db):
+    import_officials(ANALYZE_AFTER_ROWS + 10)
+    factories.UserFactory(username="anh.pd", roles={"mentor", "learner"})
+    db.session.commit()
+    postgresql = db.engine.dialect.name == "postgresql"
+    before = manual_analyses(db) if postgresql else None
+    group = mentoring.create_group(None, "Chi đoàn Bộ Thống kê", ["anh.pd"], now=clock.now())
+    ids = db.session.scalars(text("SELECT id FROM users WHERE staff_number LIKE 'TK-%'")).all()
+    assert len(mentoring.add_member_ids(None, group, ids, now=clock.now()).added) == len(ids)
+    db.session.commit()
+    if not postgresql:
+        assert sqlite_statistics(db) == 0
+        return
+    after = manual_analyses(db)
+    assert after["mentoring_group_members"] == before["mentoring_group_members"] + 1

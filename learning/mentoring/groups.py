@@ -28,7 +28,7 @@ from learning.accounts.services import (
     is_admin,
     normalize_username,
 )
-from learning.db import db, insert_for
+from learning.db import db, insert_for, note_bulk_write
 from learning.errors import NotFound, PermissionDenied, RuleViolation
 from learning.mentoring import access
 from learning.mentoring.models import (
@@ -289,6 +289,7 @@ def _insert_members(actor: User | None, group: MentoringGroup, users: list[User]
             [{"group_id": group.id, "user_id": user.id, "added_by_id": added_by,
               "added_at": now} for user in new]))
         new = [user for user in new if user.id in written]
+        note_bulk_write(db.session, (members.name,), len(written))  # a department's worth
     added_ids = {user.id for user in new}
     result.already = [user for user in users if user.id not in added_ids]
     if new:
