@@ -22,8 +22,8 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from learning.markdown import (
-    bracket_problem,
     fit_under_title,
+    markdown_problem,
     markdown_to_html,
     sanitize_html,
 )
@@ -431,9 +431,9 @@ def _check_references(spec: CourseSpec, problems: list[Problem]) -> None:
         lesson.html = render_lesson_html(lesson.markdown, lesson.source_path, spec.files, slugs,
                                          missing, title=lesson.title)
         offset = _front_lines(spec, lesson)
-        too_many = bracket_problem(lesson.markdown)
-        if too_many:
-            problems.append(Problem(lesson.source_path, None, too_many))
+        slow = markdown_problem(lesson.markdown)
+        if slow:
+            problems.append(Problem(lesson.source_path, None, slow))
         for value in missing:
             line = _line_of(lesson.markdown, value)
             problems.append(Problem(lesson.source_path, line + offset if line else None,

@@ -72,29 +72,38 @@ def is_remote(url: str) -> bool:
 
 
 # Python-Markdown reads the rest of a paragraph again from every "[" it cannot close into a
-# link (a link's text and address are looked for up to the paragraph's end), in time growing
-# with the square of their number: 1,000 take 0.25-0.4 s, 4,000 three to six seconds, 20,000
-# a minute and a half. No lesson or question needs that many: a text with more than
-# MAX_BRACKETS "[" is refused by the package checks, and shown as plain text if met anyway.
+# link (a link's text and address are looked for up to the paragraph's end), and from every
+# "<" that opens a tag no ">" closes, in time growing with the square of their number: 1,000
+# take 0.1-0.4 s, 4,000 three to six seconds, 20,000 a minute and a half. No lesson or
+# question needs that many: a text with more than MAX_BRACKETS of either is refused by the
+# package checks, and shown as plain text if met anyway.
 MAX_BRACKETS = 1000
+_UNCLOSED_TAG = re.compile(r"<[A-Za-z/!?][^<>]*(?=<|\Z)")  # each "<" read once: linear
 
 
-def bracket_problem(text: str) -> str | None:
-    """Return why a package's text cannot be shown as Markdown (for its import's problems)."""
-    count = (text or "").count("[")
-    if count > MAX_BRACKETS:
-        return f"{count} “[” in one text, at most {MAX_BRACKETS}"
+def markdown_problem(text: str) -> str | None:
+    """Return why a text cannot be shown as Markdown in reasonable time (for a package's
+    import problems), or None."""
+    text = text or ""
+    brackets = text.count("[")
+    if brackets > MAX_BRACKETS:
+        return f"{brackets} “[” in one text, at most {MAX_BRACKETS}"
+    if text.count("<") > MAX_BRACKETS:
+        unclosed = sum(1 for _ in _UNCLOSED_TAG.finditer(text))
+        if unclosed > MAX_BRACKETS:
+            return (f"{unclosed} “<” opening a tag that no “>” closes in one text, at most "
+                    f"{MAX_BRACKETS}")
     return None
 
 
 @functools.lru_cache(maxsize=4096)
 def markdown_to_html(text: str) -> str:
-    """Convert Markdown to (unsanitised) HTML with the lesson extensions; a text with more
-    than MAX_BRACKETS "[" is shown as plain text (see MAX_BRACKETS).
+    """Convert Markdown to (unsanitised) HTML with the lesson extensions; a text Markdown
+    would take too long over is shown as plain text (see MAX_BRACKETS).
 
     Remembered per text: a quiz page converts every question, option and feedback text on
     each view, and building a converter costs more than the conversion itself."""
-    if (text or "").count("[") > MAX_BRACKETS:
+    if markdown_problem(text):
         return "".join(f"<p>{html.escape(block).replace(chr(10), '<br>' + chr(10))}</p>\n"
                        for block in re.split(r"\n\s*\n", text.strip()))
     converter = md.Markdown(

@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 
 from courses.packages import SLUG, Problem
-from learning.markdown import bracket_problem
+from learning.markdown import markdown_problem
 from quizzes.gift import parse_gift
 from quizzes.questions import (
     TYPES,
@@ -242,7 +242,7 @@ def _check_texts(question: Question, path: str, where: str | None,
                  problems: list[Problem]) -> None:
     """Report a text that Markdown could not show in reasonable time (learning.markdown)."""
     for text in _texts(question):
-        problem = bracket_problem(text)
+        problem = markdown_problem(text)
         if problem:
             problems.append(Problem(path, question.line, f"{where}: {problem}" if where
                                     else problem))

@@ -1,5 +1,6 @@
 """Texts that Python-Markdown would take minutes over (thousands of "[" it cannot close into
-links: the time grows with the square of their number) are refused by the package checks, by
+links, or of "<" opening tags that nothing closes: the time grows with the square of their
+number) are refused by the package checks, by
 file and line, and shown as plain text if met anyway; and a lesson cannot link to a package
 source that is never served (a quiz's GIFT, a certificate's HTML)."""
 
@@ -20,6 +21,10 @@ def test_a_text_of_too_many_brackets_is_shown_as_plain_text():
     assert html == ("<p>Chữ &lt;b&gt;đậm&lt;/b&gt;<br>\n" + "[" * 20_000 + "</p>\n"
                     "<p>**hai**</p>\n")
     assert str(render("[" * 20_000 + "<script>alert(1)</script>")).count("<script") == 0
+    html = markdown_to_html('<a href="x"' * 20_000)
+    assert html.startswith("<p>&lt;a href=&quot;x&quot;&lt;a href")
+    # a closed tag, or a "<" in a comparison, is no trouble
+    assert "<b>x</b>" in markdown_to_html("<b>x</b> a < b " * (MAX_BRACKETS + 1))
     # up to the limit, Markdown as ever
     assert markdown_to_html("[" * (MAX_BRACKETS - 1) + "[a](b.png)").endswith(
         '<a href="b.png">a</a></p>')
@@ -38,11 +43,14 @@ def test_a_lesson_or_question_of_too_many_brackets_is_refused_by_line(app, db, t
     package["modules"][0]["lessons"].append(
         {"slug": "ngoac", "title": "Ngoặc", "body": "Mảng: " + "[" * (MAX_BRACKETS + 1)})
     gift = ("::Một:: Câu hỏi thường? {T}\n\n"
-            "::Hai:: Chọn một " + "[" * (MAX_BRACKETS + 1) + " {=đúng ~sai}\n")
+            "::Hai:: Chọn một " + "[" * (MAX_BRACKETS + 1) + " {=đúng ~sai}\n\n"
+            "::Ba:: Chọn " + "<a " * (MAX_BRACKETS + 1) + " {=đúng ~sai}\n")
     found = problems_of(tmp_path, package, {"01-van-ban/quiz.gift": gift})
     bracket = f"{MAX_BRACKETS + 1} “[” in one text, at most {MAX_BRACKETS}"
+    tags = (f"{MAX_BRACKETS + 1} “<” opening a tag that no “>” closes in one text, at most "
+            f"{MAX_BRACKETS}")
     assert [(file.rsplit("/", 1)[-1], line, message) for file, line, message in found] == [
-        ("03-ngoac.md", None, bracket), ("quiz.gift", 3, bracket)]
+        ("03-ngoac.md", None, bracket), ("quiz.gift", 3, bracket), ("quiz.gift", 5, tags)]
 
 
 def test_a_lesson_cannot_link_to_a_package_source(app, db, tmp_path):
