@@ -302,8 +302,11 @@ def count_events(actor: User | None, filters: AuditFilters, *, up_to: int) -> in
 
 def iter_events(actor: User | None, filters: AuditFilters, *, up_to: int,
                 batch: int = EXPORT_BATCH) -> Iterator:
-    """Yield the matching events with id <= `up_to`, newest first, as rows (at, action,
-    actor's username and name, target type and id, details), fetched `batch` at a time."""
+    """Return the matching events with id <= `up_to`, newest first, as rows (at, action,
+    actor's username and name, target type and id, details), fetched `batch` at a time as
+    they are read. The actor's rights are checked now, not when the rows are read: a
+    streamed download reads them after its view has returned, when the signed-in account
+    is no longer bound to a database session."""
     require_admin(actor)
     statement = _newest_first(
         select(AuditEvent.id, AuditEvent.at, AuditEvent.action, User.username, User.full_name,
@@ -311,6 +314,10 @@ def iter_events(actor: User | None, filters: AuditFilters, *, up_to: int,
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(*_conditions(filters), AuditEvent.id <= up_to)
     ).execution_options(yield_per=batch)
+    return _rows(statement)
+
+
+def _rows(statement) -> Iterator:
     yield from db.session.execute(statement)
 
 

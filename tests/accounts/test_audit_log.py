@@ -20,7 +20,8 @@ from learning.accounts import services as accounts
 from learning.accounts.models import AuditEvent, User
 from learning.db import db as _db
 from tests import factories
-from tests.conftest import field_error, page_text, translated, visible_text
+from tests.conftest import DEMO_PASSWORD, field_error, page_text, translated, visible_text
+from tests.served import served
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
@@ -461,3 +462,15 @@ def test_the_newest_event_bounds_an_export(db):
     bulk(3)
     assert auditing.latest_event_id() == db.session.scalar(select(func.max(AuditEvent.id)))
     assert auditing.count_events(None, auditing.AuditFilters(), up_to=1) == 1
+
+
+def test_the_csv_streams_whole_from_a_server(app, db):
+    # as a server runs it (tests/served.py): the rows are read after the view has returned
+    factories.UserFactory(username="quan.tri", roles={"admin", "learner"},
+                          password=DEMO_PASSWORD)
+    bulk(250)
+    db.session.commit()
+    [response] = served(app, "quan.tri", ["/admin/audit.csv"])
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True)[1:])))
+    assert len(rows) == 1 + 250  # the header and every event

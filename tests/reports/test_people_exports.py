@@ -14,8 +14,11 @@ from sqlalchemy import select
 from learning import clock
 from learning.accounts.models import AuditEvent
 from learning.db import db
+from tests import factories
+from tests.conftest import DEMO_PASSWORD
 from tests.reports import people_steps as steps
 from tests.reports.people_steps import at
+from tests.served import served
 
 NEXT_DAY = at("2026-07-01 02:00")
 HEADER = ["Mã cán bộ", "Họ và tên", "Đơn vị", "Chức vụ", "Khóa học", "Chiến dịch",
@@ -204,3 +207,16 @@ def test_the_department_summary_needs_one_known_campaign_or_course(scene, client
                                                                    query, status):
     login_as("hr")
     assert client.get(f"/hr/departments.csv{query}").status_code == status
+
+
+def test_the_exports_stream_whole_from_a_server(app, scene):
+    # as a server runs them (tests/served.py): rows read after the view has returned
+    factories.UserFactory(username="ha.ltt", roles={"hr", "learner"}, password=DEMO_PASSWORD)
+    db.session.commit()
+    query = f"?campaign={scene.campaign.id}"
+    csv_file, xlsx_file = served(app, "ha.ltt", [f"/hr/people.csv{query}",
+                                                 f"/hr/people.xlsx{query}"])
+    assert csv_file.status_code == xlsx_file.status_code == 200
+    rows = list(csv.reader(io.StringIO(csv_file.get_data(as_text=True)[1:])))
+    assert rows[0] == HEADER and len(rows) == 1 + 5
+    assert load_workbook(io.BytesIO(xlsx_file.get_data())).active.max_row == 1 + 5
