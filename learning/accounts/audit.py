@@ -112,6 +112,7 @@ DETAIL_LABELS = {
     "departments": _l("Departments"), "job_titles": _l("Job titles"),
     "before": _l("Before"), "after": _l("After"), "head": _l("Head of department"),
     "format": _l("File format"), "q": _l("Search"), "course_id": _l("Course"),
+    "campaign": _l("Campaign"), "status": _l("Status"),
 }
 PAGE_SIZE = 50
 EXPORT_BATCH = 2000

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
+from babel.dates import format_skeleton
 from flask import current_app
 from sqlalchemy import func, select
 
@@ -159,12 +160,15 @@ class Chart:
     table: list[tuple[date, int, int]]
 
 
-def _day_label(day: date) -> str:
-    return day.strftime("%d/%m")
+def _day_label(day: date, language: str) -> str:
+    """A day without its year, the way the page's language writes it: 24/12, 12/24, 12. 24."""
+    if language == "vi":
+        return day.strftime("%d/%m")
+    return format_skeleton("Md", day, locale=language)
 
 
 def build_chart(days: list[tuple[date, int]], *, start: date, deadline: date, today: date,
-                target: int) -> Chart:
+                target: int, language: str = "vi") -> Chart:
     """Lay out cumulative completions per day as a step line against the deadline (a vertical
     line) and the target (a horizontal line). Pure: no database, no request."""
     first = min([start, *(day for day, _ in days)])
@@ -192,20 +196,20 @@ def build_chart(days: list[tuple[date, int]], *, start: date, deadline: date, to
 
     # Five evenly spaced dates; the deadline is labelled on its own line.
     ticks = sorted({first + timedelta(days=round(span * i / 4)) for i in range(5)})
-    x_ticks = [Tick(x(day), _day_label(day)) for day in ticks]
+    x_ticks = [Tick(x(day), _day_label(day, language)) for day in ticks]
     values = sorted({0, top_value // 2, top_value} if top_value > 1 else {0, 1})
     y_ticks = [Tick(y(value), str(value)) for value in values]
     return Chart(width=WIDTH, height=HEIGHT, left=LEFT, right=right, top=TOP, bottom=bottom,
                  step_path=" ".join(parts), target_y=y(target), deadline_x=x(deadline),
-                 deadline_label=_day_label(deadline),
+                 deadline_label=_day_label(deadline, language),
                  today_x=x(today) if first <= today <= end else None, x_ticks=x_ticks,
                  y_ticks=y_ticks, start=first, end=end, target=target, completed=cumulative,
                  table=table)
 
 
 def campaign_chart(actor: User | None, campaign: Campaign, *, today: date,
-                   target: int) -> Chart:
+                   target: int, language: str = "vi") -> Chart:
     """Return the completions-over-time chart of a campaign within the actor's scope."""
     return build_chart(completions_by_day(actor, campaign),
                        start=ministry_day(campaign.created_at), deadline=campaign.deadline,
-                       today=today, target=target)
+                       today=today, target=target, language=language)

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from courses.models import Course
-from learning import clock
+from learning import clock, i18n
 from learning.campaigns import services as campaigns
 from learning.db import db
 from learning.errors import DomainError, NotFound, PermissionDenied
@@ -64,7 +64,8 @@ def dashboard_page():
         total = totals(rows)
         if campaign is not None:
             chart = dashboard.campaign_chart(current_user, campaign, today=today,
-                                             target=total.people)
+                                             target=total.people,
+                                             language=i18n.current_language())
     covered = []
     if campaign is not None:
         covered = sorted(dashboard.short_paths([s.department for s in campaign.scopes]).values())
@@ -99,7 +100,7 @@ def _campaign_form(campaign=None) -> CampaignForm:
     form = CampaignForm(obj=campaign) if campaign is not None else CampaignForm()
     courses = dashboard.published_courses()
     form.course_id.choices = [(NO_COURSE, _("— choose a course —"))] + [
-        (c.id, c.title) for c in courses]
+        (c.id, c.title, {"lang": c.language}) for c in courses]
     form.departments.choices = department_choices(current_user)
     if request.method == "GET" and campaign is not None:
         form.departments.data = [s.department_id for s in campaign.scopes]

@@ -71,7 +71,8 @@ def _form() -> tuple[PeopleFilterForm, list]:
     campaigns, courses, departments = people.filter_choices(current_user)
     form = PeopleFilterForm(formdata=request.args)
     form.campaign.choices = [(ALL, _("All campaigns"))] + [(c.id, c.title) for c in campaigns]
-    form.course.choices = [(ALL, _("All courses"))] + [(c.id, c.title) for c in courses]
+    form.course.choices = [(ALL, _("All courses"))] + [  # each title marked in its language
+        (c.id, c.title, {"lang": c.language}) for c in courses]
     form.department.choices = [(ALL, _("All departments"))] + [
         (d.id, _short_path(path)) for d, path in departments]
     form.status.choices = [("", _("All statuses"))] + [

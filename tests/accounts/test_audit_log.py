@@ -474,3 +474,12 @@ def test_the_csv_streams_whole_from_a_server(app, db):
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True)[1:])))
     assert len(rows) == 1 + 250  # the header and every event
+
+
+def test_an_exports_filters_are_named_in_the_page_language(client, db, login_as):
+    login_as("admin")
+    record("export", target="people", rows=3, campaign=7, status="overdue")
+    db.session.commit()
+    shown = visible_text(client.get("/admin/audit?action=export"))
+    for label, value in (("Campaign", "7"), ("Status", "overdue"), ("Rows", "3")):
+        assert f"{translated('vi', label)} : {value}" in shown

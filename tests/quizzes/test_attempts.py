@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 
 from courses import services as course_services
 from learning import clock
+from learning.i18n import format_short_datetime
 from learning.errors import PermissionDenied, RuleViolation
 from quizzes import services as quizzes
 from quizzes.models import QuizAttempt
@@ -119,6 +120,11 @@ def test_start_opens_the_attempt_page(client, official, db, tmp_path):
     assert len(attempt.layout) == 4
     detail = visible_text(client.get(steps.quiz_url(SLUG, QUIZ)))
     assert translated("vi", "Resume your attempt") in detail
+    # when it started, the Vietnamese way (20:30 05/11/2026), not Babel's "20:30 5/11/26"
+    started = format_short_datetime(attempt.started_at)
+    assert re.fullmatch(r"\d\d:\d\d \d\d/\d\d/\d{4}", started)
+    assert translated("vi", "You started attempt %(n)s on %(started)s; your saved answers are "
+                            "kept.", n=1, started=started) in detail
 
 
 def test_an_official_not_enrolled_cannot_start(client, login_as, db, tmp_path):

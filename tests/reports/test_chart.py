@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from learning.reports.dashboard import HEIGHT, LEFT, WIDTH, build_chart
 
 
@@ -37,3 +39,10 @@ def test_nobody_and_nothing_yet():
                         today=date(2026, 3, 1), target=0)
     assert chart.table == [] and chart.completed == 0
     assert chart.end > chart.start  # never a zero-width scale
+
+
+@pytest.mark.parametrize("language, label", [("vi", "31/03"), ("en", "3/31"), ("ko", "3. 31.")])
+def test_the_days_are_written_the_way_the_page_language_writes_them(language, label):
+    chart = build_chart([], start=date(2026, 3, 1), deadline=date(2026, 3, 31),
+                        today=date(2026, 3, 10), target=5, language=language)
+    assert chart.deadline_label == label

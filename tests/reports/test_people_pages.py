@@ -46,6 +46,10 @@ def test_hr_sees_the_overdue_members_of_a_campaign(scene, client, login_as):
     assert f'href="/hr/people.xlsx?campaign={scene.campaign.id}&amp;status=overdue"' in html
     assert f'href="/hr/people.csv?campaign={scene.campaign.id}&amp;status=overdue"' in html
     assert f'href="/hr/officials/{scene.people["binh"].id}/transcript"' in html
+    # each course in the filter is marked in its own language (a screen reader reads it so)
+    course = scene.campaign.course
+    assert re.search(rf'<option lang="{course.language}"[^>]* value="{course.id}"', html) or \
+        re.search(rf'<option [^>]*value="{course.id}"[^>]*lang="{course.language}"', html)
 
 
 def test_a_completed_row_shows_its_date_score_and_certificate(scene, client, login_as):

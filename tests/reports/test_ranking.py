@@ -78,6 +78,7 @@ def test_hr_of_a_unit_ranks_only_within_it(db, scene, client, login_as):
     text = page.get_data(as_text=True)
     assert "Phòng Dữ liệu" in text and "Phòng Hạ tầng" in text
     assert "Vụ Tổ chức cán bộ" not in text
+    assert '<th scope="col" class="number">Số cán bộ</th>' in text  # a head count
 
 
 def test_the_pdf_is_signed_readable_and_audited(db, scene, client, login_as):
@@ -91,6 +92,7 @@ def test_the_pdf_is_signed_readable_and_audited(db, scene, client, login_as):
     assert "Vụ Tổ chức cán bộ" in text and "Cục Chuyển đổi số" in text
     assert text.index("Vụ Tổ chức cán bộ") < text.index("Cục Chuyển đổi số")
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    assert "Số cán bộ" in text and "Tình hình học tập" not in text  # the head count's column
     assert reader.trailer["/Root"]["/AcroForm"]["/Fields"]  # the signature field
     db.session.expire_all()
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.target_type == "ranking"))
