@@ -15,6 +15,7 @@ from flask.globals import _cv_app
 from flask_babel import get_locale, get_translations, gettext, ngettext, to_user_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English", "ko": "한국어"}
 SESSION_KEY = "lang"
@@ -210,3 +211,11 @@ def format_short_datetime(value) -> str:
 def format_iso_date(value: str | None) -> str:
     """Format an ISO date ("2026-11-26") in the current language's long form."""
     return format_long_date(value)
+
+
+def in_language(text, language: str | None):
+    """Template filter: `text` marked with the language it is written in (a course's title in a
+    sentence of the page's language), so that screen readers read it in that language."""
+    if not text or not language:
+        return text
+    return Markup('<span lang="{}">{}</span>').format(language, text)

@@ -78,3 +78,5 @@ def test_the_home_page_shows_a_campaign_reminder(app, db, tmp_path, runner, clie
     page = client.get("/").get_data(as_text=True)
     assert "Kỹ năng số bắt buộc 2026" in page
     assert 'href="/courses/kem-cap-so"' in page
+    # the course's title is marked with its language inside the page's sentence
+    assert f'“<span lang="{course.language}">{course.title}</span>”' in page
