@@ -133,6 +133,7 @@ def facts_of(credential: dict) -> dict:
         "holder_name": names[0] if names else None,
         "course_title": achievement.get("name"),
         "course_version": achievement.get("version"),
+        "language": achievement.get("inLanguage"),
         "completed_at": subject.get("activityEndDate"),
         "score": result.get("value") if isinstance(result, dict) else None,
         "issued_at": credential.get("validFrom"),

@@ -66,9 +66,12 @@ def test_the_genuine_pdf_passes_everywhere(app, client, runner, tmp_path, genuin
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"genuine: {certificate.serial} — {NAMES[0]}")
     assert cli_verify(runner, tmp_path, data, "--offline").exit_code == 0
-    text = visible_text(upload(client, data))
+    response = upload(client, data)
+    text = visible_text(response)
     assert translated("vi", "The PDF is genuine: its signature, signer and credential all "
                             "check out") in text
+    # the course's title is marked with the language the credential gives it
+    assert f'<dd lang="{certificate.language}">' in response.get_data(as_text=True)
     report = forgery.pdfsig(data, tmp_path)
     assert "Signature Validation: Signature is Valid." in report
     assert "Total document signed" in report
