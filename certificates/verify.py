@@ -230,12 +230,53 @@ def _is_platform_key(asn1_certificate, published: list) -> bool:
     return False
 
 
-def _check_signature(reader: PdfFileReader, published: list) -> None:
+_HEX = re.compile(rb"<([0-9A-Fa-f]*)>")
+
+
+def _der_length(value: bytes) -> int | None:
+    """Return the length of the DER element (a SEQUENCE: the CMS) at the start of `value`."""
+    if len(value) < 2 or value[0] != 0x30:
+        return None
+    if value[1] < 0x80:
+        return 2 + value[1]
+    size = value[1] & 0x7F
+    if not 1 <= size <= 4 or len(value) < 2 + size:
+        return None
+    return 2 + size + int.from_bytes(value[2:2 + size], "big")
+
+
+def _check_byte_range(data: bytes, signature) -> None:
+    """Refuse a file that the signature does not cover whole, but for its own value.
+
+    pyHanko reports ENTIRE_FILE when the two signed ranges and the signature value add up to
+    the file's length; it does not check where the value lies. A forger can then move the
+    second signed range further on, put objects of their own in the widened gap (a page, an
+    embedded credential, a new signature dictionary whose value is written short as a literal
+    string) and have a reader load them, while the signed bytes stay exactly as signed. So the
+    ranges must be [0, a, b, end - b], and the gap between them exactly the signature value as
+    one hex string: the CMS, then zeros only (its padding, else a place to hide bytes)."""
+    try:
+        start, first, second, length = (int(n) for n in signature.sig_object["/ByteRange"])
+        contents = bytes(signature.sig_object["/Contents"])
+    except (KeyError, TypeError, ValueError):
+        raise _Refused("altered", "the signature does not say which bytes it covers") from None
+    if start != 0 or not 0 < first < second or second + length != len(data):
+        raise _Refused("altered", "the signature does not cover the whole file")
+    gap = _HEX.fullmatch(data[first:second])
+    if gap is None or len(gap.group(1)) % 2 or bytes.fromhex(gap.group(1).decode()) != contents:
+        raise _Refused("altered", "something besides the signature lies between its ranges")
+    used = _der_length(contents)
+    if used is None or used > len(contents) or any(contents[used:]):
+        raise _Refused("altered", "the signature value carries bytes besides the signature")
+
+
+def _check_signature(data: bytes, reader: PdfFileReader, published: list) -> None:
     signatures = reader.embedded_signatures
     if not signatures:
         raise _Refused("altered", "the PDF carries no digital signature")
     if len(signatures) > 1:
         raise _Refused("altered", "the PDF was signed again after the platform signed it")
+    _check_byte_range(data, signatures[0])
     context = ValidationContext(trust_roots=_trust_roots(published), allow_fetching=False)
     status = signing.run_coroutine(
         lambda: async_validate_pdf_signature(signatures[0], context))
@@ -272,7 +313,7 @@ def check_pdf(data: bytes, *, max_bytes: int, now: datetime,
         except Exception as error:  # noqa: BLE001 - any parser failure means "not ours"
             raise _Refused("not-a-certificate", f"not a readable PDF ({type(error).__name__})")
         try:
-            _check_signature(reader, published)
+            _check_signature(data, reader, published)
         except _Refused:
             raise
         except Exception as error:  # noqa: BLE001 - a damaged signature is an altered file

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import shutil
 import subprocess
 import zlib
@@ -86,6 +87,90 @@ def flip_bytes(data: bytes, count: int, seed: int) -> bytes:
     for _ in range(count):
         out[chance.randrange(len(out))] ^= 0xFF
     return bytes(out)
+
+
+def _literal(data: bytes) -> bytes:
+    """`data` as a PDF literal string: one byte each, where hex takes two."""
+    escaped = data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+    return b"(" + escaped.replace(b"\r", b"\\r").replace(b"\n", b"\\n") + b")"
+
+
+def _wrapped(data: bytes, new_objects: dict[int, bytes], room: int = 4000) -> bytes:
+    """Signature wrapping: keep both signed ranges byte for byte, move the second one `room`
+    bytes on, and fill the widened gap with a new signature dictionary (its ByteRange widened,
+    its value the same CMS written as a literal string, padded to the length the gap counts)
+    and a cross-reference section of our own where the file's last startxref now points, so
+    a reader loads `new_objects` (number -> dictionary) in place of the signed ones. pyHanko
+    counts lengths only and calls this ENTIRE_FILE."""
+    ranges = re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", data)
+    _zero, first, second, length = map(int, ranges.groups())
+    startxref = int(re.findall(rb"startxref\s+(\d+)\s+%%EOF", data)[-1])
+    line = data.rfind(b"\n", 0, data.rfind(b" obj", 0, first)) + 1
+    number = int(data[line:data.rfind(b" obj", 0, first)].split()[0])
+    dictionary = data[line:first] + b"<>" + data[second:data.find(b"endobj", second)]
+    gap = (second - first) + room
+    value = bytes.fromhex(data[first + 1:second - 1].decode()).ljust((gap - 2) // 2, b"\0")
+    dictionary = re.sub(rb"/ByteRange\s*\[[^\]]*\]",
+                        b"/ByteRange [0 %d %d %d]" % (first, first + gap, length), dictionary)
+    dictionary = dictionary.replace(b"<>", _literal(value), 1)
+    middle = bytearray(b"\n")
+    offsets = {number: first + len(middle)}
+    middle += dictionary
+    xref_at = startxref - first  # where the unchanged startxref now points, inside the gap
+    assert len(middle) < xref_at
+    middle += b"%" + b" " * (xref_at - len(middle) - 2) + b"\n"
+    trailer = dict(re.findall(rb"/(Root|Info)\s+(\d+ \d+ R)", data[startxref:]))
+    size = int(re.findall(rb"/Size\s+(\d+)", data)[-1]) + len(new_objects) + 1
+    bodies = {n: b"%d 0 obj\n" % n + body + b"\nendobj\n" for n, body in new_objects.items()}
+    numbers = sorted([number, *bodies])
+    tail = b"trailer\n<< /Size %d /Root %s /Info %s /Prev %d >>\n" % (
+        size, trailer[b"Root"], trailer[b"Info"], startxref + room)
+    table_length = 29 + sum(len(b"%d 1\n" % n) + 20 for n in numbers) + len(tail)
+    position = first + xref_at + table_length
+    for n in sorted(bodies):
+        offsets[n] = position
+        position += len(bodies[n])
+    table = b"xref\n0 1\n0000000000 65535 f \n" + b"".join(
+        b"%d 1\n%010d 00000 n \n" % (n, offsets[n]) for n in numbers) + tail
+    assert len(table) == table_length
+    middle += table + b"".join(bodies[n] for n in sorted(bodies))
+    assert len(middle) <= gap - 2
+    middle += b"%" + b" " * (gap - len(middle) - 2) + b"\n"
+    return data[:first] + bytes(middle) + data[second:]
+
+
+def overlay_in_the_gap(data: bytes, text: str) -> bytes:
+    """Draw `text` in a white box over the page, from objects slipped between the signed
+    ranges (see _wrapped): the page now shows it, the signed bytes are untouched."""
+    reader = PdfReader(io.BytesIO(data))
+    page = reader.pages[0]
+    page_number = page.indirect_reference.idnum
+    drawn = (b"q 1 1 1 rg 200 345 440 36 re f 0 0 0 rg BT /Fx 26 Tf 270 355 Td (%s) Tj ET Q"
+             % text.encode("latin-1"))
+    first_new = len(reader.xref_objStm) + max(
+        number for (_generation, numbers) in reader.xref.items() for number in numbers) + 10
+    contents = page["/Contents"]
+    contents = contents if isinstance(contents, list) else [contents]
+    references = b" ".join(b"%d 0 R" % c.indirect_reference.idnum if hasattr(
+        c, "indirect_reference") and c.indirect_reference else b"%d 0 R" % c.idnum
+        for c in contents)
+    annotations = b" ".join(b"%d 0 R" % a.idnum for a in page.get("/Annots") or [])
+    new_page = (b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 841.889764 595.275591] "
+                b"/Contents [%s %d 0 R] /Resources << /Font << /Fx << /Type /Font "
+                b"/Subtype /Type1 /BaseFont /Helvetica-Bold >> >> >> /Annots [%s] >>" % (
+                    page["/Parent"].indirect_reference.idnum, references, first_new,
+                    annotations))
+    stream = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(drawn), drawn)
+    return _wrapped(data, {page_number: new_page, first_new: stream})
+
+
+def nonzero_padding(data: bytes) -> bytes:
+    """Write a byte into the zeros that pad the signature value (the CMS parser ignores them,
+    and they are a place to hide a message)."""
+    first, second = map(int, re.search(
+        rb"/ByteRange\s*\[\s*0\s+(\d+)\s+(\d+)", data).groups())
+    assert data[second - 3:second] == b"00>"
+    return data[:second - 3] + b"41>" + data[second:]
 
 
 # --- hostile files ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import threading
 import zipfile
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
@@ -136,6 +137,32 @@ def test_an_edited_pdf_is_altered_everywhere(app, client, runner, tmp_path, genu
     report = forgery.pdfsig(forged, tmp_path)
     assert ("Total document signed" not in report
             or "Signature is Valid" not in report), report
+
+
+WRAPPINGS = {
+    # objects slipped between the two signed ranges, which stay byte for byte as signed: the
+    # page shows another name, and pyHanko's coverage check (lengths only) said ENTIRE_FILE
+    "a page slipped between the signed ranges": lambda data: forgery.overlay_in_the_gap(
+        data, "NGUYEN VAN GIA MAO"),
+    # a byte hidden in the zeros that pad the signature value
+    "bytes in the signature's padding": forgery.nonzero_padding,
+}
+
+
+@pytest.mark.parametrize("how", WRAPPINGS)
+def test_a_file_that_keeps_the_signed_bytes_but_adds_its_own_is_altered(
+        app, client, runner, tmp_path, genuine, how):
+    certificate, data = genuine
+    forged = WRAPPINGS[how](data)
+    if how.startswith("a page"):  # the forgery works as a document: readers show its page
+        shown = PdfReader(io.BytesIO(forged)).pages[0].extract_text()
+        assert "NGUYEN VAN GIA MAO" in shown
+    verdict = verdict_of(app, forged)
+    assert verdict.outcome == "altered" and verdict.facts == {}, verdict.detail
+    assert cli_verify(runner, tmp_path, forged).exit_code == 4
+    text = visible_text(upload(client, forged))
+    assert translated("vi", "The PDF has been altered: it is not the file HọcSố signed") in text
+    assert certificate.serial not in text
 
 
 def test_a_pdf_signed_by_another_key_is_not_genuine(app, client, runner, tmp_path, genuine):
