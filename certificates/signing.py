@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -54,10 +55,14 @@ def b64url(data: bytes) -> str:
 
 
 def b64url_decode(text: str) -> bytes:
-    """Decode base64url with or without padding (raises ValueError on bad input)."""
-    if not isinstance(text, str) or not text.isascii():
+    """Decode base64url with or without padding (raises ValueError on bad input: any
+    character outside the alphabet, which Python's decoder would otherwise drop quietly)."""
+    if not isinstance(text, str) or not _BASE64URL.fullmatch(text):
         raise ValueError("not base64url")
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 
 
 # --- public keys (no secrets) ----------------------------------------------------------------

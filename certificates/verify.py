@@ -230,7 +230,7 @@ def _is_platform_key(asn1_certificate, published: list) -> bool:
     return False
 
 
-_HEX = re.compile(rb"<([0-9A-Fa-f]*)>")
+_HEX = re.compile(rb"<([0-9A-F]*)>")  # as the platform writes it: upper case, nothing else
 
 
 def _der_length(value: bytes) -> int | None:

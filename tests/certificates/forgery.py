@@ -173,6 +173,13 @@ def nonzero_padding(data: bytes) -> bytes:
     return data[:second - 3] + b"41>" + data[second:]
 
 
+def lower_case_value(data: bytes) -> bytes:
+    """Write the signature value's hex in lower case: the same bytes, another file."""
+    first, second = map(int, re.search(
+        rb"/ByteRange\s*\[\s*0\s+(\d+)\s+(\d+)", data).groups())
+    return data[:first] + data[first:second].lower() + data[second:]
+
+
 # --- hostile files ---------------------------------------------------------------------------
 
 def _pdf(objects: list[bytes], root: int = 1) -> bytes:

@@ -146,6 +146,8 @@ WRAPPINGS = {
         data, "NGUYEN VAN GIA MAO"),
     # a byte hidden in the zeros that pad the signature value
     "bytes in the signature's padding": forgery.nonzero_padding,
+    # the same signature value in lower-case hex: any change to the file is detected
+    "the signature value in lower case": forgery.lower_case_value,
 }
 
 
