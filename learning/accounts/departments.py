@@ -32,13 +32,17 @@ def split_path(path: str) -> list[str]:
     return [clean_name(part) for part in (path or "").split(PATH_SEPARATOR) if clean_name(part)]
 
 
+TOO_DEEP = _l("A department path has at most %(levels)d levels.", levels=MAX_DEPTH)
+NAME_TOO_LONG = _l("A department's name has at most %(length)d characters.", length=MAX_NAME)
+
+
 def path_problem(names: list[str]):
     """Return what keeps a department path of `names` from being made (too many levels, a
     name too long), or None."""
     if len(names) > MAX_DEPTH:
-        return _l("A department path has at most %(levels)d levels.", levels=MAX_DEPTH)
+        return TOO_DEEP
     if any(len(name) > MAX_NAME for name in names):
-        return _l("A department's name has at most %(length)d characters.", length=MAX_NAME)
+        return NAME_TOO_LONG
     return None
 
 
@@ -125,9 +129,9 @@ def create_department(
     if not name:
         raise RuleViolation(_l("Enter a name."), field="name")
     if len(name) > MAX_NAME:
-        raise RuleViolation(path_problem([name]), field="name")
+        raise RuleViolation(NAME_TOO_LONG, field="name")
     if _depth(parent) >= MAX_DEPTH:
-        raise RuleViolation(path_problem([""] * (MAX_DEPTH + 1)), field="parent_id")
+        raise RuleViolation(TOO_DEEP, field="parent_id")
     lock_directory(now=now)
     if _sibling_exists(name, parent):
         raise RuleViolation(_l("A department with this name already exists here."), field="name")
@@ -172,12 +176,12 @@ def update_department(
             _l("A department cannot be moved below itself."), field="parent_id"
         )
     if len(name) > MAX_NAME:
-        raise RuleViolation(path_problem([name]), field="name")
+        raise RuleViolation(NAME_TOO_LONG, field="name")
     if department.parent_id != (parent.id if parent else None):
         below = max(path.count(PATH_SEPARATOR) for path in db.session.scalars(
             select(Department.path).where(Department.path.startswith(department.path))))
         if _depth(parent) + below - _depth(department) > MAX_DEPTH:  # the subtree's deepest
-            raise RuleViolation(path_problem([""] * (MAX_DEPTH + 1)), field="parent_id")
+            raise RuleViolation(TOO_DEEP, field="parent_id")
     if _sibling_exists(name, parent, exclude_id=department.id):
         raise RuleViolation(_l("A department with this name already exists here."), field="name")
     old_path = department.path
@@ -228,8 +232,10 @@ def ensure_department_path(path: str, existing: dict[str, Department] | None = N
     parent = None
     walked: list[str] = []
     names = split_path(path)
-    if PATH_SEPARATOR.join(names).casefold() not in existing and path_problem(names):
-        raise RuleViolation(path_problem(names), field="department")
+    problem = (path_problem(names) if PATH_SEPARATOR.join(names).casefold() not in existing
+               else None)
+    if problem:
+        raise RuleViolation(problem, field="department")
     for name in names:
         walked.append(name)
         key = PATH_SEPARATOR.join(walked).casefold()

@@ -391,8 +391,8 @@ def check_rows(
         elif not create_departments and dept.casefold() not in known_paths:
             row_errors.append(RowError(line, _l("Unknown department “%(path)s”.", path=dept),
                                        "department"))
-        elif dept.casefold() not in known_paths and path_problem(split_path(dept)):
-            row_errors.append(RowError(line, path_problem(split_path(dept)), "department"))
+        elif dept.casefold() not in known_paths and (problem := path_problem(split_path(dept))):
+            row_errors.append(RowError(line, problem, "department"))
 
         roles = scope = None
         if roles_raw:
@@ -401,8 +401,8 @@ def check_rows(
                 row_errors.append(RowError(line, _l("Unknown department “%(path)s”.", path=scope),
                                            "roles"))
             elif (scope and scope.casefold() not in known_paths
-                  and path_problem(split_path(scope))):
-                row_errors.append(RowError(line, path_problem(split_path(scope)), "roles"))
+                  and (problem := path_problem(split_path(scope)))):
+                row_errors.append(RowError(line, problem, "roles"))
 
         username = None
         staff_reported = any(e.column == "staff_number" for e in row_errors)

@@ -103,8 +103,9 @@ __all__ = [
     "short_department_path",
     "generate_temporary_password", "get_department", "get_official", "get_user",
     "hash_password", "hr_scope",
-    "is_admin", "list_officials", "load_session_user", "lock_directory", "normalize_email", "normalize_username",
-    "officials_in_scope_condition", "path_problem", "require_admin", "require_view_official", "reset_password",
+    "is_admin", "list_officials", "load_session_user", "lock_directory", "normalize_email",
+    "normalize_username", "officials_in_scope_condition", "path_problem", "require_admin",
+    "require_view_official", "reset_password",
     "set_active", "set_language", "set_password", "set_roles", "split_path",
     "update_department", "update_user", "validate_new_password",
     # API tokens
