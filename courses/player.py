@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, get_template_attribute, render_template, request
-from markupsafe import Markup
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from courses.models import Course
 from courses.outline import outline_of
@@ -52,7 +53,9 @@ def _render(course: Course, language: str) -> _PlayerOutline:
         module_holes={module_id: Hole(name) for module_id, name in modules},
         course_quizzes=Hole("quizzes-course"))
     done_mark = get_template_attribute(DONE_MARK, "done_mark")
-    return _PlayerOutline(Stencil(html), Markup(done_mark(language)), lessons, modules)
+    names = {"quizzes-course", *(name for _id, name in modules),
+             *(name for h in lessons for name in (h.css, h.mark, h.current))}
+    return _PlayerOutline(Stencil(html, names), Markup(done_mark(language)), lessons, modules)
 
 
 def player_outline(course: Course, lesson_id: int, done_ids: set[int] | frozenset[int],
@@ -75,3 +78,26 @@ def player_outline(course: Course, lesson_id: int, done_ids: set[int] | frozense
         values[holes.mark] = cached.done_mark if done else ""
         values[holes.current] = ' aria-current="page"' if holes.lesson_id == lesson_id else ""
     return cached.stencil.fill(values)
+
+
+PAGE = "courses/_lesson_page.html"
+_PAGE_HOLES = {name: Hole(name) for name in ("header", "flashes", "progress", "outline", "csrf")}
+
+
+def lesson_page(course: Course, lesson, *, html: Markup, previous, following, done: bool,
+                header: Markup, flashes: Markup, progress: Markup, outline: Markup) -> Markup:
+    """Return the lesson page (a template global): `courses/_lesson_page.html` rendered once per
+    course version, lesson, page language and whether the lesson is `done` (the footer offers
+    "mark as done" or says it is), filled with the parts that are the official's own (HTML the
+    caller rendered: the site header, the flashed messages, the progress bar, the outline) and
+    the CSRF token. The key holds everything the page template reads; keep the two in step."""
+    language = current_language()
+    key = (course.id, course.content_version, course.slug, course.title, course.language,
+           lesson.id, done, language, request.script_root, current_app.config["MINISTRY_NAME"])
+    stencil = stencil_cache(current_app, "lesson-page", max_entries=2048).get_or_load(
+        key, lambda: Stencil(render_template(
+            PAGE, course=course, lesson=lesson, html=html, previous=previous,
+            following=following, done=done, stencil_holes=_PAGE_HOLES),
+            names=_PAGE_HOLES))
+    return stencil.fill({"header": header, "flashes": flashes, "progress": progress,
+                         "outline": outline, "csrf": escape(generate_csrf())})

@@ -113,6 +113,7 @@ def register(app: Flask) -> None:
     csrf.exempt(api_views.bp)
     app.add_template_global(site_header.site_header, "site_header")
     app.add_template_global(course_player.player_outline, "player_outline")
+    app.add_template_global(course_player.lesson_page, "lesson_page")
     app.add_template_global(quiz_status_line.quiz_line, "quiz_line")
     app.add_template_filter(i18n.in_language, "in_language")
     app.add_template_filter(i18n.format_duration, "duration")

@@ -38,6 +38,15 @@ def test_a_marker_without_this_process_nonce_is_plain_text():
         Hole("a\ue001b")
 
 
+def test_a_marker_of_a_hole_the_stencil_does_not_name_stays_text():
+    # e.g. a stencil rendered inside another, already filled: its markers are not this one's
+    inner = f"{Hole('name')}"
+    stencil = Stencil(f"<p>{Hole('a')}{inner}{Hole('b')}{Hole('a')}</p>", names={"a", "b"})
+    assert stencil.names == ("a", "b", "a")
+    assert stencil.fill({"a": "1", "b": "2"}) == f"<p>1{inner}21</p>"
+    assert Stencil(f"{inner}", names={"a"}).fill({}) == inner
+
+
 def test_a_bounded_cache_keeps_the_most_recent_entries():
     cache = BoundedCache(max_entries=3, max_size=10, size_of=len)
     for key in "abcd":
@@ -151,3 +160,74 @@ def test_the_stencils_templates_read_only_their_inputs(app):
         code = re.sub(r"\{#.*?#\}", "", source, flags=re.S)  # comments may name them
         assert not re.search(r"\b(current_user|request|session|g)\.", code), name
         assert "csrf_token()" not in code, name
+
+
+def _page_parts(response) -> tuple[str, str, str]:
+    """The lesson page's HTML, its CSRF token (the time report's and the form's must agree)."""
+    assert response.status_code == 200
+    html = response.data.decode()
+    tokens = set(re.findall(r'(?:data-csrf|name="csrf_token" value)="([^"]+)"', html))
+    assert len(tokens) == 1, tokens
+    return html, tokens.pop(), re.sub(r'="[^"]*\.[^"]*\.[^"]*"', '="token"', html)
+
+
+def test_the_lesson_page_from_its_stencil_is_what_a_fresh_render_gives(app, client, login_as,
+                                                                       tmp_path):
+    from learning.fragments import stencil_cache
+
+    _course(tmp_path, lesson_title="Bài <i>A</i> & " + str(Hole("csrf")))
+    login_as("learner", full_name='Nguyễn <b>"Thị"</b> ' + str(Hole("header")))
+    steps.enrol(client, SLUG)
+    steps.mark_done(client, SLUG, "a")
+    for language in ("vi", "en", "ko"):
+        for lesson in "abc":
+            pages = []
+            for _ in range(2):  # rendered (no stencil yet), then filled from the stencil
+                stencil_cache(app, "lesson-page").clear()
+                pages.append(client.get(f"/courses/{SLUG}/lessons/{lesson}",
+                                        headers={"Accept-Language": language}))
+                pages.append(client.get(f"/courses/{SLUG}/lessons/{lesson}",
+                                        headers={"Accept-Language": language}))
+            assert len({_page_parts(page)[0] for page in pages}) == 1
+    html = pages[0].data.decode()
+    assert "Nguyễn &lt;b&gt;&#34;Thị&#34;&lt;/b&gt;" in html  # text, not markup or a hole
+    assert "Bài &lt;i&gt;A&lt;/i&gt; &amp;" in html
+
+
+DONE = "Bạn đã hoàn thành bài học này."
+
+
+def test_two_officials_on_one_lesson_page_each_see_their_own(app, client, login_as, tmp_path):
+    _course(tmp_path)
+    login_as("learner", full_name="Nguyễn Thị Hương")
+    steps.enrol(client, SLUG)
+    steps.mark_done(client, SLUG, "b")
+    other = steps.new_client(app, steps.official(full_name="Bạch Văn Đức"))
+    steps.enrol(other, SLUG)
+
+    mine, my_token, _ = _page_parts(client.get(f"/courses/{SLUG}/lessons/b"))
+    theirs, their_token, _ = _page_parts(other.get(f"/courses/{SLUG}/lessons/b"))
+    assert "Nguyễn Thị Hương" in mine and "Bạch Văn Đức" not in mine
+    assert "Bạch Văn Đức" in theirs and "Nguyễn Thị Hương" not in theirs
+    # the footer: done for one, "mark as done" for the other
+    assert DONE in page_text(client.get(f"/courses/{SLUG}/lessons/b"))
+    assert DONE not in page_text(other.get(f"/courses/{SLUG}/lessons/b"))
+    assert f'action="/courses/{SLUG}/lessons/b/done"' in theirs
+    assert f'action="/courses/{SLUG}/lessons/b/done"' not in mine
+    # each page's token is its own session's: the other official's is refused
+    assert other.post(f"/courses/{SLUG}/lessons/b/done",
+                      data={"csrf_token": my_token}).status_code == 400
+    assert other.post(f"/courses/{SLUG}/lessons/b/done",
+                      data={"csrf_token": their_token}).status_code == 302
+    assert DONE in page_text(other.get(f"/courses/{SLUG}/lessons/b"))
+
+
+def test_a_message_shows_once_on_the_lesson_page(app, client, login_as, tmp_path):
+    _course(tmp_path)
+    login_as("learner")
+    steps.enrol(client, SLUG)
+    with client.session_transaction() as session:
+        session["_flashes"] = [("info", "Xin chào <b>bạn</b>")]
+    first = client.get(f"/courses/{SLUG}/lessons/a").data.decode()
+    assert '<p class="flash flash-info" role="status">Xin chào &lt;b&gt;bạn&lt;/b&gt;</p>' in first
+    assert "flash-info" not in client.get(f"/courses/{SLUG}/lessons/a").data.decode()

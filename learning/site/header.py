@@ -40,7 +40,7 @@ def site_header() -> Markup:
     key = (i18n.current_language(), request.script_root, current_app.config["MINISTRY_NAME"],
            *inputs.values())
     stencil = stencil_cache(current_app, "header", max_entries=4096).get_or_load(
-        key, lambda: Stencil(render_template(TEMPLATE, **inputs, **_HOLES)))
+        key, lambda: Stencil(render_template(TEMPLATE, **inputs, **_HOLES), _HOLES))
     return stencil.fill({
         "user_name": escape(current_user.full_name) if inputs["signed_in"] else "",
         "csrf": escape(generate_csrf()),
