@@ -427,8 +427,14 @@ def _layout(quiz: Quiz, rng: random.Random) -> list[dict]:
 def start_attempt(user: User, quiz: Quiz, *, now: datetime,
                   rng: random.Random | None = None) -> QuizAttempt:
     """Start an attempt, or return the unfinished one (a second click resumes, never doubles)."""
-    if get_enrolment(user, quiz.course) is None:
+    enrolment = get_enrolment(user, quiz.course)
+    if enrolment is None:
         raise PermissionDenied(_l("Enrol in the course to take its quizzes."))
+    # Lock the official's enrolment before counting the attempts, as grading does
+    # (progress.recompute): a start and submit in another browser cannot slip between the
+    # count and the INSERT below and leave room for one attempt more than allowed.
+    db.session.execute(update(Enrolment).where(Enrolment.id == enrolment.id)
+                       .values(id=Enrolment.id))
     status = quiz_status(user, quiz, now=now, close_overdue=True)
     if status.open_attempt is not None:
         return status.open_attempt

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from courses import services as course_services
 from learning import clock
@@ -171,6 +171,42 @@ def test_concurrent_starts_after_a_graded_attempt_give_one_new_attempt(app, db, 
     attempts = steps.attempts(user, quiz)
     assert [(a.number, a.state) for a in attempts] == [(1, "submitted"), (2, "in_progress")]
     assert set(ids) == {attempts[1].id}
+    assert errors_logged(caplog) == []
+
+
+def test_a_start_that_counted_before_another_browser_started_and_submitted_opens_no_extra(
+        app, db, tmp_path, caplog):
+    """One browser counts the attempts (none), then another starts and submits the only one
+    allowed before the first goes on: the first must not open a second."""
+    quiz = make_quiz(tmp_path, max_attempts=1)
+    user = course_steps.official()
+    slow, quick = (course_steps.new_client(app, user) for _ in range(2))
+    course_steps.enrol(slow, SLUG)
+    counted, quick_done, slow_thread, started = (threading.Event(), threading.Event(), [],
+                                                 [])
+
+    def hold_the_slow_start(conn, cursor, statement, *args):
+        # after its count, before it numbers its attempt: the quick browser goes meanwhile
+        if threading.get_ident() in slow_thread and "max(quiz_attempts.number)" in statement:
+            counted.set()
+            quick_done.wait(timeout=3)  # with the fix the quick one waits for the slow one
+
+    def run_slow():
+        slow_thread.append(threading.get_ident())
+        started.append(steps.start(slow, SLUG, QUIZ))
+
+    event.listen(db.engine, "before_cursor_execute", hold_the_slow_start)
+    try:
+        thread = threading.Thread(target=run_slow)
+        thread.start()
+        assert counted.wait(timeout=10)
+        steps.submit(quick, steps.start(quick, SLUG, QUIZ))
+        quick_done.set()
+        thread.join(timeout=30)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", hold_the_slow_start)
+    assert [(a.number, a.state) for a in steps.attempts(user, quiz)] == [(1, "submitted")]
+    assert started == [steps.attempts(user, quiz)[0].id]
     assert errors_logged(caplog) == []
 
 
