@@ -98,7 +98,8 @@ class Column:
 
 def safe_cell(value):
     """Return `value` as a spreadsheet shows it as text: formula-like text is prefixed."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and (value.startswith(FORMULA_STARTS)
+                                   or value.lstrip().startswith(FORMULA_STARTS)):
         return "'" + value
     return value
 

@@ -80,6 +80,13 @@ def test_csv_neutralises_formula_text_but_not_numbers():
                        for cell in row), row
 
 
+@pytest.mark.parametrize("value", [" =1+1", "  +84 912", "\u00a0@SUM(A1)", " \t=cmd"])
+def test_formula_text_after_leading_spaces_is_neutralised_too(value):
+    """Some programs trim a cell before reading it: the rule looks past leading spaces."""
+    assert spreadsheet.safe_cell(value) == "'" + value
+    assert spreadsheet.safe_cell(" Nguyễn = Văn") == " Nguyễn = Văn"
+
+
 def _number(text: str) -> bool:
     try:
         float(text)
