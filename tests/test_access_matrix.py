@@ -448,14 +448,15 @@ def objects(tmp_path, me: User | None) -> dict[str, int | str]:
                                         course="Chứng chỉ", serial="HS-0", expires="2030-01-01")
     token = accounts.create_token(accounts.SYSTEM, official, name="Báo cáo", now=now).token
 
-    # A mentoring group: the signed-in mentor mentors it (else another mentor does); the
-    # official and another member are in it, with a lesson assigned.
+    # A mentoring group: the signed-in mentor created and mentors it (else another mentor
+    # does); the official and another member are in it, with a lesson assigned.
     mentor = me if me is not None and me.has_role("mentor") else factories.UserFactory(
         roles={"mentor", "learner"})
     rival = factories.UserFactory(roles={"mentor", "learner"})
     member = factories.UserFactory(department=department)
     group = mentoring.create_group(None, "Nhóm ma trận", [mentor.username],
                                    department_id=department.id, now=now)
+    group.created_by_id = mentor.id
     mentoring.add_members(None, group, [official.username, member.username], now=now)
     assignment, _ = mentoring.assign(None, group, course.slug, None, "a",
                                      mentoring.ministry_day(now) + timedelta(days=30), "",

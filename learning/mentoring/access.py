@@ -57,6 +57,16 @@ def can_manage_group(actor: User | None, group: MentoringGroup) -> bool:
     return can_open_group(actor, group)
 
 
+def can_govern_group(actor: User | None, group: MentoringGroup) -> bool:
+    """Tell whether the actor may move the group to another department, remove its other
+    mentors or delete it: an administrator, HR whose scope holds it, or the official who
+    created it (while they may open it). A mentor someone else named may change the rest, add
+    co-mentors and step down, but not take the group out of its creator's hands."""
+    if is_admin(actor) or _hr_reaches_group(actor, group):
+        return True
+    return group.created_by_id == actor.id and is_mentor_of(actor, group)
+
+
 def can_create_groups(actor: User | None) -> bool:
     """Tell whether the actor may create a group: admins, HR and mentors."""
     return is_admin(actor) or hr_scope(actor) is not False or actor.has_role("mentor")

@@ -181,9 +181,21 @@ def update_group(actor: User | None, group: MentoringGroup, *, name: str, descri
     """Change a group's name, description, department and mentors."""
     access.require_manage(actor, group)
     name, description = _clean_details(name, description)
+    governs = access.can_govern_group(actor, group)
     if department_id != group.department_id:
+        if not governs:
+            raise RuleViolation(_l("Only the group's creator, HR or an administrator may move "
+                                   "it to another department."), field="department_id")
         group.department = _department_for(actor, department_id)
     mentors = _mentors_from(mentor_usernames)
+    if not governs:  # stepping down is anyone's right; removing the others is not
+        kept = {user.id for user in mentors} | {actor.id}
+        removed = [user.username for user in mentors_of([group.id])[group.id]
+                   if user.id not in kept]
+        if removed:
+            raise RuleViolation(_l("Only the group's creator, HR or an administrator may remove "
+                                   "%(names)s from its mentors.", names=", ".join(removed)),
+                                field="mentors")
     group.name, group.description, group.updated_at = name, description, now
     db.session.flush()
     _set_mentors(group, mentors, now)
@@ -194,6 +206,9 @@ def update_group(actor: User | None, group: MentoringGroup, *, name: str, descri
 def delete_group(actor: User | None, group: MentoringGroup, *, now: datetime) -> None:
     """Delete a group with its assignments; what its members learnt stays theirs."""
     access.require_manage(actor, group)
+    if not access.can_govern_group(actor, group):
+        raise PermissionDenied(_l("Only the group's creator, HR or an administrator may "
+                                  "delete it."))
     audit(actor, "group.delete", group, now=now, name=group.name)
     db.session.delete(group)
     db.session.flush()

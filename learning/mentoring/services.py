@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from learning.mentoring.access import (
     can_create_groups,
+    can_govern_group,
     can_manage_group,
     can_open_group,
     can_use_mentoring,
@@ -77,7 +78,7 @@ __all__ = [
     "DONE", "DONE_LATE", "IN_PROGRESS", "NOT_STARTED", "OVERDUE", "STATES", "STATE_LABELS", "AssignedItem",
     "Cell", "GroupProgress", "GroupRow", "MembersAdded", "MembersImport", "add_department",
     "add_member_ids", "add_members", "assign", "assigned_to", "can_create_groups",
-    "can_manage_group", "can_open_group", "can_use_mentoring", "chosen_member_ids",
+    "can_govern_group", "can_manage_group", "can_open_group", "can_use_mentoring", "chosen_member_ids",
     "create_group", "delete_group", "departments_for", "derive_state", "get_assignment",
     "get_group", "get_member", "grid", "group_assignments", "group_progress", "group_row",
     "import_members",

@@ -89,7 +89,8 @@ def _group_form_page(form, group, status):
     found = mentoring.search_mentors(current_user, query) if query else []
     return render_template("mentoring/group_form.html", form=form, group=group,
                            action_form=ActionForm(), mentor_query=query, mentors_found=found,
-                           path_of=_path_of), status
+                           path_of=_path_of, may_delete=group is not None
+                           and mentoring.can_govern_group(current_user, group)), status
 
 
 @bp.route("/mentoring/groups/new", methods=["GET", "POST"])

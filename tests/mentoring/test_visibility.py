@@ -11,7 +11,7 @@ from courses import services as courses
 from learning.errors import DomainError, NotFound, PermissionDenied
 from learning.mentoring import services as mentoring
 from learning.mentoring.models import Assignment, GroupMember, MentoringGroup
-from tests.conftest import visible_text
+from tests.conftest import field_error, visible_text
 from tests.courses.steps import new_client
 from tests.mentoring import steps
 from tests.mentoring.steps import DEMO_PASSWORD, at, due
@@ -229,3 +229,38 @@ def test_hr_editing_an_assignment_keeps_the_members_they_cannot_see(app, db, wor
     with pytest.raises(DomainError):  # nor can HR name her
         mentoring.assign(hr, group, steps.SLUG, None, "a", due("2026-03-27"), "",
                          [world["huong"].id], now=NOW)
+
+
+def test_a_co_mentor_cannot_take_a_group_out_of_its_creators_hands(app, db, world):
+    """A group HR created and gave mentors stays in HR's scope: a mentor named on it may
+    change its name and add co-mentors, step down, but not move it to another department,
+    remove the other mentors or delete it. HR (its creator) can."""
+    hr, mentor, rival = world["hr"], world["mentor"], world["rival"]
+    group = mentoring.create_group(hr, "Cán bộ mới Cục Lãnh sự", [mentor.username, rival.username],
+                                   department_id=world["consular"].id, now=NOW)
+    db.session.commit()
+    browser = new_client(app, mentor)
+    edit = f"/mentoring/groups/{group.id}/edit"
+
+    def post(department, mentors, name="Cán bộ mới Cục Lãnh sự"):
+        return browser.post(edit, data={"name": name, "department_id": str(department.id),
+                                         "mentors": mentors})
+
+    moved = post(world["it"], f"{mentor.username}, {rival.username}")
+    assert moved.status_code == 400
+    assert field_error(moved, "department_id")
+    dropped = post(world["consular"], mentor.username)
+    assert dropped.status_code == 400
+    assert rival.username in field_error(dropped, "mentors")
+    assert browser.post(f"/mentoring/groups/{group.id}/delete", data={}).status_code == 403
+    db.session.expire_all()
+    kept = db.session.get(MentoringGroup, group.id)
+    assert kept.department_id == world["consular"].id
+    assert new_client(app, hr).get(f"/mentoring/groups/{group.id}").status_code == 200
+    # what a co-mentor may do: rename, and step down
+    assert post(world["consular"], f"{mentor.username}, {rival.username}",
+                name="Cán bộ mới").status_code == 302
+    assert post(world["consular"], rival.username).status_code == 302
+    assert browser.get(f"/mentoring/groups/{group.id}").status_code == 404
+    assert new_client(app, hr).post(f"/mentoring/groups/{group.id}/delete",
+                                    data={}).status_code == 302
