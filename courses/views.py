@@ -30,7 +30,7 @@ from learning import clock
 from learning.accounts.services import require_admin
 from learning.db import db
 from learning.errors import DomainError, NotFound
-from learning.forms import ActionForm
+from learning.forms import ActionForm, upload_limit
 
 bp = Blueprint("courses", __name__)
 
@@ -181,6 +181,7 @@ def course_file(slug: str, path: str):
 
 @bp.route("/admin/courses", methods=["GET", "POST"])
 @login_required
+@upload_limit("MAX_CONTENT_LENGTH")  # a package (MAX_PACKAGE_MB is checked as it is read)
 def admin_courses():
     """List the courses and import a zipped package."""
     require_admin(current_user)

@@ -122,11 +122,14 @@ def _install_template_url_cache(app: Flask, limit: int = 50_000) -> None:
 
 
 def _bound_upload():
-    """Apply a view's own upload cap (`learning.forms.upload_limit`) before the body is read."""
+    """Cap the request's body before anything reads it: a view's own upload cap
+    (`learning.forms.upload_limit`), else FORM_MAX_BYTES (forms and JSON are small; a large
+    body must not cost a worker its memory before the view refuses it)."""
+    config = current_app.config
     view = current_app.view_functions.get(request.endpoint or "")
     key = getattr(view, "upload_limit", None)
-    if key:
-        request.max_content_length = current_app.config[key] + 64 * 1024
+    limit = config[key] + 64 * 1024 if key else config["FORM_MAX_BYTES"]
+    request.max_content_length = min(limit, config["MAX_CONTENT_LENGTH"] or limit)
 
 
 def _render_error(code: int, message=None, error: Exception | None = None):
@@ -206,4 +209,11 @@ def _register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        # An official's pages are not kept in the browser's cache (a shared office computer,
+        # the Back button after sign-out); the site's files and everyone's pages keep theirs.
+        # (Whom the request ran as, if anything asked: Flask-Login keeps it in `g`. Asking here
+        # would read the session even for answers that never needed it, a 503 among them.)
+        user = g.get("_login_user")
+        if user is not None and user.is_authenticated and request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
         return response

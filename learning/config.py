@@ -159,6 +159,9 @@ def load_config(environ: dict[str, str] | None = None, **overrides) -> dict:
         "SESSION_TOUCH_INTERVAL": timedelta(minutes=1),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: long forms must not expire
         "MAX_CONTENT_LENGTH": int(env.get("HOCSO_MAX_UPLOAD_MB", "512")) * 1024 * 1024,
+        # Any other request's body (forms, quiz answers, JSON): the pages with an upload say
+        # their own limit (learning.forms.upload_limit).
+        "FORM_MAX_BYTES": int(env.get("HOCSO_FORM_MAX_KB", "4096")) * 1024,
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": env.get("HOCSO_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "LANGUAGES": LANGUAGES,

@@ -3,6 +3,7 @@ security headers and client addresses behind a proxy."""
 
 from __future__ import annotations
 
+import io
 import logging
 
 import pytest
@@ -161,6 +162,34 @@ def test_security_headers(client):
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_signed_in_pages_are_not_kept_in_the_browsers_cache(client, login_as):
+    """A shared office computer must not keep an official's pages after sign-out; the site's
+    own files and the pages for everyone keep their caching."""
+    assert "no-store" not in client.get("/login").headers.get("Cache-Control", "")
+    login_as("learner")
+    for path in ("/", "/account", "/learn", "/no/such/page"):
+        assert "no-store" in client.get(path).headers["Cache-Control"], path
+    static = client.get("/static/css/hocso.css")
+    assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control",
+                                                                              "")
+    static.close()
+
+
+def test_a_too_large_form_is_refused_before_it_is_read(app, client, login_as, monkeypatch):
+    """Forms are small: a body over FORM_MAX_BYTES is refused with 413 (the pages that take
+    a package or a list of officials accept the site's upload size)."""
+    monkeypatch.setitem(app.config, "FORM_MAX_BYTES", 16 * 1024)  # 4 MB by default
+    big = "x" * (app.config["FORM_MAX_BYTES"] + 65 * 1024)
+    response = client.post("/login", data={"username": big, "password": "x"})
+    assert response.status_code == 413
+    assert translated("vi", "Please choose a smaller file.") in visible_text(response)
+    login_as("admin")
+    imported = client.post("/admin/import", data={"rows": "", "file": (
+        io.BytesIO(b"staff_number,full_name\n" + b"#" * len(big)), "officials.csv")},
+        content_type="multipart/form-data")
+    assert imported.status_code != 413
 
 
 def test_forwarded_addresses_are_ignored_without_a_proxy(client, db):

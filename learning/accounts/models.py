@@ -248,8 +248,8 @@ class ApiToken(db.Model):
     """A personal API token: a script or another system acts as its official through /api/v1.
 
     Only the SHA-256 of the token is kept; `hint` (its prefix and last characters) tells
-    tokens apart on the account page without revealing them. A token works until it expires,
-    is revoked, or its official is deactivated.
+    tokens apart on the account page without revealing them. A token works until it expires
+    or is revoked (a new password or a deactivation revokes all the official's tokens).
     """
 
     __tablename__ = "api_tokens"

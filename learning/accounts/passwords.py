@@ -13,6 +13,7 @@ from learning.accounts.audit import audit
 from learning.accounts.models import User
 from learning.accounts.scope import require_admin
 from learning.accounts.sessions import end_sessions
+from learning.accounts.tokens import revoke_all_tokens
 from learning.errors import RuleViolation
 
 # OWASP's second recommended argon2id setting: 19 MiB, 2 passes, 1 lane.
@@ -57,11 +58,13 @@ def validate_new_password(password: str, user: User | None = None, min_length: i
 
 
 def set_password(user: User, password: str, *, now: datetime, must_change: bool = False) -> None:
-    """Store a new password hash and end all the official's sessions (the caller may open one)."""
+    """Store a new password hash, end all the official's sessions (the caller may open one)
+    and revoke their API tokens."""
     user.password_hash = hash_password(password)
     user.password_changed_at = now
     user.must_change_password = must_change
     end_sessions(user, now=now, reason="password")
+    revoke_all_tokens(user, now=now)
 
 
 def change_own_password(

@@ -57,6 +57,7 @@ from learning.accounts.signin import (
     authenticate,
     check_throttle,
     find_user_for_sign_in,
+    prove_password,
 )
 from learning.accounts.tokens import (
     MAX_ACTIVE_TOKENS,
@@ -112,4 +113,5 @@ __all__ = [
     "MAX_ACTIVE_TOKENS", "MAX_EXPIRY_DAYS", "TOKEN_PREFIX", "NewToken", "can_manage_token",
     "create_token", "find_token_user", "get_token", "list_tokens", "note_token_use",
     "revoke_token",
+    "prove_password",
 ]

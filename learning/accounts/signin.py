@@ -19,6 +19,10 @@ from learning.accounts.users import normalize_username
 from learning.db import db
 from learning.errors import DomainError
 
+# The longest identifier stored (an email; sign_in_attempts.username and the lock keys hold
+# as much): a longer typed name is nobody's.
+MAX_IDENTIFIER = 254
+
 
 class Throttled(DomainError):
     """Too many recent failed sign-ins for this account or address."""
@@ -83,6 +87,33 @@ def check_throttle(
         )
 
 
+def prove_password(
+    user: User,
+    password: str,
+    *,
+    ip: str,
+    now: datetime,
+    user_limit: int = 5,
+    ip_limit: int = 20,
+    window: timedelta = timedelta(minutes=15),
+) -> None:
+    """Check the password a signed-in official types to prove it is them (to change it),
+    counted as sign-ins are: a stolen session is no faster a way to guess it. Raise Throttled,
+    or InvalidCredentials after recording the failure (the caller commits it)."""
+    ip = ip or "-"
+    limits = {"user_limit": user_limit, "ip_limit": ip_limit, "window": window}
+    check_throttle(user.username, ip, now=now, **limits)
+    ok = check_password(user, password)
+    ratelimit.lock("sign-in-address", ip, now=now)  # as `authenticate` does, in this order
+    ratelimit.lock("sign-in-account", user.username, now=now)
+    check_throttle(user.username, ip, now=now, **limits)
+    if not ok:
+        db.session.add(SignInAttempt(username=user.username, ip=ip, at=now, succeeded=False))
+        db.session.flush()
+        raise InvalidCredentials(_l("The current password is not correct."),
+                                 field="current_password")
+
+
 def _minutes_left(until: datetime, now: datetime) -> int:
     return max(1, -(-int((until - now).total_seconds()) // 60))
 
@@ -112,9 +143,11 @@ def authenticate(
 ) -> User:
     """Check a sign-in, record the attempt and return the official, or raise why not."""
     typed = normalize_username(identifier)
-    user = find_user_for_sign_in(typed)
+    # Folding can lengthen a name (ß → ss, ﬃ → ffi) past any stored one: such a name is
+    # nobody's, and it is counted under its first characters (what the columns hold).
+    user = find_user_for_sign_in(typed) if len(typed) <= MAX_IDENTIFIER else None
     # Count per account, whether its username, email or staff number was typed.
-    username = user.username if user is not None else typed
+    username = user.username if user is not None else typed[:MAX_IDENTIFIER]
     ip = ip or "-"
     limits = {"user_limit": user_limit, "ip_limit": ip_limit, "window": window}
     # A first look without locks: a locked account or address costs no password hash.

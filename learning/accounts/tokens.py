@@ -2,8 +2,8 @@
 
 A token is `hocso_` and 43 URL-safe characters (256 random bits). Only its SHA-256 is stored:
 a copy of the database opens nothing. A token acts exactly as its official, so it carries no
-rights of its own; it stops working when it expires, when it is revoked, and while its
-official is deactivated. Must not read the request: the API passes the token it received.
+rights of its own; it stops working when it expires or is revoked. A new password (changed or
+reset) and a deactivation revoke all the official's tokens, as they end the sessions. Must not read the request: the API passes the token it received.
 """
 
 from __future__ import annotations
@@ -127,6 +127,16 @@ def revoke_token(actor: User | None, token_id: int, *, now: datetime) -> ApiToke
         audit(actor, "api_token.revoke", token, now=now, user=token.user.username,
               name=token.name)
     return token
+
+
+def revoke_all_tokens(user: User, *, now: datetime) -> int:
+    """Revoke every token of `user` not revoked yet (a new password, a deactivation: whoever
+    held the account or its session for a while may have made one); return how many."""
+    if user.id is None:  # a new account has none yet
+        return 0
+    return db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)).rowcount
 
 
 def list_tokens(owner: User, *, include_revoked: bool = False) -> list[ApiToken]:

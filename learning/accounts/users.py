@@ -29,6 +29,7 @@ from learning.accounts.scope import (
 )
 from learning.accounts.signals import officials_placed
 from learning.accounts.sessions import end_sessions
+from learning.accounts.tokens import revoke_all_tokens
 from learning.db import db
 from learning.errors import NotFound, PermissionDenied, RuleViolation
 from learning.text import fold
@@ -222,8 +223,9 @@ def set_active(actor: User | None, user: User, active: bool, *, now: datetime) -
     if not active and actor is not SYSTEM and actor.id == user.id:
         raise RuleViolation(_l("You cannot deactivate your own account."))
     user.is_active_account = active
-    if not active:  # signed-in browsers stop working now, not at their next sign-in
+    if not active:  # signed-in browsers and scripts stop now, and do not come back
         end_sessions(user, now=now, reason="deactivated")
+        revoke_all_tokens(user, now=now)
     audit(actor, "user.activate" if active else "user.deactivate", user, now=now,
           username=user.username)
     db.session.flush()

@@ -39,6 +39,7 @@ from learning.accounts.forms import (
     UserForm,
 )
 from learning.db import db
+from learning.mail import absolute_url
 from learning.accounts.models import User
 from learning.downloads import (
     download_response,
@@ -48,7 +49,7 @@ from learning.downloads import (
     record_export,
 )
 from learning.errors import DomainError, RuleViolation
-from learning.forms import ActionForm, attach_error
+from learning.forms import ActionForm, attach_error, upload_limit
 from learning.params import db_int, page_number
 from learning.spreadsheet import Column, safe_row
 
@@ -65,6 +66,8 @@ def safe_next(target: str | None, fallback: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return fallback
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):  # CR/LF cannot go in a header
+        return fallback
+    if "\\" in target:  # browsers read "/\\host" as "//host"
         return fallback
     return target
 
@@ -181,7 +184,7 @@ def create_api_token():
     db.session.commit()
     # Shown in this answer only, never put in the (signed, not encrypted) session cookie.
     response = Response(render_template("accounts/token_created.html", token=created.token,
-                                        secret=created.secret))
+                                        secret=created.secret, api_url=absolute_url("api.me")))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -208,12 +211,25 @@ def change_password():
         # proxy to itself recurses without end.
         user = current_user._get_current_object()
         now = clock.now()
+        config = current_app.config
         try:
+            accounts.prove_password(  # counted as a sign-in: guesses are throttled
+                user, form.current_password.data, ip=request.remote_addr or "-", now=now,
+                user_limit=config["THROTTLE_USER_FAILURES"],
+                ip_limit=config["THROTTLE_IP_FAILURES"], window=config["THROTTLE_WINDOW"])
             accounts.change_own_password(
                 user, form.current_password.data, form.new_password.data,
-                now=now, min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+                now=now, min_length=config["PASSWORD_MIN_LENGTH"],
             )
+        except accounts.Throttled as error:
+            db.session.rollback()  # a refused try is not counted, and its locks are released
+            form.form_errors.append(error.message)
+            return render_template("accounts/password.html", form=form), 429
+        except accounts.InvalidCredentials as error:
+            db.session.commit()  # keep the failed try: throttling counts it
+            attach_error(form, error)
         except DomainError as error:
+            db.session.rollback()
             attach_error(form, error)
         else:
             # The change ended every session of the official, this one too; this browser
@@ -482,6 +498,7 @@ def admin_department_delete(department_id: int):
 
 @bp.route("/admin/import", methods=["GET", "POST"])
 @login_required
+@upload_limit("MAX_CONTENT_LENGTH")  # a ministry's list of officials
 def admin_import():
     """Import officials from a CSV or XLSX file; on errors keep the rows for correction."""
     accounts.require_admin(current_user)

@@ -24,6 +24,7 @@ from courses import queries as catalog
 from courses import services as catalog_services
 from courses.models import Course as CourseModel
 from learning import clock
+from learning.mail import absolute_url
 from learning.accounts import services as accounts
 from learning.api import auth
 from learning.api.errors import API_PREFIX, MESSAGES, APIError, json_error
@@ -674,7 +675,7 @@ def _certificate(certificate, username: str, previous_serial: str | None, now) -
         reason=certificate.reason, previous_serial=previous_serial,
         revoked_at=certificate.revoked_at, revocation_category=certificate.revocation_category,
         revoked_reason=certificate.revoked_reason,
-        verify_url=url_for("certificates.verify", code=certificate.code, _external=True))
+        verify_url=absolute_url("certificates.verify", code=certificate.code))
 
 
 @bp.get("/certificates")

@@ -139,6 +139,8 @@ def test_an_official_creates_a_token_on_the_account_page_and_sees_it_once(app, c
                       "this once. HọcSố keeps only a fingerprint of it and cannot show it "
                       "again.") in visible_text(response)
     assert api_status(app, secret) == 200
+    # the example command names the site's published address, not the request's host
+    assert f"{app.config['BASE_URL']}/api/v1/me</code>" in response.data.decode()
 
     token = db.session.scalar(select(ApiToken))
     assert (token.user_id, token.name) == (user.id, "Báo cáo tuần")

@@ -67,6 +67,25 @@ def test_wrong_password_is_refused_in_vietnamese_and_signs_nobody_in(client, db,
     assert attempts(db, username="huong.nt", succeeded=False) == 1
 
 
+@pytest.mark.parametrize("typed", ["\ufb03" * 90, "\u00df" * 200, "A" * 254],
+                         ids=["ffi-ligatures", "sharp-s", "254-letters"])
+def test_a_name_longer_than_any_account_once_folded_is_a_plain_refusal(client, db, typed):
+    """Case folding lengthens some letters (ﬃ → ffi, ß → ss): a name the form accepts may no
+    longer fit the database's columns once folded. It is refused like any unknown name, never
+    with an error."""
+    response = sign_in(client, typed, "whatever-it-is")
+    assert response.status_code == 401
+    assert WRONG_PASSWORD_VI in visible_text(response)
+
+
+def test_a_next_address_with_a_backslash_is_not_followed():
+    from learning.accounts.views import safe_next
+
+    for target in ("/\\evil.example", "/a\\b", "\\evil.example"):
+        assert safe_next(target, "/") == "/"
+    assert safe_next("/courses/a?b=c", "/") == "/courses/a?b=c"
+
+
 def test_unknown_username_gets_the_same_message_as_a_wrong_password(client):
     response = sign_in(client, "nobody.here", "whatever-it-is")
     assert response.status_code == 401
@@ -367,3 +386,18 @@ def test_sign_in_never_redirects_off_site(client, official, target):
     assert not location.startswith(("//", "/\\", "http:", "https:", "javascript:"))
     assert location.startswith("/")
     assert signed_in_name(client) == "Nguyễn Thị Hương"
+
+
+def test_guesses_at_the_current_password_are_throttled_like_sign_ins(app, client, db, official):
+    """Whoever holds a session for a while cannot guess the official's real password faster
+    through the change form than through the sign-in form."""
+    sign_in(client, "huong.nt")
+    for _ in range(5):
+        assert change(client, "not my password", NEW_PASSWORD).status_code == 400
+    assert attempts(db, username="huong.nt", succeeded=False) == 5
+    refused = change(client, DEMO_PASSWORD, NEW_PASSWORD)  # even the right one, for now
+    assert refused.status_code == 429
+    assert translated("vi", "Too many failed sign-ins for this account. Try again in "
+                      "%(minutes)d minutes.", minutes=15) in visible_text(refused)
+    assert sign_in(app.test_client(), "huong.nt", NEW_PASSWORD).status_code != 302
+    assert sign_in(app.test_client(), "huong.nt", DEMO_PASSWORD).status_code == 429

@@ -13,7 +13,7 @@ from learning.accounts.models import ApiToken
 from learning.errors import NotFound, PermissionDenied, RuleViolation
 from tests import factories
 from tests.api.conftest import bearer
-from tests.conftest import translated
+from tests.conftest import DEMO_PASSWORD, translated
 
 
 def error_of(response) -> dict:
@@ -67,13 +67,36 @@ def test_a_revoked_token_stops_working_at_once(client, db, official, token):
     assert "WWW-Authenticate" in response.headers
 
 
-def test_a_deactivated_officials_tokens_stop_working_and_come_back(client, db, official, token):
+def test_a_deactivated_officials_tokens_stop_working_for_good(client, db, official, token):
+    """Deactivating answers a departure or a stolen account: like the browser sessions, the
+    tokens end, and reactivating brings back neither (the official makes new ones)."""
     accounts.set_active(accounts.SYSTEM, official, False, now=clock.now())
     db.session.commit()
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
     accounts.set_active(accounts.SYSTEM, official, True, now=clock.now())
     db.session.commit()
-    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
+    assert db.session.scalar(select(ApiToken)).revoked_at is not None
+
+
+def test_a_password_reset_revokes_the_tokens(client, db, official, token, make_token):
+    other = make_token()  # another official's token is not touched
+    accounts.reset_password(accounts.SYSTEM, official, now=clock.now())
+    db.session.commit()
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
+    assert client.get("/api/v1/me", headers=bearer(other)).status_code == 200
+
+
+def test_changing_ones_own_password_revokes_the_tokens(client, db, login_as, make_token):
+    """Whoever had the session or the password for a while may have made a token: a new
+    password ends every way in, the tokens as well as the other browsers."""
+    user = login_as("learner")
+    token = make_token(user)
+    response = client.post("/account/password", data={
+        "current_password": DEMO_PASSWORD, "new_password": "mot-mat-khau-moi-dai",
+        "confirm_password": "mot-mat-khau-moi-dai"})
+    assert response.status_code == 302, response.data.decode()[:300]
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
 
 
 def test_a_signed_in_browser_session_does_not_open_the_api(client, login_as):

@@ -438,7 +438,11 @@ def test_certificate_details_by_code_or_serial(client, hr):
     body = response.get_json()
     assert (body["serial"], body["username"], body["status"]) == (
         hoa.serial, hr.scene.people["hoa"].username, "valid")
-    assert body["verify_url"].endswith(f"/verify/{hoa.code}")
+    assert body["verify_url"] == f"{client.application.config['BASE_URL']}/verify/{hoa.code}"
+    # the link is the site's published address, never the host a request names
+    forged = client.get(f"/api/v1/certificates/{hoa.code}",
+                        headers={**bearer(hr.tokens["hr"]), "Host": "evil.example"})
+    assert forged.get_json()["verify_url"] == body["verify_url"]
     assert hr.get(client, "hr", f"/api/v1/certificates/{hoa.serial}").get_json()["code"] \
         == hoa.code
     assert hr.get(client, "hr", "/api/v1/certificates/HS-0000-000000").status_code == 404
