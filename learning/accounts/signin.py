@@ -7,6 +7,7 @@ counts under a lock (`learning.ratelimit.lock`), so parallel guesses cannot slip
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -101,17 +102,31 @@ def prove_password(
     counted as sign-ins are: a stolen session is no faster a way to guess it. Raise Throttled,
     or InvalidCredentials after recording the failure (the caller commits it)."""
     ip = ip or "-"
-    limits = {"user_limit": user_limit, "ip_limit": ip_limit, "window": window}
-    check_throttle(user.username, ip, now=now, **limits)
-    ok = check_password(user, password)
-    ratelimit.lock("sign-in-address", ip, now=now)  # as `authenticate` does, in this order
-    ratelimit.lock("sign-in-account", user.username, now=now)
-    check_throttle(user.username, ip, now=now, **limits)
-    if not ok:
+    if not _counted_check(user.username, ip, lambda: check_password(user, password), now=now,
+                          user_limit=user_limit, ip_limit=ip_limit, window=window):
         db.session.add(SignInAttempt(username=user.username, ip=ip, at=now, succeeded=False))
         db.session.flush()
         raise InvalidCredentials(_l("The current password is not correct."),
                                  field="current_password")
+
+
+def _counted_check(username: str, ip: str, check: Callable[[], bool], *, now: datetime,
+                   user_limit: int, ip_limit: int, window: timedelta) -> bool:
+    """Run a password `check` as a counted guess at `username` from `ip` and return its
+    answer, holding both counting locks: the caller records the attempt before they are
+    released at commit (a refusal must be rolled back by the caller). Raise Throttled instead
+    when the account or the address failed too often."""
+    limits = {"user_limit": user_limit, "ip_limit": ip_limit, "window": window}
+    # A first look without locks: a locked account or address costs no password hash.
+    check_throttle(username, ip, now=now, **limits)
+    ok = check()
+    # Hashing takes tens of milliseconds: parallel guesses would all pass the look above before
+    # any of them is recorded. Look again under both counting locks (always address first, so two
+    # sign-ins never wait for each other crosswise).
+    ratelimit.lock("sign-in-address", ip, now=now)
+    ratelimit.lock("sign-in-account", username, now=now)
+    check_throttle(username, ip, now=now, **limits)
+    return ok
 
 
 def _minutes_left(until: datetime, now: datetime) -> int:
@@ -149,17 +164,8 @@ def authenticate(
     # Count per account, whether its username, email or staff number was typed.
     username = user.username if user is not None else typed[:MAX_IDENTIFIER]
     ip = ip or "-"
-    limits = {"user_limit": user_limit, "ip_limit": ip_limit, "window": window}
-    # A first look without locks: a locked account or address costs no password hash.
-    check_throttle(username, ip, now=now, **limits)
-    ok = check_password(user, password)
-    # Hashing takes tens of milliseconds: parallel guesses would all pass the look above before
-    # any of them is recorded. Look again under both counting locks (always address first, so two
-    # sign-ins never wait for each other crosswise) and record the attempt before they are
-    # released at commit; a refusal here must be rolled back by the caller.
-    ratelimit.lock("sign-in-address", ip, now=now)
-    ratelimit.lock("sign-in-account", username, now=now)
-    check_throttle(username, ip, now=now, **limits)
+    ok = _counted_check(username, ip, lambda: check_password(user, password), now=now,
+                        user_limit=user_limit, ip_limit=ip_limit, window=window)
     db.session.add(SignInAttempt(username=username, ip=ip, at=now, succeeded=ok))
     _forget_old_attempts(now)
     if not ok:
