@@ -62,14 +62,16 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 def final_score(user_id: int, course_id: int, since: datetime | None = None) -> float | None:
     """Return the score a certificate shows: the final test's counted score, else the mean of
-    the required quizzes' counted scores, else None (a course without quizzes)."""
+    the required quizzes' counted scores, else None (a course without quizzes). `since`: the
+    start of the enrolment's cycle; attempts started before it do not count (as for passing,
+    quizzes.standing), even if handed in after."""
     course_quizzes = quizzes.course_quizzes(course_id)
     final = [q for q in course_quizzes if q.module_id is None]
     chosen = final or [q for q in course_quizzes if q.is_required]
     scores = []
     for quiz in chosen:
         attempts = [a for a in quizzes.attempts_for_user(user_id, quiz)
-                    if since is None or (a.submitted_at and a.submitted_at >= since)]
+                    if since is None or a.started_at >= since]
         counted = quizzes.counted_attempt(quiz, attempts)
         if counted is not None:
             scores.append(counted.percent)

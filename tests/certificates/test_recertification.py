@@ -245,3 +245,29 @@ def test_a_retake_sent_several_times_at_once_starts_one_cycle(app, db, tmp_path)
     retakes = db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "course.retake")).all()
     assert len(retakes) == 1
+
+
+def test_an_attempt_started_before_a_retake_does_not_score_the_next_certificate(app, db,
+                                                                              tmp_path):
+    """Which attempts belong to a cycle is decided by when they started, for passing and for
+    the score alike: a test begun before the retake and handed in after it counts for
+    neither."""
+    from quizzes import services as quizzes
+
+    steps.course(tmp_path, validity=24)
+    holder = steps.official()
+    steps.complete(holder, right=steps.QUESTIONS, now=steps.completed_so_it_expires_in(
+        10, months=24, now=clock.now()))
+    final = quizzes.course_quizzes(course_steps.course_by_slug(SLUG).id)[0]
+    early = quizzes.start_attempt(holder, final, now=clock.now())
+    db.session.commit()
+    browser = new_client(app, holder)
+    assert retake(browser).status_code == 302
+    quizzes.submit(holder, early, {i: slot["data"]["answer"]
+                                   for i, slot in enumerate(early.layout)}, now=clock.now())
+    db.session.commit()
+    assert course_steps.enrolment_of(holder, SLUG).completed_at is None  # not this cycle's
+
+    steps.complete_on_pages(browser, right=6)  # 75 %
+    new = steps.newest(holder)
+    assert (new.cycle, new.score) == (2, 75)
