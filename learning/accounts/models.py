@@ -190,6 +190,7 @@ class SignInAttempt(db.Model):
     __table_args__ = (
         Index("ix_sign_in_attempts_username_at", "username", "at"),
         Index("ix_sign_in_attempts_ip_at", "ip", "at"),
+        Index("ix_sign_in_attempts_device_at", "device", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -197,6 +198,9 @@ class SignInAttempt(db.Model):
     ip: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
     succeeded: Mapped[bool] = mapped_column(Boolean)
+    # A browser the account signed in from before (the SHA-256 of its device cookie's id),
+    # judged by its own failures; NULL for any other browser.
+    device: Mapped[str | None] = mapped_column(String(64))
 
 
 class UserSession(db.Model):

@@ -51,13 +51,18 @@ from learning.accounts.sessions import (
     start_session,
 )
 from learning.accounts.signin import (
+    DEVICE_COOKIE,
+    DEVICE_COOKIE_DAYS,
     AccountInactive,
+    Device,
     InvalidCredentials,
     Throttled,
     authenticate,
     check_throttle,
     find_user_for_sign_in,
+    new_device_cookie,
     prove_password,
+    read_device_cookie,
 )
 from learning.accounts.tokens import (
     MAX_ACTIVE_TOKENS,
@@ -113,5 +118,6 @@ __all__ = [
     "MAX_ACTIVE_TOKENS", "MAX_EXPIRY_DAYS", "TOKEN_PREFIX", "NewToken", "can_manage_token",
     "create_token", "find_token_user", "get_token", "list_tokens", "note_token_use",
     "revoke_token",
-    "prove_password",
+    "prove_password", "DEVICE_COOKIE", "DEVICE_COOKIE_DAYS", "Device", "new_device_cookie",
+    "read_device_cookie",
 ]

@@ -6,11 +6,14 @@ counts under a lock (`learning.ratelimit.lock`), so parallel guesses cannot slip
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import and_, delete, func, or_, select
 
 from learning import ratelimit
@@ -41,6 +44,51 @@ class AccountInactive(DomainError):
     """The account was deactivated by an administrator."""
 
 
+DEVICE_COOKIE = "hocso_device"
+DEVICE_COOKIE_DAYS = 365
+_DEVICE_SALT = "hocso-device-cookie"
+
+
+@dataclass(frozen=True)
+class Device:
+    """A browser's device cookie, verified: the account that signed in from it and its id."""
+
+    username: str
+    id: str
+
+
+def new_device_cookie(secret_key: str, username: str, device: Device | None = None) -> str:
+    """Return the device cookie to give a browser that just signed in as `username` (keeping
+    the browser's id when its cookie was already this account's)."""
+    device_id = device.id if device is not None and device.username == username \
+        else secrets.token_urlsafe(16)
+    return URLSafeTimedSerializer(secret_key, salt=_DEVICE_SALT).dumps(
+        {"u": username, "d": device_id})
+
+
+def read_device_cookie(secret_key: str, value: str | None) -> Device | None:
+    """Return the device a cookie names, or None for a missing, forged or expired one."""
+    if not value or len(value) > 500:
+        return None
+    try:
+        data = URLSafeTimedSerializer(secret_key, salt=_DEVICE_SALT).loads(
+            value, max_age=DEVICE_COOKIE_DAYS * 86400)
+    except BadData:
+        return None
+    if not (isinstance(data, dict) and isinstance(data.get("u"), str)
+            and isinstance(data.get("d"), str)):
+        return None
+    return Device(data["u"], data["d"])
+
+
+def device_for(device: Device | None, user: User | None) -> str | None:
+    """The key attempts are counted under when `device` is a browser `user` signed in from
+    before (the SHA-256 of its id), else None."""
+    if device is None or user is None or device.username != user.username:
+        return None
+    return hashlib.sha256(device.id.encode()).hexdigest()
+
+
 def _throttle_until(
     condition, *, limit: int, window: timedelta, now: datetime
 ) -> datetime | None:
@@ -65,18 +113,28 @@ def _last_success(username: str) -> datetime | None:
 
 
 def check_throttle(
-    username: str, ip: str, *, now: datetime, user_limit: int, ip_limit: int, window: timedelta
+    username: str, ip: str, *, now: datetime, user_limit: int, ip_limit: int, window: timedelta,
+    device: str | None = None,
 ) -> None:
-    """Raise Throttled when this account or this address failed too often recently."""
-    until = _throttle_until(SignInAttempt.ip == ip, limit=ip_limit, window=window, now=now)
-    if until and until > now:
-        raise Throttled(
-            _l("Too many failed sign-ins from this computer. Try again in %(minutes)d minutes.",
-               minutes=_minutes_left(until, now)),
-            until,
-        )
+    """Raise Throttled when this account or this address failed too often recently.
+
+    A browser the account signed in from before (`device`, from `device_for`) is judged by its
+    own failures only: guesses from other browsers, however many, never lock the owner out of
+    the account or out of a shared office address (OWASP's device cookies)."""
+    unknown = SignInAttempt.device.is_(None)
+    if device is None:
+        until = _throttle_until(and_(SignInAttempt.ip == ip, unknown), limit=ip_limit,
+                                window=window, now=now)
+        if until and until > now:
+            raise Throttled(
+                _l("Too many failed sign-ins from this computer. Try again in %(minutes)d "
+                   "minutes.", minutes=_minutes_left(until, now)),
+                until,
+            )
+        condition = and_(SignInAttempt.username == username, unknown)
+    else:
+        condition = SignInAttempt.device == device
     since = _last_success(username)
-    condition = SignInAttempt.username == username
     if since is not None:
         condition = and_(condition, SignInAttempt.at > since)
     until = _throttle_until(condition, limit=user_limit, window=window, now=now)
@@ -111,12 +169,14 @@ def prove_password(
 
 
 def _counted_check(username: str, ip: str, check: Callable[[], bool], *, now: datetime,
-                   user_limit: int, ip_limit: int, window: timedelta) -> bool:
+                   user_limit: int, ip_limit: int, window: timedelta,
+                   device: str | None = None) -> bool:
     """Run a password `check` as a counted guess at `username` from `ip` and return its
     answer, holding both counting locks: the caller records the attempt before they are
     released at commit (a refusal must be rolled back by the caller). Raise Throttled instead
     when the account or the address failed too often."""
-    limits = {"user_limit": user_limit, "ip_limit": ip_limit, "window": window}
+    limits = {"user_limit": user_limit, "ip_limit": ip_limit, "window": window,
+              "device": device}
     # A first look without locks: a locked account or address costs no password hash.
     check_throttle(username, ip, now=now, **limits)
     ok = check()
@@ -155,8 +215,10 @@ def authenticate(
     user_limit: int = 5,
     ip_limit: int = 20,
     window: timedelta = timedelta(minutes=15),
+    device: Device | None = None,
 ) -> User:
-    """Check a sign-in, record the attempt and return the official, or raise why not."""
+    """Check a sign-in, record the attempt and return the official, or raise why not
+    (`device`: the browser's verified device cookie, if it has one)."""
     typed = normalize_username(identifier)
     # Folding can lengthen a name (ß → ss, ﬃ → ffi) past any stored one: such a name is
     # nobody's, and it is counted under its first characters (what the columns hold).
@@ -164,9 +226,10 @@ def authenticate(
     # Count per account, whether its username, email or staff number was typed.
     username = user.username if user is not None else typed[:MAX_IDENTIFIER]
     ip = ip or "-"
+    known = device_for(device, user)
     ok = _counted_check(username, ip, lambda: check_password(user, password), now=now,
-                        user_limit=user_limit, ip_limit=ip_limit, window=window)
-    db.session.add(SignInAttempt(username=username, ip=ip, at=now, succeeded=ok))
+                        user_limit=user_limit, ip_limit=ip_limit, window=window, device=known)
+    db.session.add(SignInAttempt(username=username, ip=ip, at=now, succeeded=ok, device=known))
     _forget_old_attempts(now)
     if not ok:
         db.session.flush()

@@ -101,6 +101,9 @@ def login():
     status = 200
     if form.validate_on_submit():
         config = current_app.config
+        # A browser this account signed in from before is judged by its own failures only.
+        device = accounts.read_device_cookie(config["SECRET_KEY"],
+                                             request.cookies.get(accounts.DEVICE_COOKIE))
         try:
             user = accounts.authenticate(
                 form.username.data,
@@ -110,6 +113,7 @@ def login():
                 user_limit=config["THROTTLE_USER_FAILURES"],
                 ip_limit=config["THROTTLE_IP_FAILURES"],
                 window=config["THROTTLE_WINDOW"],
+                device=device,
             )
         except accounts.Throttled as error:
             db.session.rollback()  # a refused try is not counted, and its locks are released
@@ -129,8 +133,15 @@ def login():
             session[i18n.SESSION_KEY] = user.preferred_language
             if user.must_change_password:
                 flash(_("Welcome! Please choose your own password before you continue."), "info")
-                return redirect(url_for("accounts.change_password"))
-            return redirect(safe_next(form.next.data, url_for("site.index")))
+                response = redirect(url_for("accounts.change_password"))
+            else:
+                response = redirect(safe_next(form.next.data, url_for("site.index")))
+            response.set_cookie(
+                accounts.DEVICE_COOKIE,
+                accounts.new_device_cookie(config["SECRET_KEY"], user.username, device),
+                max_age=accounts.DEVICE_COOKIE_DAYS * 86400, httponly=True, samesite="Lax",
+                secure=config["SESSION_COOKIE_SECURE"])
+            return response
     elif request.method == "POST":
         status = 400
     return render_template("accounts/login.html", form=form), status

@@ -401,3 +401,69 @@ def test_guesses_at_the_current_password_are_throttled_like_sign_ins(app, client
                       "%(minutes)d minutes.", minutes=15) in visible_text(refused)
     assert sign_in(app.test_client(), "huong.nt", NEW_PASSWORD).status_code != 302
     assert sign_in(app.test_client(), "huong.nt", DEMO_PASSWORD).status_code == 429
+
+
+# --- device cookies: others' guesses never lock the owner out ---------------------------------
+
+def browser(app, address="10.0.0.1"):
+    """Another browser (its own cookies) at a client address."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def signed_in_before(app, username="huong.nt", address="10.0.0.1"):
+    """A browser that signed in as `username` once (and signed out): it has a device cookie."""
+    client = browser(app, address)
+    response = sign_in(client, username)
+    assert response.status_code == 302
+    cookie = next(value for value in response.headers.getlist("Set-Cookie")
+                  if value.startswith("hocso_device="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert client.post("/logout", data={}).status_code == 302
+    return client
+
+
+def test_guesses_from_elsewhere_do_not_lock_the_owners_browser_out(app, db, official):
+    owner = signed_in_before(app)
+    attacker = browser(app, "203.0.113.9")
+    for _ in range(5):
+        assert sign_in(attacker, "huong.nt", "guess").status_code == 401
+    assert sign_in(attacker, "huong.nt").status_code == 429  # even the right password
+    assert sign_in(browser(app), "huong.nt").status_code == 429  # any other browser too
+    assert sign_in(owner, "huong.nt").status_code == 302
+    assert signed_in_name(owner) == "Nguyễn Thị Hương"
+
+
+def test_the_owners_browser_is_locked_by_its_own_failures(app, db, official):
+    owner = signed_in_before(app)
+    for _ in range(5):
+        assert sign_in(owner, "huong.nt", "wrong").status_code == 401
+    assert sign_in(owner, "huong.nt").status_code == 429
+    assert attempts(db, username="huong.nt", succeeded=False) == 5
+
+
+def test_a_device_cookie_helps_only_the_account_it_names_and_only_if_genuine(app, db,
+                                                                            official):
+    other = factories.UserFactory(username="lan.pt", password=DEMO_PASSWORD)
+    db.session.commit()
+    theirs = signed_in_before(app, "lan.pt")
+    forged = browser(app)
+    forged.set_cookie("hocso_device", "eyJ1IjoiaHVvbmcubnQiLCJkIjoieCJ9.forged.sig")
+    attacker = browser(app, "203.0.113.9")
+    for _ in range(5):
+        sign_in(attacker, "huong.nt", "guess")
+    assert sign_in(theirs, "huong.nt").status_code == 429  # lan's browser, not Hương's
+    assert sign_in(forged, "huong.nt").status_code == 429
+    assert other.username == "lan.pt"
+
+
+def test_an_office_address_locked_by_guesses_still_lets_known_browsers_in(app, db, official):
+    """Everyone behind one office address shares it: twenty guesses at made-up names lock the
+    address for unknown browsers, not for those its officials signed in from before."""
+    owner = signed_in_before(app, address="10.20.0.1")
+    sprayer = browser(app, "10.20.0.1")
+    for number in range(20):
+        sign_in(sprayer, f"khong.co.{number}", "guess")
+    assert sign_in(browser(app, "10.20.0.1"), "huong.nt").status_code == 429
+    assert sign_in(owner, "huong.nt").status_code == 302
