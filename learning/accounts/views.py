@@ -90,6 +90,13 @@ def force_password_change():
     return None
 
 
+def _throttle_limits() -> dict:
+    """The sign-in throttle's limits from the configuration (sign-in and password pages)."""
+    config = current_app.config
+    return {"user_limit": config["THROTTLE_USER_FAILURES"],
+            "ip_limit": config["THROTTLE_IP_FAILURES"], "window": config["THROTTLE_WINDOW"]}
+
+
 # --- sign-in ---------------------------------------------------------------------------------
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -110,10 +117,8 @@ def login():
                 form.password.data,
                 ip=request.remote_addr or "-",
                 now=clock.now(),
-                user_limit=config["THROTTLE_USER_FAILURES"],
-                ip_limit=config["THROTTLE_IP_FAILURES"],
-                window=config["THROTTLE_WINDOW"],
                 device=device,
+                **_throttle_limits(),
             )
         except accounts.Throttled as error:
             db.session.rollback()  # a refused try is not counted, and its locks are released
@@ -226,8 +231,7 @@ def change_password():
         try:
             accounts.prove_password(  # counted as a sign-in: guesses are throttled
                 user, form.current_password.data, ip=request.remote_addr or "-", now=now,
-                user_limit=config["THROTTLE_USER_FAILURES"],
-                ip_limit=config["THROTTLE_IP_FAILURES"], window=config["THROTTLE_WINDOW"])
+                **_throttle_limits())
             accounts.change_own_password(
                 user, form.current_password.data, form.new_password.data,
                 now=now, min_length=config["PASSWORD_MIN_LENGTH"],
