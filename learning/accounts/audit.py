@@ -37,6 +37,8 @@ ACTIONS = {
     "users.import": _l("Officials imported"),
     "password.change": _l("Password changed by its owner"),
     "password.reset": _l("Password reset"),
+    "sign_in.unlock": _l("Sign-in unlocked"),
+    "sign_in.unlock_address": _l("Sign-in unlocked for an address"),
     "api_token.create": _l("API token created"),
     "api_token.revoke": _l("API token revoked"),
     "department.create": _l("Department created"),
@@ -73,6 +75,7 @@ TARGET_TYPES = {
     "department": _l("Department"),
     "import": _l("Import of officials"),
     "apitoken": _l("API token"),
+    "address": _l("Network address"),
     "certificate": _l("Certificate"),
     "course": _l("Course"),
     "enrolment": _l("Enrolment"),
@@ -112,7 +115,8 @@ DETAIL_LABELS = {
     "departments": _l("Departments"), "job_titles": _l("Job titles"),
     "before": _l("Before"), "after": _l("After"), "head": _l("Head of department"),
     "format": _l("File format"), "q": _l("Search"), "course_id": _l("Course"),
-    "campaign": _l("Campaign"), "status": _l("Status"),
+    "campaign": _l("Campaign"), "status": _l("Status"), "ip": _l("Network address"),
+    "failures": _l("Failed sign-ins forgotten"),
 }
 PAGE_SIZE = 50
 EXPORT_BATCH = 2000

@@ -117,6 +117,26 @@ def reset_password(username):
     click.echo(f"Temporary password for {user.username}: {temporary}")
 
 
+@users_cli.command("unlock")
+@click.argument("username", required=False)
+@click.option("--address", default=None, metavar="IP",
+              help="Unlock a network address (an office behind one address) instead.")
+@with_appcontext
+def unlock(username, address):
+    """Forget the failed sign-ins that lock an account (or an address) out."""
+    if (username is None) == (address is None):
+        _fail("Give either a username or --address IP.")
+    if address is not None:
+        forgotten = accounts.unlock_address(accounts.SYSTEM, address.strip(), now=clock.now())
+        target = address.strip()
+    else:
+        user = _user_by_username(username)
+        forgotten = accounts.unlock_sign_in(accounts.SYSTEM, user, now=clock.now())
+        target = user.username
+    db.session.commit()
+    click.echo(f"Unlocked {target}: {forgotten} failed sign-in(s) forgotten.")
+
+
 @users_cli.command("deactivate")
 @click.argument("username")
 @with_appcontext

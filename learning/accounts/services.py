@@ -56,6 +56,7 @@ from learning.accounts.signin import (
     AccountInactive,
     Device,
     InvalidCredentials,
+    SignInLock,
     Throttled,
     authenticate,
     check_throttle,
@@ -63,6 +64,9 @@ from learning.accounts.signin import (
     new_device_cookie,
     prove_password,
     read_device_cookie,
+    sign_in_lock,
+    unlock_address,
+    unlock_sign_in,
 )
 from learning.accounts.tokens import (
     MAX_ACTIVE_TOKENS,

@@ -17,8 +17,10 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import and_, delete, func, or_, select
 
 from learning import ratelimit
+from learning.accounts.audit import audit
 from learning.accounts.models import SignInAttempt, User
 from learning.accounts.passwords import check_password
+from learning.accounts.scope import require_admin
 from learning.accounts.users import normalize_username
 from learning.db import db
 from learning.errors import DomainError
@@ -112,6 +114,18 @@ def _last_success(username: str) -> datetime | None:
     )
 
 
+def _counted_against(username: str, device: str | None = None):
+    """The failures that count against signing in as `username`: from the browser `device`
+    (a known one) only, else from every browser the account never signed in from; in both
+    cases only those since the account's last successful sign-in."""
+    condition = (SignInAttempt.device == device if device is not None
+                 else and_(SignInAttempt.username == username, SignInAttempt.device.is_(None)))
+    since = _last_success(username)
+    if since is not None:
+        condition = and_(condition, SignInAttempt.at > since)
+    return condition
+
+
 def check_throttle(
     username: str, ip: str, *, now: datetime, user_limit: int, ip_limit: int, window: timedelta,
     device: str | None = None,
@@ -121,23 +135,17 @@ def check_throttle(
     A browser the account signed in from before (`device`, from `device_for`) is judged by its
     own failures only: guesses from other browsers, however many, never lock the owner out of
     the account or out of a shared office address (OWASP's device cookies)."""
-    unknown = SignInAttempt.device.is_(None)
     if device is None:
-        until = _throttle_until(and_(SignInAttempt.ip == ip, unknown), limit=ip_limit,
-                                window=window, now=now)
+        until = _throttle_until(and_(SignInAttempt.ip == ip, SignInAttempt.device.is_(None)),
+                                limit=ip_limit, window=window, now=now)
         if until and until > now:
             raise Throttled(
                 _l("Too many failed sign-ins from this computer. Try again in %(minutes)d "
                    "minutes.", minutes=_minutes_left(until, now)),
                 until,
             )
-        condition = and_(SignInAttempt.username == username, unknown)
-    else:
-        condition = SignInAttempt.device == device
-    since = _last_success(username)
-    if since is not None:
-        condition = and_(condition, SignInAttempt.at > since)
-    until = _throttle_until(condition, limit=user_limit, window=window, now=now)
+    until = _throttle_until(_counted_against(username, device), limit=user_limit,
+                            window=window, now=now)
     if until and until > now:
         raise Throttled(
             _l("Too many failed sign-ins for this account. Try again in %(minutes)d minutes.",
@@ -249,3 +257,51 @@ def _forget_old_attempts(now: datetime) -> None:
         db.session.execute(delete(SignInAttempt).where(SignInAttempt.at < now - timedelta(days=1)))
         ratelimit.forget_old(now)
 
+
+
+@dataclass(frozen=True)
+class SignInLock:
+    """How an account stands against the throttle: its failed sign-ins since its last success
+    in the window (from any browser), and until when they keep it from signing in from a
+    browser it never signed in from (None: they do not)."""
+
+    failures: int
+    until: datetime | None
+
+
+def sign_in_lock(user: User, *, now: datetime, user_limit: int = 5,
+                 window: timedelta = timedelta(minutes=15)) -> SignInLock:
+    """Tell an administrator whether `user` is locked out of signing in."""
+    recent = [SignInAttempt.username == user.username, SignInAttempt.succeeded.is_(False),
+              SignInAttempt.at > now - window]
+    since = _last_success(user.username)
+    if since is not None:
+        recent.append(SignInAttempt.at > since)
+    failures = db.session.scalar(select(func.count()).select_from(SignInAttempt).where(*recent))
+    until = _throttle_until(_counted_against(user.username), limit=user_limit, window=window,
+                            now=now)
+    return SignInLock(failures, until if until is not None and until > now else None)
+
+
+def unlock_sign_in(actor: User | None, user: User, *, now: datetime) -> int:
+    """Forget the failed sign-ins counted against `user`, from every browser, so the owner
+    can sign in at once (an administrator's action, audited); return how many."""
+    require_admin(actor)
+    ratelimit.lock("sign-in-account", user.username, now=now)  # as a counted guess does
+    forgotten = db.session.execute(
+        delete(SignInAttempt).where(SignInAttempt.username == user.username,
+                                    SignInAttempt.succeeded.is_(False))).rowcount
+    audit(actor, "sign_in.unlock", user, now=now, username=user.username, failures=forgotten)
+    return forgotten
+
+
+def unlock_address(actor: User | None, ip: str, *, now: datetime) -> int:
+    """Forget the failed sign-ins from address `ip` (an office behind one address locked out
+    of new browsers); return how many. Audited."""
+    require_admin(actor)
+    ratelimit.lock("sign-in-address", ip, now=now)
+    forgotten = db.session.execute(
+        delete(SignInAttempt).where(SignInAttempt.ip == ip,
+                                    SignInAttempt.succeeded.is_(False))).rowcount
+    audit(actor, "sign_in.unlock_address", "address", now=now, ip=ip, failures=forgotten)
+    return forgotten

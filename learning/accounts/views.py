@@ -382,8 +382,11 @@ def admin_user_edit(user_id: int):
             flash(_("The account has been saved."), "success")
             return redirect(url_for("accounts.admin_user_edit", user_id=user.id))
     status = 400 if request.method == "POST" else 200
+    limits = _throttle_limits()
+    lock = accounts.sign_in_lock(user, now=clock.now(), user_limit=limits["user_limit"],
+                                 window=limits["window"])
     return render_template("accounts/admin_user_form.html", form=form, user=user,
-                           action_form=ActionForm()), status
+                           action_form=ActionForm(), lock=lock), status
 
 
 @bp.route("/admin/users/<int:user_id>/reset-password", methods=["POST"])
@@ -396,6 +399,19 @@ def admin_reset_password(user_id: int):
     db.session.commit()
     return render_template("accounts/admin_temporary_password.html", user=user,
                            temporary=temporary)
+
+
+@bp.route("/admin/users/<int:user_id>/unlock", methods=["POST"])
+@login_required
+def admin_unlock_sign_in(user_id: int):
+    """Forget the failed sign-ins that lock an official out, so they can sign in at once."""
+    ActionForm().validate_on_submit() or abort(400)
+    user = accounts.get_user(user_id)
+    accounts.unlock_sign_in(current_user, user, now=clock.now())
+    db.session.commit()
+    flash(_("Sign-in is unlocked: %(name)s can sign in again from any browser.",
+            name=user.full_name), "success")
+    return redirect(url_for("accounts.admin_user_edit", user_id=user.id))
 
 
 @bp.route("/admin/users/<int:user_id>/active", methods=["POST"])

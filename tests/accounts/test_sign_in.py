@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from learning.accounts.models import SignInAttempt, User
 from tests import factories
@@ -467,3 +467,82 @@ def test_an_office_address_locked_by_guesses_still_lets_known_browsers_in(app, d
         sign_in(sprayer, f"khong.co.{number}", "guess")
     assert sign_in(browser(app, "10.20.0.1"), "huong.nt").status_code == 429
     assert sign_in(owner, "huong.nt").status_code == 302
+
+
+# --- unlocking: an administrator lets a locked-out official in at once -----------------------
+
+def test_an_admin_sees_the_lock_and_unlocks_the_account(app, client, db, official, login_as):
+    attacker = browser(app, "203.0.113.9")
+    for _ in range(5):
+        assert sign_in(attacker, "huong.nt", "guess").status_code == 401
+    assert sign_in(browser(app, "10.0.0.7"), "huong.nt").status_code == 429  # a new browser
+
+    login_as("admin")
+    response = client.get(f"/admin/users/{official.id}")
+    assert f'action="/admin/users/{official.id}/unlock"' in response.data.decode()
+    lock = re.search(r"<dt>[^<]*</dt><dd>([^<]*)</dd>\s*</dl>", response.data.decode()).group(1)
+    assert " 5 " in lock and lock != translated("vi", "None recently")
+    response = client.post(f"/admin/users/{official.id}/unlock", data={})
+    assert location_path(response) == f"/admin/users/{official.id}"
+    assert translated("vi", "Sign-in is unlocked: %(name)s can sign in again from any browser.",
+                      name="Nguyễn Thị Hương") in visible_text(client.get(location_path(response)))
+    assert attempts(db, username="huong.nt", succeeded=False) == 0
+    assert sign_in(browser(app, "10.0.0.7"), "huong.nt").status_code == 302
+    event = db.session.execute(text(
+        "SELECT action, target_id, details FROM audit_events WHERE action = 'sign_in.unlock'"
+    )).one()
+    assert event.target_id == official.id and '"failures": 5' in event.details
+
+
+def test_the_account_page_says_when_nothing_locks_it(client, db, official, login_as):
+    login_as("admin")
+    page = visible_text(client.get(f"/admin/users/{official.id}"))
+    assert translated("vi", "None recently") in page
+    assert f"/admin/users/{official.id}/unlock" not in client.get(
+        f"/admin/users/{official.id}").data.decode()
+
+
+@pytest.mark.parametrize("role", ["hr", "mentor", "learner"])
+def test_only_an_admin_may_unlock(app, client, db, official, login_as, role):
+    attacker = browser(app, "203.0.113.9")
+    for _ in range(5):
+        sign_in(attacker, "huong.nt", "guess")
+    login_as(role)
+    assert client.post(f"/admin/users/{official.id}/unlock", data={}).status_code == 403
+    assert attempts(db, username="huong.nt", succeeded=False) == 5
+
+
+def test_unlocking_without_the_csrf_token_is_refused(app, client, db, official, login_as):
+    for _ in range(5):
+        sign_in(browser(app, "203.0.113.9"), "huong.nt", "guess")
+    login_as("admin")
+    response = client.post(f"/admin/users/{official.id}/unlock",
+                           data={"csrf_token": "forged"})
+    assert response.status_code == 400
+    assert attempts(db, username="huong.nt", succeeded=False) == 5
+
+
+def test_cli_unlocks_an_account_or_an_office_address(app, runner, db, official):
+    for _ in range(5):
+        sign_in(browser(app, "203.0.113.9"), "huong.nt", "guess")
+    sprayer = browser(app, "10.20.0.1")
+    for number in range(20):
+        sign_in(sprayer, f"khong.co.{number}", "guess")
+    assert sign_in(browser(app, "10.99.0.1"), "huong.nt").status_code == 429
+    assert sign_in(browser(app, "10.20.0.1"), "someone.else", "x").status_code == 429
+
+    result = runner.invoke(args=["users", "unlock", "HUONG.NT"])
+    assert result.exit_code == 0, result.output
+    assert "Unlocked huong.nt: 5 failed sign-in(s) forgotten." in result.output
+    assert sign_in(browser(app, "10.99.0.1"), "huong.nt").status_code == 302
+    assert sign_in(browser(app, "10.20.0.1"), "huong.nt").status_code == 429  # the address
+
+    result = runner.invoke(args=["users", "unlock", "--address", "10.20.0.1"])
+    assert result.exit_code == 0, result.output
+    assert "Unlocked 10.20.0.1: 20 failed sign-in(s) forgotten." in result.output
+    assert sign_in(browser(app, "10.20.0.1"), "huong.nt").status_code == 302
+
+    for args in (["users", "unlock"], ["users", "unlock", "huong.nt", "--address", "10.0.0.1"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0 and "either a username or --address" in result.output
+    assert "No account 'nobody'." in runner.invoke(args=["users", "unlock", "nobody"]).output
