@@ -62,6 +62,8 @@ def create_app(**overrides) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    else:
+        app.wsgi_app = _ProxyWarning(app.wsgi_app)
 
     # Before CSRF protection reads the form: a view may accept smaller uploads than the site.
     app.before_request(_bound_upload)
@@ -86,6 +88,29 @@ def create_app(**overrides) -> Flask:
     _register_schema_guard(app)
     _register_security_headers(app)
     return app
+
+
+class _ProxyWarning:
+    """Log, once per process, that requests come through a proxy HọcSố was not told about.
+
+    With HOCSO_PROXY_COUNT at 0 every request seems to come from the proxy's address: the
+    sign-in throttle then counts the whole ministry's failures as one office's, and twenty of
+    them keep every new browser out. A request carrying X-Forwarded-For is the sign."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self.warned = False
+
+    def __call__(self, environ, start_response):
+        if not self.warned and "HTTP_X_FORWARDED_FOR" in environ:
+            self.warned = True
+            log.warning(
+                "A request came through a reverse proxy (X-Forwarded-For: %r) but "
+                "HOCSO_PROXY_COUNT is 0: every official seems to sign in from %s, and the "
+                "sign-in throttle counts them as one address. Set HOCSO_PROXY_COUNT to the "
+                "number of proxies in front of HọcSố.",
+                environ["HTTP_X_FORWARDED_FOR"][:100], environ.get("REMOTE_ADDR", "-"))
+        return self.wsgi_app(environ, start_response)
 
 
 def _install_template_url_cache(app: Flask, limit: int = 50_000) -> None:

@@ -207,6 +207,25 @@ def test_behind_one_proxy_the_forwarded_address_is_counted(make_app, db):
     assert db.session.scalars(select(SignInAttempt.ip)).all() == ["203.0.113.9"]
 
 
+def test_a_proxy_nobody_declared_is_logged_once(make_app, caplog):
+    """Behind a proxy with HOCSO_PROXY_COUNT at 0 every official seems to come from the
+    proxy: the operator is told, once per process (not on every request)."""
+    client = make_app().test_client()
+    with caplog.at_level("WARNING", logger="learning.app"):
+        client.get("/login")
+        assert not caplog.records
+        for _ in range(3):
+            client.get("/login", headers={"X-Forwarded-For": "203.0.113.9"})
+    warnings = [record.getMessage() for record in caplog.records]
+    assert len(warnings) == 1 and "HOCSO_PROXY_COUNT is 0" in warnings[0]
+    assert "'203.0.113.9'" in warnings[0]
+    caplog.clear()
+    declared = make_app(PROXY_COUNT=1).test_client()
+    with caplog.at_level("WARNING", logger="learning.app"):
+        declared.get("/login", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert not caplog.records
+
+
 def test_templates_url_for_remembers_urls_but_keeps_them_right(app):
     """The templates' url_for memo: values, the blueprint of a relative endpoint and the
     application's root path all change the URL."""
