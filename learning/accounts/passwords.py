@@ -67,21 +67,6 @@ def set_password(user: User, password: str, *, now: datetime, must_change: bool 
     revoke_all_tokens(user, now=now)
 
 
-def change_own_password(
-    user: User, current: str, new: str, *, now: datetime, min_length: int = 10
-) -> None:
-    """Let an official replace their password after proving the current one."""
-    if not check_password(user, current):
-        raise RuleViolation(_l("The current password is not correct."), field="current_password")
-    if current == new:
-        raise RuleViolation(
-            _l("Choose a password different from the current one."), field="new_password"
-        )
-    validate_new_password(new, user, min_length)
-    set_password(user, new, now=now)
-    audit(user, "password.change", user, now=now, username=user.username)
-
-
 def generate_temporary_password() -> str:
     """Return a random, readable one-time password."""
     alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"

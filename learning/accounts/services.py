@@ -26,7 +26,6 @@ from learning.accounts.departments import (
     update_department,
 )
 from learning.accounts.passwords import (
-    change_own_password,
     check_password,
     generate_temporary_password,
     hash_password,
@@ -59,10 +58,10 @@ from learning.accounts.signin import (
     SignInLock,
     Throttled,
     authenticate,
+    change_own_password,
     check_throttle,
     find_user_for_sign_in,
     new_device_cookie,
-    prove_password,
     read_device_cookie,
     sign_in_lock,
     unlock_address,
@@ -122,6 +121,6 @@ __all__ = [
     "MAX_ACTIVE_TOKENS", "MAX_EXPIRY_DAYS", "TOKEN_PREFIX", "NewToken", "can_manage_token",
     "create_token", "find_token_user", "get_token", "list_tokens", "note_token_use",
     "revoke_token",
-    "prove_password", "DEVICE_COOKIE", "DEVICE_COOKIE_DAYS", "Device", "new_device_cookie",
-    "read_device_cookie",
+    "DEVICE_COOKIE", "DEVICE_COOKIE_DAYS", "Device", "new_device_cookie",
+    "read_device_cookie", "SignInLock", "sign_in_lock", "unlock_address", "unlock_sign_in",
 ]

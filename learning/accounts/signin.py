@@ -19,11 +19,11 @@ from sqlalchemy import and_, delete, func, or_, select
 from learning import ratelimit
 from learning.accounts.audit import audit
 from learning.accounts.models import SignInAttempt, User
-from learning.accounts.passwords import check_password
+from learning.accounts.passwords import check_password, set_password, validate_new_password
 from learning.accounts.scope import require_admin
 from learning.accounts.users import normalize_username
 from learning.db import db
-from learning.errors import DomainError
+from learning.errors import DomainError, RuleViolation
 
 # The longest identifier stored (an email; sign_in_attempts.username and the lock keys hold
 # as much): a longer typed name is nobody's.
@@ -154,26 +154,36 @@ def check_throttle(
         )
 
 
-def prove_password(
+def change_own_password(
     user: User,
-    password: str,
+    current: str,
+    new: str,
     *,
     ip: str,
     now: datetime,
+    min_length: int = 10,
     user_limit: int = 5,
     ip_limit: int = 20,
     window: timedelta = timedelta(minutes=15),
 ) -> None:
-    """Check the password a signed-in official types to prove it is them (to change it),
-    counted as sign-ins are: a stolen session is no faster a way to guess it. Raise Throttled,
-    or InvalidCredentials after recording the failure (the caller commits it)."""
+    """Let an official replace their password after proving the current one. The proof is
+    counted as a sign-in is (a stolen session is no faster a way to guess the password): raise
+    Throttled, or InvalidCredentials after recording the failure (the caller commits it), or
+    RuleViolation for a new password the rules refuse (the caller rolls back)."""
     ip = ip or "-"
-    if not _counted_check(user.username, ip, lambda: check_password(user, password), now=now,
+    if not _counted_check(user.username, ip, lambda: check_password(user, current), now=now,
                           user_limit=user_limit, ip_limit=ip_limit, window=window):
         db.session.add(SignInAttempt(username=user.username, ip=ip, at=now, succeeded=False))
         db.session.flush()
         raise InvalidCredentials(_l("The current password is not correct."),
                                  field="current_password")
+    if current == new:
+        raise RuleViolation(
+            _l("Choose a password different from the current one."), field="new_password"
+        )
+    validate_new_password(new, user, min_length)
+    set_password(user, new, now=now)
+    audit(user, "password.change", user, now=now, username=user.username)
 
 
 def _counted_check(username: str, ip: str, check: Callable[[], bool], *, now: datetime,

@@ -229,13 +229,10 @@ def change_password():
         now = clock.now()
         config = current_app.config
         try:
-            accounts.prove_password(  # counted as a sign-in: guesses are throttled
-                user, form.current_password.data, ip=request.remote_addr or "-", now=now,
-                **_throttle_limits())
-            accounts.change_own_password(
+            accounts.change_own_password(  # the proof is counted as a sign-in
                 user, form.current_password.data, form.new_password.data,
-                now=now, min_length=config["PASSWORD_MIN_LENGTH"],
-            )
+                ip=request.remote_addr or "-", now=now,
+                min_length=config["PASSWORD_MIN_LENGTH"], **_throttle_limits())
         except accounts.Throttled as error:
             db.session.rollback()  # a refused try is not counted, and its locks are released
             form.form_errors.append(error.message)

@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select, text
 
-from learning import clock
 from learning.accounts import audit as auditing
 from learning.accounts import importer
 from learning.accounts import services as accounts
-from learning.accounts.models import AuditEvent, User
+from learning.accounts.models import AuditEvent
 from learning.db import db as _db
 from tests import factories
 from tests.conftest import DEMO_PASSWORD, field_error, page_text, translated, visible_text
@@ -157,7 +156,8 @@ def test_password_resets_and_changes_are_recorded(db):
     accounts.reset_password(admin, official, now=NOW)
     # flask users reset-password
     temporary = accounts.reset_password(accounts.SYSTEM, official, now=NOW)
-    accounts.change_own_password(official, temporary, "một mật khẩu mới đủ dài", now=NOW)
+    accounts.change_own_password(official, temporary, "một mật khẩu mới đủ dài", ip="-",
+                                 now=NOW)
     resets = events("password.reset")
     assert [(e.actor_id, e.target_id) for e in resets] == [(admin.id, official.id),
                                                           (None, official.id)]

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from learning.accounts.models import SignInAttempt, User
 from tests import factories
-from tests.conftest import DEMO_PASSWORD, sign_in, translated, visible_text
+from tests.conftest import DEMO_PASSWORD, translated, visible_text
 
 EXPIRED_FORM = "The form expired or was sent from elsewhere. Reload the page and try again."
 
