@@ -417,8 +417,11 @@ def _layout(quiz: Quiz, rng: random.Random) -> list[dict]:
             slot["rights"] = rights
         elif question.type == "ordering":
             order = list(range(len(question.order)))
-            while len(order) > 1 and order == sorted(order):
-                rng.shuffle(order)  # never show the items already in the right order
+            rng.shuffle(order)
+            # From three items on, never show them already in the right order. Two items are
+            # left to chance: always showing them swapped would give the answer away.
+            while len(order) > 2 and order == sorted(order):
+                rng.shuffle(order)
             slot["item_order"] = order
         layout.append(slot)
     return layout

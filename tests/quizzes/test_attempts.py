@@ -701,6 +701,32 @@ def right_display(layout) -> dict[int, object]:
     return answers
 
 
+TWO_ITEMS = '''
+slug = "hai-muc"
+title = "Hai mục"
+max_attempts = 0
+
+[[questions]]
+type = "ordering"
+text = "Việc nào trước?"
+items = ["Ký số", "Phát hành"]
+'''
+
+
+def test_two_items_to_order_are_not_always_shown_swapped(db, tmp_path):
+    """Never showing two items in the right order would show the answer: swapped, always."""
+    steps.quiz_course(tmp_path, SLUG, module_quiz=TWO_ITEMS)
+    quiz = steps.get_quiz(SLUG, "hai-muc")
+    user = enrolled()
+    shown = set()
+    for seed in range(12):
+        attempt = quizzes.start_attempt(user, quiz, now=NOW + timedelta(hours=seed),
+                                        rng=random.Random(seed))
+        shown.add(tuple(attempt.layout[0]["item_order"]))
+        quizzes.submit(user, attempt, {}, now=NOW + timedelta(hours=seed, minutes=5))
+    assert shown == {(0, 1), (1, 0)}
+
+
 def test_shuffling_changes_the_orders_across_attempts_and_grading_stays_right(db, tmp_path):
     steps.quiz_course(tmp_path, SLUG, module_quiz=SHUFFLED.replace("{shuffle}", "true"))
     quiz = steps.get_quiz(SLUG, "tron-thu-tu")
