@@ -93,7 +93,7 @@ def lesson_page(course: Course, lesson, *, html: Markup, previous, following, do
     the CSRF token. The key holds everything the page template reads; keep the two in step."""
     language = current_language()
     key = (course.id, course.content_version, course.slug, course.title, course.language,
-           lesson.id, done, language, request.script_root, current_app.config["MINISTRY_NAME"])
+           lesson.id, done, language, request.script_root)
     stencil = stencil_cache(current_app, "lesson-page", max_entries=2048).get_or_load(
         key, lambda: Stencil(render_template(
             PAGE, course=course, lesson=lesson, html=html, previous=previous,
