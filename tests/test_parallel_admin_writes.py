@@ -18,7 +18,7 @@ from courses.packages import read_directory, write_zip
 from learning import clock
 from learning.accounts.models import AuditEvent, Department, User
 from learning.mentoring import services as mentoring
-from learning.mentoring.models import GroupMember
+from learning.mentoring.models import GroupMember, MentoringGroup
 from tests import factories
 from tests.conftest import DEMO_PASSWORD
 from tests.courses.test_import import write_full
@@ -100,6 +100,18 @@ def test_one_course_from_the_same_package_sent_at_once(db, admins, tmp_path):
     assert statuses == Counter({302: PARALLEL})
     assert count(db, Course) == 1
     assert audited(db, "course.import") == 1  # applied once; the others found it up to date
+
+
+def test_one_group_from_the_same_form_sent_at_once(db, admins):
+    factories.UserFactory(username="anh.pd", roles={"mentor", "learner"})
+    db.session.commit()
+    statuses = all_at_once(admins, "/mentoring/groups/new", lambda: {
+        "name": "Chi đoàn Cục Lãnh sự", "description": "", "department_id": "0",
+        "mentors": "anh.pd"})
+    # one created (302); the others see the form again: "you already have a group..." (400)
+    assert statuses == Counter({302: 1, 400: PARALLEL - 1})
+    assert count(db, MentoringGroup) == 1
+    assert audited(db, "group.create") == 1
 
 
 def test_an_official_added_to_a_group_at_once_is_added_once(app, db, admins):

@@ -28,6 +28,7 @@ from learning.accounts.services import (
     is_admin,
     normalize_username,
 )
+from learning import ratelimit
 from learning.db import db, insert_for, note_bulk_write
 from learning.errors import NotFound, PermissionDenied, RuleViolation
 from learning.mentoring import access
@@ -164,15 +165,34 @@ def create_group(actor: User | None, name: str, mentor_usernames: list[str] | st
     if plain_mentor and actor.username.casefold() not in names:
         names.insert(0, actor.username.casefold())
     mentors = _mentors_from(names)
+    # A double click or a resent form (parallel requests) must not make the group twice: one
+    # creator's creations wait here for each other, then see what the first one made.
+    creator_id = actor.id if actor is not None else None
+    ratelimit.lock("group-create", str(creator_id or 0), now=now)
+    if _same_group(name, department, creator_id):
+        raise RuleViolation(_l("You already have a group with this name in this department: "
+                               "open it from the list of groups, or choose another name."),
+                            field="name")
     group = MentoringGroup(name=name, description=description, department=department,
-                           created_by_id=actor.id if actor is not None else None,
-                           created_at=now, updated_at=now)
+                           created_by_id=creator_id, created_at=now, updated_at=now)
     db.session.add(group)
     db.session.flush()
     _set_mentors(group, mentors, now)
     audit(actor, "group.create", group, now=now, name=name,
           mentors=[user.username for user in mentors])
     return group
+
+
+def _same_group(name: str, department: Department | None, creator_id: int | None) -> bool:
+    """Tell whether the creator already has a group of this name (in any case) in this
+    department (the same group, sent twice)."""
+    same_place = (MentoringGroup.department_id == department.id if department is not None
+                  else MentoringGroup.department_id.is_(None))
+    same_creator = (MentoringGroup.created_by_id == creator_id if creator_id is not None
+                    else MentoringGroup.created_by_id.is_(None))
+    found = db.session.scalars(
+        select(MentoringGroup.name).where(same_place, same_creator)).all()
+    return any(other.casefold() == name.casefold() for other in found)
 
 
 def update_group(actor: User | None, group: MentoringGroup, *, name: str, description: str,

@@ -114,6 +114,29 @@ def test_a_wrong_form_says_what_is_wrong_and_writes_nothing(app, db, scene):
     assert db.session.scalar(select(func.count()).select_from(MentoringGroup)) == 1
 
 
+def test_a_group_sent_again_is_a_field_error_but_others_may_use_the_name(app, db, scene):
+    mentor, members, it = scene
+    other = steps.official("Vũ Thị Lan", department=it, roles=("mentor", "learner"),
+                           username="lan.vt")
+    db.session.commit()
+    form = {"name": "Chi đoàn thử nghiệm", "description": "", "department_id": str(it.id),
+            "mentors": ""}
+    browser = new_client(app, mentor)
+    assert browser.post("/mentoring/groups/new", data=form).status_code == 302
+    again = browser.post("/mentoring/groups/new",
+                         data={**form, "name": "  CHI ĐOÀN   thử nghiệm "})
+    assert again.status_code == 400
+    assert field_error(again, "name") == translated(
+        "vi", "You already have a group with this name in this department: open it from the "
+        "list of groups, or choose another name.")
+    # elsewhere, or another mentor's, the name is free
+    assert browser.post("/mentoring/groups/new",
+                        data={**form, "department_id": "0"}).status_code == 302
+    assert new_client(app, other).post("/mentoring/groups/new",
+                                       data=form).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(MentoringGroup)) == 3
+
+
 def test_editing_and_withdrawing_an_assignment(app, db, scene):
     mentor, members, it = scene
     group = steps.group_with(mentor, members)
