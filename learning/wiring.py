@@ -29,7 +29,7 @@ from learning.campaigns import services as campaigns
 from learning.extensions import csrf, login_manager
 from learning.mentoring import cli as mentoring_cli
 from learning.mentoring import services as mentoring
-from learning.mentoring import task_views as mentoring_task_views  # noqa: F401 (its routes)
+from learning.mentoring import task_views as mentoring_task_views
 from learning.mentoring import views as mentoring_views
 from learning.progress import queries as progress_queries
 from learning.progress import services as progress
@@ -54,6 +54,8 @@ from quizzes import views as quizzes_views
 BLUEPRINTS = (site_views.bp, accounts_views.bp, courses_views.bp, quizzes_views.bp,
               certificates_views.bp, api_views.bp, mentoring_views.bp, tasks_views.bp,
               reports_views.bp, people_views.bp, hr_views.bp, ranking_views.bp)
+# Modules that add routes to a blueprint above (mentoring's), imported before it is registered.
+ROUTE_MODULES = (mentoring_task_views,)
 CLI_GROUPS = (accounts_cli.users_cli, accounts_cli.departments_cli, courses_cli.courses_cli,
               quizzes_cli.quizzes_cli, certificates_cli.certificates_cli, site_cli.demo_cli,
               accounts_cli.tokens_cli, mentoring_cli.groups_cli,

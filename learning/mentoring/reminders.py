@@ -12,7 +12,7 @@ it: overdue). A nudge goes at most once a day per member and assignment.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
