@@ -41,6 +41,11 @@ ERROR_HINTS = {
 }
 
 
+_FORM_TOO_LARGE = (_l("What was sent is too large"),
+                   _l("The form holds more text than the site accepts. Shorten it and send it "
+                      "again."))
+
+
 def create_app(**overrides) -> Flask:
     """Create the HọcSố application; `overrides` replace configuration values."""
     app = Flask(
@@ -163,13 +168,12 @@ def _render_error(code: int, message=None, error: Exception | None = None):
     # An exception's Retry-After (429, 503) tells the browser when to come back.
     headers = [(name, value) for name, value in error.get_headers()
                if name == "Retry-After"] if isinstance(error, HTTPException) else []
+    title = ERROR_TITLES.get(code, ERROR_TITLES[500])
+    hint = message or ERROR_HINTS.get(code, ERROR_HINTS[500])
+    if code == 413 and request.mimetype != "multipart/form-data":  # a form's text, no file
+        title, hint = _FORM_TOO_LARGE
     return (
-        render_template(
-            "errors/error.html",
-            code=code,
-            title=ERROR_TITLES.get(code, ERROR_TITLES[500]),
-            hint=message or ERROR_HINTS.get(code, ERROR_HINTS[500]),
-        ),
+        render_template("errors/error.html", code=code, title=title, hint=hint),
         code,
         headers,
     )

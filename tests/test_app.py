@@ -184,7 +184,9 @@ def test_a_too_large_form_is_refused_before_it_is_read(app, client, login_as, mo
     big = "x" * (app.config["FORM_MAX_BYTES"] + 65 * 1024)
     response = client.post("/login", data={"username": big, "password": "x"})
     assert response.status_code == 413
-    assert translated("vi", "Please choose a smaller file.") in visible_text(response)
+    assert translated("vi", "What was sent is too large") in visible_text(response)
+    assert translated("vi", "The form holds more text than the site accepts. Shorten it and "
+                      "send it again.") in visible_text(response)
     login_as("admin")
     imported = client.post("/admin/import", data={"rows": "", "file": (
         io.BytesIO(b"staff_number,full_name\n" + b"#" * len(big)), "officials.csv")},
