@@ -127,7 +127,10 @@ def unlock(username, address):
     if (username is None) == (address is None):
         _fail("Give either a username or --address IP.")
     if address is not None:
-        forgotten = accounts.unlock_address(accounts.SYSTEM, address.strip(), now=clock.now())
+        try:
+            forgotten = accounts.unlock_address(accounts.SYSTEM, address, now=clock.now())
+        except DomainError as error:
+            _fail(error.message)
         target = address.strip()
     else:
         user = _user_by_username(username)

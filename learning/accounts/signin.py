@@ -7,6 +7,7 @@ counts under a lock (`learning.ratelimit.lock`), so parallel guesses cannot slip
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -268,7 +269,6 @@ def _forget_old_attempts(now: datetime) -> None:
         ratelimit.forget_old(now)
 
 
-
 @dataclass(frozen=True)
 class SignInLock:
     """How an account stands against the throttle: its failed sign-ins since its last success
@@ -309,9 +309,14 @@ def unlock_address(actor: User | None, ip: str, *, now: datetime) -> int:
     """Forget the failed sign-ins from address `ip` (an office behind one address locked out
     of new browsers); return how many. Audited."""
     require_admin(actor)
+    typed = ip.strip()
+    try:
+        ip = str(ipaddress.ip_address(typed))
+    except ValueError:
+        raise RuleViolation(_l("Enter an IP address, such as 10.20.0.1."), field="ip") from None
     ratelimit.lock("sign-in-address", ip, now=now)
-    forgotten = db.session.execute(
-        delete(SignInAttempt).where(SignInAttempt.ip == ip,
+    forgotten = db.session.execute(  # as typed or as written canonically (IPv6's case)
+        delete(SignInAttempt).where(SignInAttempt.ip.in_({typed, ip}),
                                     SignInAttempt.succeeded.is_(False))).rowcount
     audit(actor, "sign_in.unlock_address", "address", now=now, ip=ip, failures=forgotten)
     return forgotten

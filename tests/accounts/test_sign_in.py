@@ -546,3 +546,7 @@ def test_cli_unlocks_an_account_or_an_office_address(app, runner, db, official):
         result = runner.invoke(args=args)
         assert result.exit_code != 0 and "either a username or --address" in result.output
     assert "No account 'nobody'." in runner.invoke(args=["users", "unlock", "nobody"]).output
+    for bad in ("10.20.0", "x" * 300, "10.20.0.1; DROP TABLE"):
+        result = runner.invoke(args=["users", "unlock", "--address", bad])
+        assert result.exit_code != 0
+        assert translated("vi", "Enter an IP address, such as 10.20.0.1.") in result.output
