@@ -110,10 +110,12 @@ class _ProxyWarning:
         if not self.warned and "HTTP_X_FORWARDED_FOR" in environ:
             self.warned = True
             log.warning(
-                "A request came through a reverse proxy (X-Forwarded-For: %r) but "
-                "HOCSO_PROXY_COUNT is 0: every official seems to sign in from %s, and the "
-                "sign-in throttle counts them as one address. Set HOCSO_PROXY_COUNT to the "
-                "number of proxies in front of HọcSố.",
+                "A request carried X-Forwarded-For (%r) from %s while HOCSO_PROXY_COUNT is 0. "
+                "If a reverse proxy is in front of HọcSố, every official seems to come from "
+                "its address and the sign-in throttle counts them as one: set "
+                "HOCSO_PROXY_COUNT to the number of proxies. If none is, a client sent the "
+                "header itself: leave HOCSO_PROXY_COUNT at 0, or clients could choose the "
+                "address they are counted under.",
                 environ["HTTP_X_FORWARDED_FOR"][:100], environ.get("REMOTE_ADDR", "-"))
         return self.wsgi_app(environ, start_response)
 
