@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 
 from courses import services as courses
 from courses.models import Course
+from learning import ratelimit
 from learning.accounts import importer
 from learning.accounts.models import Department, RoleGrant, User
 from learning.accounts.services import (
@@ -28,7 +29,6 @@ from learning.accounts.services import (
     is_admin,
     normalize_username,
 )
-from learning import ratelimit
 from learning.db import db, insert_for, note_bulk_write
 from learning.errors import NotFound, PermissionDenied, RuleViolation
 from learning.mentoring import access
