@@ -20,7 +20,7 @@ import re
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping
 
 from markupsafe import Markup
 
@@ -91,21 +91,19 @@ class Stencil:
 
     __slots__ = ("_texts", "names")
 
-    def __init__(self, html: str, names: Iterable[str] | None = None) -> None:
+    def __init__(self, html: str, names: Collection[str] | None = None) -> None:
         """`names`, when given: the holes to keep; a marker of any other name stays as text
         (a stencil rendered inside another is filled already and must not become holes)."""
         parts = _MARKER.split(str(html))
-        if names is not None:
-            wanted, merged, kept = set(names), [parts[0]], []
-            for name, text in zip(parts[1::2], parts[2::2]):
-                if name in wanted:
-                    kept.append(name)
-                    merged.append(text)
-                else:
-                    merged[-1] += str(Hole(name)) + text
-            parts = [item for pair in zip(merged, kept + [""]) for item in pair][:-1]
-        self._texts: tuple[str, ...] = tuple(parts[0::2])
-        self.names: tuple[str, ...] = tuple(parts[1::2])
+        texts, kept = [parts[0]], []
+        for name, text in zip(parts[1::2], parts[2::2]):
+            if names is None or name in names:
+                kept.append(name)
+                texts.append(text)
+            else:
+                texts[-1] += str(Hole(name)) + text
+        self._texts: tuple[str, ...] = tuple(texts)
+        self.names: tuple[str, ...] = tuple(kept)
 
     def fill(self, values: Mapping[str, str]) -> Markup:
         """Return the HTML with each hole replaced by its value, which must be HTML already
