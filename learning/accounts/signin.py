@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select, true
 
 from learning import ratelimit
 from learning.accounts.audit import audit
@@ -45,6 +45,15 @@ class InvalidCredentials(DomainError):
 
 class AccountInactive(DomainError):
     """The account was deactivated by an administrator."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The throttle: failed sign-ins an account and an address may have within the window."""
+
+    account: int = 5
+    address: int = 20
+    window: timedelta = timedelta(minutes=15)
 
 
 DEVICE_COOKIE = "hocso_device"
@@ -107,30 +116,21 @@ def _throttle_until(
     return times[-1] + window
 
 
-def _last_success(username: str) -> datetime | None:
-    return db.session.scalar(
-        select(func.max(SignInAttempt.at)).where(
-            SignInAttempt.username == username, SignInAttempt.succeeded.is_(True)
-        )
-    )
+def _since_last_success(username: str):
+    """The attempts after the account's last successful sign-in (all when it never had one):
+    a success wipes the slate."""
+    since = db.session.scalar(select(func.max(SignInAttempt.at)).where(
+        SignInAttempt.username == username, SignInAttempt.succeeded.is_(True)))
+    return SignInAttempt.at > since if since is not None else true()
 
 
-def _counted_against(username: str, device: str | None = None):
-    """The failures that count against signing in as `username`: from the browser `device`
-    (a known one) only, else from every browser the account never signed in from; in both
-    cases only those since the account's last successful sign-in."""
-    condition = (SignInAttempt.device == device if device is not None
-                 else and_(SignInAttempt.username == username, SignInAttempt.device.is_(None)))
-    since = _last_success(username)
-    if since is not None:
-        condition = and_(condition, SignInAttempt.at > since)
-    return condition
+def _from_new_browsers(username: str):
+    """Attempts at `username` from browsers it never signed in from."""
+    return and_(SignInAttempt.username == username, SignInAttempt.device.is_(None))
 
 
-def check_throttle(
-    username: str, ip: str, *, now: datetime, user_limit: int, ip_limit: int, window: timedelta,
-    device: str | None = None,
-) -> None:
+def check_throttle(username: str, ip: str, *, now: datetime, limits: Limits,
+                   device: str | None = None) -> None:
     """Raise Throttled when this account or this address failed too often recently.
 
     A browser the account signed in from before (`device`, from `device_for`) is judged by its
@@ -138,15 +138,17 @@ def check_throttle(
     the account or out of a shared office address (OWASP's device cookies)."""
     if device is None:
         until = _throttle_until(and_(SignInAttempt.ip == ip, SignInAttempt.device.is_(None)),
-                                limit=ip_limit, window=window, now=now)
+                                limit=limits.address, window=limits.window, now=now)
         if until and until > now:
             raise Throttled(
                 _l("Too many failed sign-ins from this computer. Try again in %(minutes)d "
                    "minutes.", minutes=_minutes_left(until, now)),
                 until,
             )
-    until = _throttle_until(_counted_against(username, device), limit=user_limit,
-                            window=window, now=now)
+    browsers = SignInAttempt.device == device if device is not None \
+        else _from_new_browsers(username)
+    until = _throttle_until(and_(browsers, _since_last_success(username)),
+                            limit=limits.account, window=limits.window, now=now)
     if until and until > now:
         raise Throttled(
             _l("Too many failed sign-ins for this account. Try again in %(minutes)d minutes.",
@@ -163,9 +165,7 @@ def change_own_password(
     ip: str,
     now: datetime,
     min_length: int = 10,
-    user_limit: int = 5,
-    ip_limit: int = 20,
-    window: timedelta = timedelta(minutes=15),
+    limits: Limits = Limits(),
 ) -> None:
     """Let an official replace their password after proving the current one. The proof is
     counted as a sign-in is (a stolen session is no faster a way to guess the password): raise
@@ -173,7 +173,7 @@ def change_own_password(
     RuleViolation for a new password the rules refuse (the caller rolls back)."""
     ip = ip or "-"
     if not _counted_check(user.username, ip, lambda: check_password(user, current), now=now,
-                          user_limit=user_limit, ip_limit=ip_limit, window=window):
+                          limits=limits):
         db.session.add(SignInAttempt(username=user.username, ip=ip, at=now, succeeded=False))
         db.session.flush()
         raise InvalidCredentials(_l("The current password is not correct."),
@@ -188,23 +188,20 @@ def change_own_password(
 
 
 def _counted_check(username: str, ip: str, check: Callable[[], bool], *, now: datetime,
-                   user_limit: int, ip_limit: int, window: timedelta,
-                   device: str | None = None) -> bool:
+                   limits: Limits, device: str | None = None) -> bool:
     """Run a password `check` as a counted guess at `username` from `ip` and return its
     answer, holding both counting locks: the caller records the attempt before they are
     released at commit (a refusal must be rolled back by the caller). Raise Throttled instead
     when the account or the address failed too often."""
-    limits = {"user_limit": user_limit, "ip_limit": ip_limit, "window": window,
-              "device": device}
     # A first look without locks: a locked account or address costs no password hash.
-    check_throttle(username, ip, now=now, **limits)
+    check_throttle(username, ip, now=now, limits=limits, device=device)
     ok = check()
     # Hashing takes tens of milliseconds: parallel guesses would all pass the look above before
     # any of them is recorded. Look again under both counting locks (always address first, so two
     # sign-ins never wait for each other crosswise).
     ratelimit.lock("sign-in-address", ip, now=now)
     ratelimit.lock("sign-in-account", username, now=now)
-    check_throttle(username, ip, now=now, **limits)
+    check_throttle(username, ip, now=now, limits=limits, device=device)
     return ok
 
 
@@ -231,9 +228,7 @@ def authenticate(
     *,
     ip: str,
     now: datetime,
-    user_limit: int = 5,
-    ip_limit: int = 20,
-    window: timedelta = timedelta(minutes=15),
+    limits: Limits = Limits(),
     device: Device | None = None,
 ) -> User:
     """Check a sign-in, record the attempt and return the official, or raise why not
@@ -247,7 +242,7 @@ def authenticate(
     ip = ip or "-"
     known = device_for(device, user)
     ok = _counted_check(username, ip, lambda: check_password(user, password), now=now,
-                        user_limit=user_limit, ip_limit=ip_limit, window=window, device=known)
+                        limits=limits, device=known)
     db.session.add(SignInAttempt(username=username, ip=ip, at=now, succeeded=ok, device=known))
     _forget_old_attempts(now)
     if not ok:
@@ -279,17 +274,14 @@ class SignInLock:
     until: datetime | None
 
 
-def sign_in_lock(user: User, *, now: datetime, user_limit: int = 5,
-                 window: timedelta = timedelta(minutes=15)) -> SignInLock:
+def sign_in_lock(user: User, *, now: datetime, limits: Limits = Limits()) -> SignInLock:
     """Tell an administrator whether `user` is locked out of signing in."""
-    recent = [SignInAttempt.username == user.username, SignInAttempt.succeeded.is_(False),
-              SignInAttempt.at > now - window]
-    since = _last_success(user.username)
-    if since is not None:
-        recent.append(SignInAttempt.at > since)
-    failures = db.session.scalar(select(func.count()).select_from(SignInAttempt).where(*recent))
-    until = _throttle_until(_counted_against(user.username), limit=user_limit, window=window,
-                            now=now)
+    since = _since_last_success(user.username)
+    failures = db.session.scalar(select(func.count()).select_from(SignInAttempt).where(
+        SignInAttempt.username == user.username, SignInAttempt.succeeded.is_(False),
+        SignInAttempt.at > now - limits.window, since))
+    until = _throttle_until(and_(_from_new_browsers(user.username), since),
+                            limit=limits.account, window=limits.window, now=now)
     return SignInLock(failures, until if until is not None and until > now else None)
 
 

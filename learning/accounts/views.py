@@ -90,11 +90,12 @@ def force_password_change():
     return None
 
 
-def _throttle_limits() -> dict:
-    """The sign-in throttle's limits from the configuration (sign-in and password pages)."""
+def _throttle_limits() -> accounts.Limits:
+    """The sign-in throttle's limits from the configuration."""
     config = current_app.config
-    return {"user_limit": config["THROTTLE_USER_FAILURES"],
-            "ip_limit": config["THROTTLE_IP_FAILURES"], "window": config["THROTTLE_WINDOW"]}
+    return accounts.Limits(account=config["THROTTLE_USER_FAILURES"],
+                           address=config["THROTTLE_IP_FAILURES"],
+                           window=config["THROTTLE_WINDOW"])
 
 
 # --- sign-in ---------------------------------------------------------------------------------
@@ -118,7 +119,7 @@ def login():
                 ip=request.remote_addr or "-",
                 now=clock.now(),
                 device=device,
-                **_throttle_limits(),
+                limits=_throttle_limits(),
             )
         except accounts.Throttled as error:
             db.session.rollback()  # a refused try is not counted, and its locks are released
@@ -232,7 +233,7 @@ def change_password():
             accounts.change_own_password(  # the proof is counted as a sign-in
                 user, form.current_password.data, form.new_password.data,
                 ip=request.remote_addr or "-", now=now,
-                min_length=config["PASSWORD_MIN_LENGTH"], **_throttle_limits())
+                min_length=config["PASSWORD_MIN_LENGTH"], limits=_throttle_limits())
         except accounts.Throttled as error:
             db.session.rollback()  # a refused try is not counted, and its locks are released
             form.form_errors.append(error.message)
@@ -379,9 +380,7 @@ def admin_user_edit(user_id: int):
             flash(_("The account has been saved."), "success")
             return redirect(url_for("accounts.admin_user_edit", user_id=user.id))
     status = 400 if request.method == "POST" else 200
-    limits = _throttle_limits()
-    lock = accounts.sign_in_lock(user, now=clock.now(), user_limit=limits["user_limit"],
-                                 window=limits["window"])
+    lock = accounts.sign_in_lock(user, now=clock.now(), limits=_throttle_limits())
     return render_template("accounts/admin_user_form.html", form=form, user=user,
                            action_form=ActionForm(), lock=lock), status
 
