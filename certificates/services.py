@@ -49,7 +49,8 @@ __all__ = [
     "final_score", "find_by_code", "find_by_serial", "for_course_page", "get_certificate",
     "in_scope_statement", "issue_for_enrolment", "issue_pending", "issuer_did", "jwks", "known_keys",
     "list_for_holder", "list_in_scope", "new_code", "on_course_completed", "pdf_bytes",
-    "needs_korean", "pdf_context", "public_view", "publish_key", "reissue", "remind_expiring", "retake",
+    "needs_korean", "pdf_context", "public_view", "publish_key", "reissue", "remind_expiring",
+    "retake",
     "revoke", "sign_document", "signer", "snapshot_of", "status_condition", "template_source",
     "write_pdf", "zone",
 ]

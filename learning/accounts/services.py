@@ -123,5 +123,6 @@ __all__ = [
     "create_token", "find_token_user", "get_token", "list_tokens", "note_token_use",
     "revoke_token",
     "DEVICE_COOKIE", "DEVICE_COOKIE_DAYS", "Device", "new_device_cookie",
-    "read_device_cookie", "Limits", "SignInLock", "sign_in_lock", "unlock_address", "unlock_sign_in",
+    "read_device_cookie", "Limits", "SignInLock", "sign_in_lock", "unlock_address",
+    "unlock_sign_in",
 ]

@@ -3,7 +3,8 @@
 A token is `hocso_` and 43 URL-safe characters (256 random bits). Only its SHA-256 is stored:
 a copy of the database opens nothing. A token acts exactly as its official, so it carries no
 rights of its own; it stops working when it expires or is revoked. A new password (changed or
-reset) and a deactivation revoke all the official's tokens, as they end the sessions. Must not read the request: the API passes the token it received.
+reset) and a deactivation revoke all the official's tokens, as they end the sessions. Must not
+read the request: the API passes the token it received.
 """
 
 from __future__ import annotations

@@ -24,7 +24,6 @@ from courses import queries as catalog
 from courses import services as catalog_services
 from courses.models import Course as CourseModel
 from learning import clock
-from learning.mail import absolute_url
 from learning.accounts import services as accounts
 from learning.api import auth
 from learning.api.errors import API_PREFIX, MESSAGES, APIError, json_error
@@ -81,6 +80,7 @@ from learning.api.schemas import (
 )
 from learning.api.spec import document, endpoint
 from learning.db import db
+from learning.mail import absolute_url
 from learning.accounts.models import User
 from learning.campaigns import services as campaigns
 from learning.errors import DomainError, NotFound, PermissionDenied, RuleViolation
