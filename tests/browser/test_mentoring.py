@@ -105,6 +105,11 @@ def test_mentoring_pages_fit_a_phone_with_44_px_targets(web, mentored):
     _assert_fits(learner_page, "/ with assignments")
     overdue = learner_page.locator(".assigned-item.is-overdue")
     assert overdue.count() == 1 and "Quá hạn" in overdue.inner_text()
+    # an assigned module's course sits on a line of its own, not after a stray "·"
+    courses = learner_page.locator(".assigned-course")
+    assert courses.count() >= 1
+    for text in courses.all_inner_texts():
+        assert text.strip() and not text.strip().startswith("·"), text
     for target in learner_page.evaluate(TARGETS, ".assigned-title a"):
         if target["height"] < 44:
             small.append(f"/: {target}")
