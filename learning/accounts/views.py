@@ -38,9 +38,8 @@ from learning.accounts.forms import (
     LoginForm,
     UserForm,
 )
-from learning.db import db
-from learning.mail import absolute_url
 from learning.accounts.models import User
+from learning.db import db
 from learning.downloads import (
     download_response,
     export_format,
@@ -50,6 +49,7 @@ from learning.downloads import (
 )
 from learning.errors import DomainError, RuleViolation
 from learning.forms import ActionForm, attach_error, upload_limit
+from learning.mail import absolute_url
 from learning.params import db_int, page_number
 from learning.spreadsheet import Column, safe_row
 

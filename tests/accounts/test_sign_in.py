@@ -550,3 +550,6 @@ def test_cli_unlocks_an_account_or_an_office_address(app, runner, db, official):
         result = runner.invoke(args=["users", "unlock", "--address", bad])
         assert result.exit_code != 0
         assert translated("vi", "Enter an IP address, such as 10.20.0.1.") in result.output
+    result = runner.invoke(args=["users", "unlock", "--address", " 2001:DB8:0:0::7 "])
+    assert result.exit_code == 0, result.output
+    assert "Unlocked 2001:db8::7: 0 failed sign-in(s) forgotten." in result.output
