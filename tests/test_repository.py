@@ -24,6 +24,8 @@ def test_one_list_of_debian_packages_holds_what_weasyprint_and_the_tests_need():
     # WeasyPrint fails without the HarfBuzz subsetter; the browser and PDF tests need the rest.
     assert {"libharfbuzz-subset0", "libpango-1.0-0", "libpangoft2-1.0-0", "chromium",
             "poppler-utils", "python3-venv", "make"} <= set(packages)
+    # PyICU has no wheel: pip builds it, with a C++ compiler, Python's and ICU's headers.
+    assert {"g++", "python3-dev", "libicu-dev", "pkg-config"} <= set(packages)
 
 
 def test_readme_makefile_and_ci_install_that_list_and_name_no_package_themselves():
