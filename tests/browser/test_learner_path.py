@@ -12,7 +12,8 @@ from courses import services as course_services
 from learning import clock
 from tests.browser.conftest import PHONE, visit
 from tests.browser.audit import Audit
-from tests.progress.test_next_step import FINAL, FIRST_QUIZ, SLUG, make_course
+from tests.mentoring import steps as mentoring_steps
+from tests.progress.test_next_step import FINAL, FIRST_QUIZ, SECOND_QUIZ, SLUG, make_course
 
 pytestmark = pytest.mark.browser
 
@@ -64,4 +65,26 @@ def test_the_pages_naming_the_next_step_pass_axe(web, ministry, path_course, db)
             if "/lessons/" not in path:
                 assert page.locator(".next-step-card").count() == 1
             audit.check(page, f"{path}{label}")
+    audit.assert_clean()
+
+
+def test_listed_and_short_links_are_44_px_targets(web, ministry, path_course, db):
+    """The links a locked test lists (what it waits for), a one-word result link in the
+    attempts table ("Đạt") are targets of 44 × 44 px, like every link that stands on its
+    own."""
+    audit = Audit()
+    page = web.signed_in_page(ministry)
+    visit(page, f"/courses/{SLUG}/quizzes/{FINAL}")
+    assert page.locator(".quiz-locked li a").count() >= 3  # lessons and quizzes, as links
+    audit.check(page, "the locked final test")
+    now = clock.now()
+    for lesson in ("a", "b", "c"):
+        course_services.complete_lesson(ministry, course_services.get_lesson(path_course, lesson),
+                                        now=now)
+    db.session.commit()
+    for quiz in (FIRST_QUIZ, SECOND_QUIZ, FINAL):
+        mentoring_steps.take_quiz(ministry, quiz, now=now, course_slug=SLUG)
+    visit(page, f"/courses/{SLUG}/quizzes/{FIRST_QUIZ}")
+    assert page.locator("main td a").inner_text() == "Đạt"
+    audit.check(page, "a passed quiz with its attempt")
     audit.assert_clean()

@@ -45,11 +45,41 @@
 // when the table fits again (window resized or rotated).
 (function () {
   "use strict";
+  var HEADINGS = "h1, h2, h3, h4, h5, h6";
+  function text(element) { return element ? element.textContent.replace(/\s+/g, " ").trim() : ""; }
+  // The heading a frame's table sits under: the last one before it in reading order.
+  function headingBefore(element) {
+    for (var node = element; node && node !== document.body; node = node.parentElement) {
+      for (var before = node.previousElementSibling; before; before = before.previousElementSibling) {
+        if (before.matches(HEADINGS)) { return before; }
+        var inside = before.querySelectorAll(HEADINGS);
+        if (inside.length) { return inside[inside.length - 1]; }
+      }
+    }
+    return null;
+  }
+  // Landmarks must have different names (two "Quiz attempts" tables, or a table named like
+  // the section around it): a name already taken gets the section's heading, then a number.
+  function takenNames(except) {
+    var names = [];
+    document.querySelectorAll("[role=region], section[aria-labelledby], section[aria-label]")
+      .forEach(function (landmark) {
+        if (landmark === except) { return; }
+        var by = landmark.getAttribute("aria-labelledby");
+        names.push(by ? text(document.getElementById(by)) : landmark.getAttribute("aria-label"));
+      });
+    return names;
+  }
   function regionName(wrap) {
-    var caption = wrap.querySelector("caption");
-    var section = wrap.closest("section, main");
-    var heading = section && section.querySelector("h1, h2, h3");
-    return ((caption && caption.textContent) || (heading && heading.textContent) || "").trim();
+    var name = text(wrap.querySelector("caption")) || text(headingBefore(wrap));
+    var taken = takenNames(wrap);
+    var section = wrap.parentElement && wrap.parentElement.closest("section");
+    var outer = section && text(section.querySelector(HEADINGS));
+    if (taken.indexOf(name) !== -1 && outer && outer !== name) { name = outer + " › " + name; }
+    for (var number = 2, base = name; taken.indexOf(name) !== -1; number++) {
+      name = base + " (" + number + ")";
+    }
+    return name;
   }
   var AUTHORED = [".lesson-body", ".question-text", ".feedback", ".option-text"].map(function (box) {
     return box + " pre, " + box + " table";
