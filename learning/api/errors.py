@@ -41,6 +41,10 @@ class ErrorDetail(BaseModel):
     field: str | None = Field(
         None, description="The parameter or body field at fault, when the error is about one "
                           "(e.g. `deadline`, `departments`); absent otherwise.")
+    fields: list[str] | None = Field(
+        None, description="Every parameter or body field at fault, when a request does not "
+                          "match its model (one or several, in alphabetical order); absent "
+                          "otherwise.")
 
 
 class ErrorBody(BaseModel):
@@ -53,12 +57,13 @@ class APIError(Exception):
     """An error the API answers with its JSON body (raised by the API layer only)."""
 
     def __init__(self, status: int, message=None, headers: dict[str, str] | None = None,
-                 field: str | None = None):
+                 field: str | None = None, fields: list[str] | None = None):
         super().__init__(str(status))
         self.status = status
         self.message = message
         self.headers = headers or {}
         self.field = field
+        self.fields = fields
 
 
 def is_api_request() -> bool:
@@ -82,12 +87,14 @@ def error_language() -> str:
 
 
 def json_error(status: int, message=None, error: Exception | None = None,
-               headers: dict[str, str] | None = None, field: str | None = None):
+               headers: dict[str, str] | None = None, field: str | None = None,
+               fields: list[str] | None = None):
     """Return the JSON error answer for `status` (the message defaults to the status's), naming
-    the `field` at fault when there is one."""
+    the `field` at fault when there is one, and all of them (`fields`) when a request did not
+    match its model."""
     with force_locale(error_language()):
         text = str(message or MESSAGES.get(status) or MESSAGES[500])
-    body = ErrorBody(error=ErrorDetail(status=status, message=text, field=field))
+    body = ErrorBody(error=ErrorDetail(status=status, message=text, field=field, fields=fields))
     response = jsonify(body.model_dump(exclude_none=True))
     response.status_code = status
     if isinstance(error, HTTPException):

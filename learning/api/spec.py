@@ -75,7 +75,7 @@ def _invalid_request(req, resp, req_validation_error, instance, model_adapter) -
                     if error.get("loc")})
     raise APIError(400, _l("These parameters are not valid: %(names)s.",
                            names=", ".join(names)) if names else None,
-                   field=names[0] if len(names) == 1 else None)
+                   field=names[0] if len(names) == 1 else None, fields=names or None)
 
 
 class ResponseMismatch(RuntimeError):

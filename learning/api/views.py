@@ -117,7 +117,8 @@ def private(response):
 @bp.errorhandler(APIError)
 def api_error(error: APIError):
     """Answer an API error with its JSON body."""
-    return json_error(error.status, error.message, headers=error.headers, field=error.field)
+    return json_error(error.status, error.message, headers=error.headers, field=error.field,
+                      fields=error.fields)
 
 
 @bp.errorhandler(DomainError)

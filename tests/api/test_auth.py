@@ -21,7 +21,8 @@ def error_of(response) -> dict:
     assert response.content_type == "application/json", response.data[:300]
     body = response.get_json()
     assert set(body) == {"error"}
-    assert {"status", "message"} <= set(body["error"]) <= {"status", "message", "field"}
+    assert {"status", "message"} <= set(body["error"]) <= {"status", "message", "field",
+                                                           "fields"}
     assert body["error"]["status"] == response.status_code
     assert body["error"]["message"]
     return body["error"]

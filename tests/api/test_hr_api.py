@@ -322,6 +322,18 @@ def test_bad_campaign_input_is_a_json_4xx_naming_the_field(client, hr, body, sta
         Campaign.title == "Chuyển đổi số 2027")) is None
 
 
+def test_several_bad_fields_are_all_named(client, hr):
+    response = create(client, hr, title=["x"], deadline="30/06/2027", colour="red")
+    assert response.status_code == 400, response.data
+    error = error_of(response)
+    assert error["fields"] == ["colour", "deadline", "title"] and "field" not in error
+    response = create(client, hr, deadline="30/06/2027")  # one: both ways
+    assert (error_of(response)["field"], error_of(response)["fields"]) == ("deadline",
+                                                                           ["deadline"])
+    response = create(client, hr, course="khong-co")  # a rule of the service: one field
+    assert error_of(response)["field"] == "course" and "fields" not in error_of(response)
+
+
 def test_a_campaign_body_must_be_json(client, hr):
     response = client.post("/api/v1/campaigns", data={"title": "x"},
                            headers=bearer(hr.tokens["hr"]))
