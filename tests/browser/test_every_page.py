@@ -6,6 +6,8 @@ The journey tests check chosen pages in chosen states at both widths; this crawl
 pages none of them names (a locked test's list, a mentee's page, a campaign's ranking...), and
 a page added later is checked without touching this file. Each path, with its numbers taken
 out, is checked once, by the first role that reaches it; each role's own home page is checked.
+The roles read the site in different languages (the words' lengths change the layout: "Back"
+is a shorter target than "Quay lại").
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
+from sqlalchemy import update
+
+from learning.accounts.models import User
 from learning.site.demo import DEMO_PASSWORD
 from tests.browser.audit import Audit
 from tests.browser.conftest import PHONE, sign_in
@@ -23,7 +28,8 @@ from tests.browser.test_layout import _assert_fits
 
 pytestmark = pytest.mark.browser
 
-ROLES = ("learner", "mentor", "hr", "admin")  # the demo's accounts (README)
+# The demo's accounts (README), each in a language of the site.
+ROLES = {"learner": "vi", "mentor": "en", "hr": "ko", "admin": "vi"}
 # Not pages: signing out, the API (its reference page has a test of its own), files.
 NOT_PAGES = re.compile(r"^/(logout|api)(/|$)|/(download|export)\b|\.(pdf|csv|xlsx|json|zip)$"
                        r"|/certificate$|/credential")
@@ -45,13 +51,18 @@ def _links(page) -> list[str]:
     return found
 
 
-def test_every_linked_page_of_the_demo_passes_the_audit_on_a_phone(web, app):
+def test_every_linked_page_of_the_demo_passes_the_audit_on_a_phone(web, app, db):
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
+    for username, language in ROLES.items():
+        db.session.execute(update(User).where(User.username == username)
+                           .values(preferred_language=language))
+    db.session.commit()
     audit, checked, broken = Audit(), set(), []
     for username in ROLES:
         page = web.new_page(PHONE)
         sign_in(page, username, DEMO_PASSWORD)
+        assert page.locator("html").get_attribute("lang") == ROLES[username]
         queue, queued = ["/"], {"/"}
         while queue:
             path = queue.pop(0)
@@ -69,7 +80,7 @@ def test_every_linked_page_of_the_demo_passes_the_audit_on_a_phone(web, app):
                 continue
             if "text/html" not in response.headers.get("content-type", ""):
                 continue
-            what = f"{path} as {username}"
+            what = f"{path} as {username} ({ROLES[username]})"
             audit.check(page, what)
             _assert_fits(page, what)
             for link in _links(page):
