@@ -267,6 +267,7 @@ class QuizStatus:
     is_passed: bool
     open_attempt: QuizAttempt | None
     missing: Missing | None = None  # set by quiz_status: what the quiz still requires
+    graded_overdue: bool = False  # quiz_status graded an attempt past its time: commit
 
     @property
     def is_locked(self) -> bool:
@@ -362,12 +363,14 @@ def quiz_status(user: User, quiz: Quiz, *, now: datetime,
     unfinished attempt past its time limit is graded first; read-only pages only show it."""
     attempts = attempts_for_user(user.id, quiz)
     open_attempt = next((a for a in attempts if a.state == IN_PROGRESS), None)
-    if (close_overdue and open_attempt is not None and open_attempt.deadline_at
-            and open_attempt.deadline_at + GRACE < now):
+    graded = bool(close_overdue and open_attempt is not None and open_attempt.deadline_at
+                  and open_attempt.deadline_at + GRACE < now)
+    if graded:
         submit(user, open_attempt, None, now=now)
     enrolment = get_enrolment(user, quiz.course)
     status = standing(quiz, attempts, enrolment)
     status.missing = missing_requirements(user, quiz, enrolment)
+    status.graded_overdue = graded
     return status
 
 

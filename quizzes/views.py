@@ -62,7 +62,8 @@ def detail(slug: str, quiz_slug: str):
     enrolment = courses.get_enrolment(current_user, course)
     now = clock.now()
     status = quizzes.quiz_status(current_user, quiz, now=now, close_overdue=True)
-    db.session.commit()  # an overdue attempt may just have been graded
+    if status.graded_overdue:  # only then: a commit expires what the page shows next
+        db.session.commit()
     question_count = quiz.draw_count or len([1 for _, q in quizzes.bank(quiz)
                                              if q.type != "description"])
     open_attempt = status.open_attempt

@@ -277,8 +277,8 @@ def _department_path(department) -> str:
     return accounts.department_path(department) if department is not None else ""
 
 
-def _department_choices(blank_label) -> list[tuple[int, str]]:
-    departments = accounts.all_departments()
+def _department_choices(blank_label, departments=None) -> list[tuple[int, str]]:
+    departments = accounts.all_departments() if departments is None else departments
     by_id = {d.id: d for d in departments}
     return [(WHOLE_MINISTRY, str(blank_label))] + [
         (d.id, accounts.department_path(d, by_id)) for d in departments
@@ -443,12 +443,13 @@ def admin_departments():
 
 def _department_form(department=None) -> DepartmentForm:
     form = DepartmentForm(obj=department)
-    choices = _department_choices(_("— top level —"))
+    departments = accounts.all_departments()  # kept: the session holds them only weakly
+    choices = _department_choices(_("— top level —"), departments)
     if department is not None:
-        choices = [
+        by_id = {d.id: d for d in departments}
+        choices = [  # not itself nor one of its own units
             (value, label) for value, label in choices
-            if value == WHOLE_MINISTRY
-            or not accounts.get_department(value).is_within(department)
+            if value == WHOLE_MINISTRY or not by_id[value].is_within(department)
         ]
         if request.method == "GET":
             form.parent_id.data = department.parent_id or WHOLE_MINISTRY
