@@ -6,7 +6,7 @@ import unicodedata
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 
 from learning import ratelimit
 from learning.accounts.audit import audit
@@ -62,6 +62,14 @@ def department_path(department: Department, by_id: dict[int, Department] | None 
         else:
             node = node.parent
     return PATH_SEPARATOR.join(reversed(names))
+
+
+def department_tree() -> dict[int, Row]:
+    """Every department's id, name and parent, by id: one read of a small table, from which a
+    page names many departments' paths (`short_department_path(row, ministry, tree)`) without
+    loading each department and its parents one by one."""
+    return {row.id: row for row in db.session.execute(
+        select(Department.id, Department.name, Department.parent_id))}
 
 
 def short_department_path(department: Department, ministry: str,

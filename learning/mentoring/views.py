@@ -7,7 +7,17 @@ not see is 404, whatever the id (learning.mentoring.access decides, in the servi
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -17,7 +27,7 @@ from courses import outline
 from courses.models import Course
 from learning import clock
 from learning.accounts import importer
-from learning.accounts.services import short_department_path
+from learning.accounts.services import department_tree, short_department_path
 from learning.db import db
 from learning.errors import DomainError, PermissionDenied
 from learning.forms import ActionForm, attach_error, upload_limit
@@ -49,9 +59,16 @@ def _group(group_id: int):
     return mentoring.get_group(current_user, group_id)
 
 
-def _path_of(department) -> str:
-    return short_department_path(department, current_app.config["MINISTRY_NAME"]) \
-        if department is not None else ""
+def _path_of(department_id: int | None) -> str:
+    """A department's path without the ministry's name, from the tree read once per request:
+    these pages name the departments of many officials and groups."""
+    if department_id is None:
+        return ""
+    tree = g.get("department_tree")
+    if tree is None:
+        tree = g.department_tree = department_tree()
+    node = tree.get(department_id)
+    return short_department_path(node, current_app.config["MINISTRY_NAME"], tree) if node else ""
 
 
 # --- groups ----------------------------------------------------------------------------------
@@ -69,10 +86,10 @@ def home():
 def _group_form(group=None) -> GroupForm:
     form = GroupForm(obj=group) if group is not None else GroupForm()
     departments = mentoring.departments_for(current_user, None)
-    choices = [(NO_DEPARTMENT, _("— none —"))] + [(d.id, _path_of(d)) for d in departments]
+    choices = [(NO_DEPARTMENT, _("— none —"))] + [(d.id, _path_of(d.id)) for d in departments]
     if group is not None and group.department is not None and all(
             d.id != group.department_id for d in departments):
-        choices.append((group.department_id, _path_of(group.department)))  # keep it shown
+        choices.append((group.department_id, _path_of(group.department_id)))  # keep it shown
     form.department_id.choices = choices
     if request.method == "GET":
         if group is not None:
@@ -212,7 +229,7 @@ def _members_page(group, *, add_form=None, department_form=None, import_form=Non
     add_form = add_form or AddMembersForm(formdata=None)
     department_form = department_form or DepartmentMembersForm(formdata=None)
     department_form.department_id.choices = [
-        (d.id, _path_of(d)) for d in mentoring.departments_for(current_user, group)]
+        (d.id, _path_of(d.id)) for d in mentoring.departments_for(current_user, group)]
     import_form = import_form or ImportMembersForm(formdata=None)
     return render_template(
         "mentoring/members.html", group=group,
@@ -265,7 +282,7 @@ def members_department(group_id: int):
     group = _group(group_id)
     form = DepartmentMembersForm()
     form.department_id.choices = [
-        (d.id, _path_of(d)) for d in mentoring.departments_for(current_user, group)]
+        (d.id, _path_of(d.id)) for d in mentoring.departments_for(current_user, group)]
     if not form.validate_on_submit():
         return _members_page(group, department_form=form, status=400)
     try:

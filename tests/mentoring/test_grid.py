@@ -123,3 +123,35 @@ def test_the_grid_costs_the_same_queries_for_4_or_40_members(app, db, cell, coun
     assert page.status_code == 200 and len(member_order(page)) == 40
     assert len(big) == len(small), "\n".join(big)
     assert len(small) <= 20, "\n".join(small)
+
+
+def test_department_paths_cost_one_read_however_many_departments(app, db, count_queries):
+    """The mentoring pages name each member's and group's department by its path: read from
+    the tree once per request, not department by department (and parent by parent)."""
+    ministry = steps.department("Bộ Thử nghiệm")
+    mentor = steps.official("Phạm Đức Anh", department=ministry, roles=("mentor", "learner"))
+    group = steps.group_with(mentor, [steps.official("Lê Văn An", department=ministry)],
+                             now=ASSIGNED)
+    group.department_id = ministry.id
+    db.session.commit()
+    browser = new_client(app, mentor)
+    pages = ("/mentoring", f"/mentoring/groups/{group.id}/members")
+    for url in pages:
+        browser.get(url)  # warm the caches of the first request
+    counts = {}
+    for url in pages:
+        with count_queries() as counted:
+            assert browser.get(url).status_code == 200
+        counts[url] = len(counted)
+    for number in range(10):  # members in ten units of ten departments
+        unit = steps.department(f"Phòng {number}", steps.department(f"Cục {number}", ministry))
+        member = steps.official(f"Cán bộ {number}", department=unit)
+        mentoring.add_members(None, group, [member.username], now=ASSIGNED)
+        other = steps.group_with(mentor, [], name=f"Nhóm {number}", now=ASSIGNED)
+        other.department_id = unit.id
+    db.session.commit()
+    for url in pages:
+        with count_queries() as counted:
+            page = browser.get(url)
+        assert page.status_code == 200 and "Cục 9/Phòng 9" in visible_text(page)
+        assert len(counted) == counts[url], "\n".join(counted)
