@@ -12,12 +12,8 @@ is a shorter target than "Quay lại").
 
 from __future__ import annotations
 
-import re
-from urllib.parse import urljoin, urlsplit
-
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-
 from sqlalchemy import update
 
 from learning.accounts.models import User
@@ -25,68 +21,45 @@ from learning.site.demo import DEMO_PASSWORD
 from tests.browser.audit import Audit
 from tests.browser.conftest import PHONE, sign_in
 from tests.browser.test_layout import _assert_fits
+from tests.crawl import DEMO_ROLES, crawl, same_site
 
 pytestmark = pytest.mark.browser
 
-# The demo's accounts (README), each in a language of the site.
-ROLES = {"learner": "vi", "mentor": "en", "hr": "ko", "admin": "vi"}
-# Not pages: signing out, the API (its reference page has a test of its own), files.
-NOT_PAGES = re.compile(r"^/(logout|api)(/|$)|/(download|export)\b|\.(pdf|csv|xlsx|json|zip)$"
-                       r"|/certificate$|/credential")
-
-
-def _shape(path: str) -> str:
-    """A page's path with its numbers taken out: /mentoring/groups/2 and /3 are one page."""
-    return re.sub(r"\d+", "#", path)
-
-
-def _links(page) -> list[str]:
-    """The paths (with their query) of the same-site links on the page."""
-    origin = urlsplit(page.url)
-    found = []
-    for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
-        url = urlsplit(urljoin(page.url, href))
-        if (url.scheme, url.netloc) == (origin.scheme, origin.netloc):
-            found.append(url.path + (f"?{url.query}" if url.query else ""))
-    return found
+# Each demo account reads the site in one of its languages.
+LANGUAGES = dict(zip(DEMO_ROLES, ("vi", "en", "ko", "vi")))
 
 
 def test_every_linked_page_of_the_demo_passes_the_audit_on_a_phone(web, app, db):
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
-    for username, language in ROLES.items():
+    for username, language in LANGUAGES.items():
         db.session.execute(update(User).where(User.username == username)
                            .values(preferred_language=language))
     db.session.commit()
     audit, checked, broken = Audit(), set(), []
-    for username in ROLES:
+    for username, language in LANGUAGES.items():
         page = web.new_page(PHONE)
         sign_in(page, username, DEMO_PASSWORD)
-        assert page.locator("html").get_attribute("lang") == ROLES[username]
-        queue, queued = ["/"], {"/"}
-        while queue:
-            path = queue.pop(0)
-            shape = _shape(urlsplit(path).path)
-            if shape in checked and path != "/":
-                continue
-            checked.add(shape)
+        assert page.locator("html").get_attribute("lang") == language
+
+        def visit(path: str) -> list[str]:
             try:
                 response = page.goto(path)
             except PlaywrightError as error:  # a link to a file the browser downloads
                 assert "Download is starting" in str(error), f"{path}: {error}"
-                continue
+                return []
             if response is None or response.status >= 400:
                 broken.append(f"{username}: {path} answers {response and response.status}")
-                continue
+                return []
             if "text/html" not in response.headers.get("content-type", ""):
-                continue
-            what = f"{path} as {username} ({ROLES[username]})"
+                return []
+            what = f"{path} as {username} ({language})"
             audit.check(page, what)
             _assert_fits(page, what)
-            for link in _links(page):
-                if link not in queued and not NOT_PAGES.search(urlsplit(link).path):
-                    queued.add(link)
-                    queue.append(link)
+            return same_site(page.url, page.eval_on_selector_all(
+                "a[href]", "els => els.map(e => e.href)"))
+
+        crawl(visit, checked)
     assert not broken, "links to pages that fail:\n" + "\n".join(broken)
     assert len(audit.pages) > 60, f"the crawl saw only {len(audit.pages)} pages"
     audit.assert_clean()
