@@ -443,19 +443,14 @@ def admin_departments():
 
 def _department_form(department=None) -> DepartmentForm:
     form = DepartmentForm(obj=department)
-    departments = accounts.all_departments()  # kept: the session holds them only weakly
-    choices = _department_choices(_("— top level —"), departments)
-    if department is not None:
-        by_id = {d.id: d for d in departments}
-        choices = [  # not itself nor one of its own units
-            (value, label) for value, label in choices
-            if value == WHOLE_MINISTRY or not by_id[value].is_within(department)
-        ]
-        if request.method == "GET":
-            form.parent_id.data = department.parent_id or WHOLE_MINISTRY
-            head = db.session.get(User, department.head_id) if department.head_id else None
-            form.head.data = head.username if head else ""
-    form.parent_id.choices = choices
+    departments = accounts.all_departments()
+    if department is not None:  # not itself nor one of its own units (no one's ancestors)
+        departments = [d for d in departments if not d.is_within(department)]
+    form.parent_id.choices = _department_choices(_("— top level —"), departments)
+    if department is not None and request.method == "GET":
+        form.parent_id.data = department.parent_id or WHOLE_MINISTRY
+        head = db.session.get(User, department.head_id) if department.head_id else None
+        form.head.data = head.username if head else ""
     return form
 
 
