@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 
 import click
@@ -132,7 +131,7 @@ def unlock(username, address):
             forgotten = accounts.unlock_address(accounts.SYSTEM, address, now=clock.now())
         except DomainError as error:
             _fail(error.message)
-        target = str(ipaddress.ip_address(address.strip()))  # as the audit log writes it
+        target = accounts.canonical_address(address)  # as the audit log writes it
     else:
         user = _user_by_username(username)
         forgotten = accounts.unlock_sign_in(accounts.SYSTEM, user, now=clock.now())

@@ -60,6 +60,7 @@ from learning.accounts.signin import (
     SignInLock,
     Throttled,
     authenticate,
+    canonical_address,
     change_own_password,
     check_throttle,
     find_user_for_sign_in,
@@ -125,6 +126,7 @@ __all__ = [
     "create_token", "find_token_user", "get_token", "list_tokens", "note_token_use",
     "revoke_token",
     "DEVICE_COOKIE", "DEVICE_COOKIE_DAYS", "Device", "new_device_cookie",
-    "read_device_cookie", "Limits", "SignInLock", "sign_in_lock", "unlock_address",
+    "read_device_cookie", "Limits", "SignInLock", "sign_in_lock", "canonical_address",
+    "unlock_address",
     "unlock_sign_in",
 ]

@@ -297,15 +297,20 @@ def unlock_sign_in(actor: User | None, user: User, *, now: datetime) -> int:
     return forgotten
 
 
+def canonical_address(typed: str) -> str:
+    """Return an IP address as typed in its canonical form (2001:DB8:0:0::7 → 2001:db8::7), or
+    raise RuleViolation."""
+    try:
+        return str(ipaddress.ip_address(typed.strip()))
+    except ValueError:
+        raise RuleViolation(_l("Enter an IP address, such as 10.20.0.1."), field="ip") from None
+
+
 def unlock_address(actor: User | None, ip: str, *, now: datetime) -> int:
     """Forget the failed sign-ins from address `ip` (an office behind one address locked out
     of new browsers); return how many. Audited."""
     require_admin(actor)
-    typed = ip.strip()
-    try:
-        ip = str(ipaddress.ip_address(typed))
-    except ValueError:
-        raise RuleViolation(_l("Enter an IP address, such as 10.20.0.1."), field="ip") from None
+    typed, ip = ip.strip(), canonical_address(ip)
     ratelimit.lock("sign-in-address", ip, now=now)
     forgotten = db.session.execute(  # as typed or as written canonically (IPv6's case)
         delete(SignInAttempt).where(SignInAttempt.ip.in_({typed, ip}),
